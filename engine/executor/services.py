@@ -1,0 +1,81 @@
+"""Per-run services a module implementation may use (`call.run`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Transactional(Protocol):
+    """A resource taking part in a cycle's transaction (data stores are the first)."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunServices:
+    """Everything outside the bundle a module may need, for one run.
+
+    Modules reach shared resources only through here, so tests and replay can inject
+    them (clock, sleep, HTTP client, data dir).
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path | None = None,
+        webhook_request: dict[str, Any] | None = None,
+        now: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        auto_commit: bool = True,
+        scenario_name: str = "",
+        execution_id: str = "",
+        timezone: str = "UTC",
+    ) -> None:
+        self.data_dir = data_dir
+        self.webhook_request = webhook_request
+        self.now = now
+        self.sleep = sleep
+        self.auto_commit = auto_commit
+        self.scenario_name = scenario_name
+        self.execution_id = execution_id
+        self.timezone = timezone
+        # util:SetVariable scopes; the executor clears `roundtrip_vars` every cycle.
+        self.roundtrip_vars: dict[str, Any] = {}
+        self.execution_vars: dict[str, Any] = {}
+        # util:FunctionIncrement counters by module id (reset "run"/"execution").
+        self.counters: dict[int, int] = {}
+        # Set by gateway:WebhookRespond: {"status": int, "headers": {...}, "body": ...}.
+        self.webhook_response: dict[str, Any] | None = None
+        self.warnings: list[str] = []
+        self._resources: dict[str, Any] = {}
+
+    def resource(self, name: str, factory: Callable[[], Any]) -> Any:
+        """A per-run resource made on first use (HTTP client, data store session)."""
+        found = self._resources.get(name)
+        if found is None:
+            found = self._resources[name] = factory()
+        return found
+
+    def transactional(self) -> list[Transactional]:
+        return [r for r in self._resources.values() if hasattr(r, "commit")]
+
+    async def aclose(self) -> None:
+        for r in self._resources.values():
+            close = getattr(r, "aclose", None)
+            if close is not None:
+                await close()
+            elif hasattr(r, "close"):
+                r.close()
+        self._resources.clear()
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)

@@ -1,0 +1,141 @@
+"""Declarations of apps and modules, as data.
+
+Every module is a `ModuleSpec`: its Make id (`app:Name`), kind, fields in Make's field types,
+its output interface and the implementation the executor calls. The desktop app builds its
+settings forms from the same declarations.
+
+An implementation is a function `impl(call: ModuleCall) -> list[bundle]` (sync or async).
+It raises `engine.errors.ModuleError` on failure. Aggregators implement `Aggregator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from engine.executor.services import RunServices
+    from engine.iml.scope import Scope
+
+ModuleKind = Literal[
+    "trigger",  # polling trigger: first module, fetches bundles
+    "instant_trigger",  # webhook: first module, fed by a request
+    "action",
+    "search",  # returns 0..N bundles
+    "transformer",  # pure function of its input (tools, JSON, text)
+    "iterator",  # splits one bundle into many
+    "aggregator",  # closes the loop opened by its feeder
+    "router",
+    "responder",  # answers the webhook
+    "directive",  # error-handler directive (Ignore, Resume, ...)
+    "flow",  # If-Else, Merge, placeholders: handled by the executor itself
+]
+
+FieldType = Literal[
+    "text", "number", "integer", "uinteger", "boolean", "date", "time", "select", "array",
+    "collection", "buffer", "any", "url", "email", "json", "filter", "hidden", "datastore",
+    "udt", "account", "keychain", "hook", "timezone", "path", "module", "uinteger",
+]
+
+
+class FieldSpec(BaseModel):
+    """One parameter, mapper field or output field, in Make's field vocabulary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    type: FieldType = "text"
+    label: str | None = None
+    required: bool = False
+    default: Any = None
+    help: str | None = None
+    options: list[Any] | None = None  # select: values or {"label","value"}
+    spec: list[FieldSpec] | None = None  # nested fields of a collection or array item
+    advanced: bool = False
+
+
+class ModuleCall:
+    """What an implementation receives for one operation."""
+
+    __slots__ = ("module_id", "parameters", "mapper", "run", "scope")
+
+    def __init__(
+        self,
+        module_id: int,
+        parameters: dict[str, Any],
+        mapper: dict[str, Any],
+        run: RunServices,
+        scope: Scope,
+    ) -> None:
+        self.module_id = module_id
+        self.parameters = parameters
+        self.mapper = mapper
+        self.run = run
+        self.scope = scope
+
+
+class Aggregator(Protocol):
+    """An aggregator's life for one loop: start, add each bundle, finish into bundles."""
+
+    def start(self, call: ModuleCall) -> Any: ...
+
+    def add(self, state: Any, call: ModuleCall) -> None: ...
+
+    def finish(self, state: Any, call: ModuleCall) -> list[dict[str, Any]]: ...
+
+
+Implementation = Callable[[ModuleCall], Any]
+
+
+class ModuleSpec(BaseModel):
+    """The declaration of one module."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    id: str  # "util:ComposeTransformer"
+    label: str
+    kind: ModuleKind
+    description: str = ""
+    parameters: list[FieldSpec] = Field(default_factory=list)
+    mapper: list[FieldSpec] = Field(default_factory=list)
+    interface: list[FieldSpec] = Field(default_factory=list)
+    connection: str | None = None  # kind of connection/keychain it uses, if any
+    transactional: bool = False
+    implementation: Any = Field(default=None, exclude=True)  # Implementation or Aggregator
+
+    @property
+    def app(self) -> str:
+        return self.id.split(":", 1)[0]
+
+
+class ModuleTable:
+    """The modules one file declares; the registry collects tables."""
+
+    def __init__(self) -> None:
+        self._specs: list[ModuleSpec] = []
+
+    def __iter__(self) -> Iterator[ModuleSpec]:
+        return iter(self._specs)
+
+    def add(self, spec: ModuleSpec) -> ModuleSpec:
+        self._specs.append(spec)
+        return spec
+
+    def module(self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any) -> Callable[
+        [Any], Any
+    ]:
+        """Decorator: declare `module_id` implemented by the decorated function or class.
+
+        A decorated class is instantiated once (aggregators keep no state on self).
+        """
+
+        def wrap(impl: Any) -> Any:
+            target = impl() if isinstance(impl, type) else impl
+            self.add(
+                ModuleSpec(id=module_id, label=label, kind=kind, implementation=target, **fields)
+            )
+            return impl
+
+        return wrap

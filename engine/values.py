@@ -1,0 +1,195 @@
+"""Make's item types in Python, and the coercions every part of the engine shares.
+
+Inside the engine: text `str`, number `int`/`float`, boolean `bool`, date an aware
+`datetime`, time `str` "HH:mm[:ss]", buffer `bytes`, collection `dict`, array `list`,
+empty `None`. Reports and payloads turn them into JSON with `to_json_value`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from dateutil import parser as _date_parser
+
+
+class CoercionError(ValueError):
+    """A value that cannot be read as the type asked for."""
+
+
+def is_empty(value: Any) -> bool:
+    """Make's emptiness: null, "", [] and {} are empty (ifempty, exist, required fields)."""
+    return value is None or value == "" or (isinstance(value, (list, dict)) and not value)
+
+
+def format_iso(dt: datetime) -> str:
+    """A date as Make shows it in bundles: ISO 8601, milliseconds, `Z` for UTC."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    if dt.utcoffset() == UTC.utcoffset(None):
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    base = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}"
+    off = dt.strftime("%z")
+    return f"{base}{off[:3]}:{off[3:]}"
+
+
+def format_number(value: int | float) -> str:
+    """Numbers as text the way JavaScript prints them: 5.0 -> "5", 0.1+0.2 unchanged."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def to_text(value: Any) -> str:
+    """Make's toString: used when a value is put into text (templates, text operators)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, datetime):
+        return format_iso(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, list):
+        return ", ".join(to_text(v) for v in value)
+    if isinstance(value, dict):
+        return orjson.dumps(to_json_value(value)).decode()
+    return str(value)
+
+
+def to_number(value: Any) -> int | float | None:
+    """A number, or None when the value is not numeric (Make treats it as empty)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return None
+
+
+def to_bool(value: Any) -> bool:
+    """Make's boolean reading: "false", "0", "", "no", null are false."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no", "off", "null", "undefined")
+    return bool(value)
+
+
+def to_date(value: Any) -> datetime | None:
+    """A date from a date, an ISO text, or a Unix time in milliseconds; None if not a date.
+
+    Naive dates are read as UTC.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                dt = _date_parser.isoparse(text)
+            except (ValueError, OverflowError):
+                try:
+                    dt = _date_parser.parse(text)
+                except (ValueError, OverflowError):
+                    return None
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return buffer_summary(bytes(value))
+    if isinstance(value, datetime):
+        return format_iso(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def buffer_summary(data: bytes) -> dict[str, Any]:
+    """How a report shows binary data: its size and hash, not its bytes."""
+    return {"type": "buffer", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def to_json_value(value: Any) -> Any:
+    """A bundle as plain JSON data: dates as ISO text, buffers summarised."""
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, datetime):
+        return format_iso(value)
+    if isinstance(value, (bytes, bytearray)):
+        return buffer_summary(bytes(value))
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def _size_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return "\0" * 0  # counted separately, by length
+    if isinstance(value, datetime):
+        return format_iso(value)
+    return str(value)
+
+
+def payload_size(bundle: Any) -> int:
+    """Data transfer of a bundle: its JSON size in bytes, binary data by its length."""
+    try:
+        return len(orjson.dumps(bundle, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError:
+        binary = _binary_length(bundle)
+        return binary + len(
+            orjson.dumps(bundle, default=_size_default, option=orjson.OPT_NON_STR_KEYS)
+        )
+
+
+def _binary_length(value: Any) -> int:
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_binary_length(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_binary_length(v) for v in value)
+    return 0
