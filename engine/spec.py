@@ -123,6 +123,10 @@ class ModuleTable:
         self._specs.append(spec)
         return spec
 
+    def add_declaration(self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any) -> None:
+        """Declare a module the executor walks itself (no implementation)."""
+        self.add(ModuleSpec(id=module_id, label=label, kind=kind, **fields))
+
     def module(self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any) -> Callable[
         [Any], Any
     ]:

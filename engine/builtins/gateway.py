@@ -1,7 +1,204 @@
-"""(being written)"""
+"""Webhooks app: custom webhook and mailhook triggers, and the webhook response.
+
+The incoming request is `call.run.webhook_request`:
+`{"body": ..., "headers": {...}, "method": "POST", "query": {...}}` (only `body` required;
+`body` may already be JSON data, or text/bytes read by its content type). Optional
+`"options": {"headers": true, "method": true}` carries the hook's data options (Make keeps them
+on the hook, which we do not have yet); the module's `parameters.headers` / `parameters.method`
+are honoured the same way.
+"""
 
 from __future__ import annotations
 
-from engine.spec import ModuleTable
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from engine.errors import ModuleError
+from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.values import to_bool, to_number, to_text
 
 MODULES = ModuleTable()
+
+_HOOK_PARAMETERS = [
+    FieldSpec(name="hook", type="hook", label="Webhook", required=True),
+    FieldSpec(name="maxResults", type="uinteger", label="Maximum number of results", default=1),
+]
+
+
+# --- reading the request -------------------------------------------------------------------
+
+
+def _header(headers: Any, name: str) -> str:
+    if isinstance(headers, dict):
+        for key, value in headers.items():
+            if str(key).lower() == name:
+                return to_text(value)
+    return ""
+
+
+def _parse_text_body(body: str | bytes | bytearray, content_type: str) -> Any:
+    """A raw body as data: JSON and urlencoded forms are parsed, anything else is text."""
+    text = body if isinstance(body, str) else bytes(body).decode("utf-8", errors="replace")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return {"value": text}
+    if media == "application/x-www-form-urlencoded":
+        parsed = parse_qs(text, keep_blank_values=True)
+        return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
+    return {"value": text}
+
+
+def request_bundles(request: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One bundle for a collection body, one per element for an array body.
+
+    Query-string fields are merged in (body fields win), as Make's webhooks accept data in
+    the query string, a form or a JSON body alike.
+    """
+    if request is None:
+        return []
+    body = request.get("body")
+    if isinstance(body, (str, bytes, bytearray)):
+        body = _parse_text_body(body, _header(request.get("headers"), "content-type"))
+    query = request.get("query") or {}
+    if not isinstance(query, dict):
+        query = {}
+    items = body if isinstance(body, list) else [body]
+    bundles: list[dict[str, Any]] = []
+    for item in items:
+        if item is None:
+            fields: dict[str, Any] = {}
+        elif isinstance(item, dict):
+            fields = item
+        else:
+            fields = {"value": item}
+        bundles.append({**query, **fields})
+    return bundles
+
+
+def _option(call: ModuleCall, request: dict[str, Any], name: str) -> bool:
+    options = request.get("options") or {}
+    return to_bool(call.parameters.get(name)) or (
+        isinstance(options, dict) and to_bool(options.get(name))
+    )
+
+
+def _with_request_meta(call: ModuleCall, request: dict[str, Any], bundles: list[dict[str, Any]]
+                       ) -> list[dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if _option(call, request, "headers"):
+        headers = request.get("headers") or {}
+        extra["__IMTHEADERS__"] = [
+            {"name": str(k).lower(), "value": to_text(v)} for k, v in headers.items()
+        ]
+    if _option(call, request, "method"):
+        extra["__IMTMETHOD__"] = to_text(request.get("method") or "POST").upper()
+    if not extra:
+        return bundles
+    return [{**bundle, **extra} for bundle in bundles]
+
+
+@MODULES.module(
+    "gateway:CustomWebHook",
+    label="Custom webhook",
+    kind="instant_trigger",
+    description="Starts the scenario with the data of an incoming HTTP request.",
+    parameters=_HOOK_PARAMETERS,
+    interface=[
+        FieldSpec(name="__IMTHEADERS__", type="array", label="Headers",
+                  spec=[FieldSpec(name="name", label="Name"),
+                        FieldSpec(name="value", label="Value")]),
+        FieldSpec(name="__IMTMETHOD__", label="Method"),
+    ],
+)
+def custom_webhook(call: ModuleCall) -> list[dict[str, Any]]:
+    request = call.run.webhook_request
+    if request is None:
+        return []
+    return _with_request_meta(call, request, request_bundles(request))
+
+
+@MODULES.module(
+    "gateway:CustomMailHook",
+    label="Custom mailhook",
+    kind="instant_trigger",
+    description="Starts the scenario with an incoming e-mail.",
+    parameters=_HOOK_PARAMETERS,
+    interface=[
+        FieldSpec(name="subject", label="Subject"),
+        FieldSpec(name="text", label="Text"),
+        FieldSpec(name="html", label="HTML"),
+        FieldSpec(name="from", type="collection", label="Sender",
+                  spec=[FieldSpec(name="name"), FieldSpec(name="address", type="email")]),
+        FieldSpec(name="to", type="array", label="Recipients"),
+        FieldSpec(name="date", type="date", label="Date"),
+        FieldSpec(name="headers", type="collection", label="Headers"),
+        FieldSpec(name="attachments", type="array", label="Attachments"),
+    ],
+)
+def custom_mailhook(call: ModuleCall) -> list[dict[str, Any]]:
+    return request_bundles(call.run.webhook_request)
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+def _status(value: Any) -> int:
+    if value is None or value == "":
+        return 200
+    number = to_number(value)
+    if number is None or number != int(number) or not 100 <= int(number) <= 599:
+        raise ModuleError(
+            f"Invalid webhook response status {to_text(value)!r}: use a number from 100 to 599.",
+            name="DataError",
+        )
+    return int(number)
+
+
+def _response_headers(items: Any) -> dict[str, str]:
+    if isinstance(items, dict):
+        return {str(k): to_text(v) for k, v in items.items()}
+    headers: dict[str, str] = {}
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        name = item.get("key", item.get("name"))
+        if name is None or name == "":
+            continue
+        headers[to_text(name)] = to_text(item.get("value"))
+    return headers
+
+
+@MODULES.module(
+    "gateway:WebhookRespond",
+    label="Webhook response",
+    kind="responder",
+    mapper=[
+        FieldSpec(name="status", type="uinteger", label="Status", default=200, required=True),
+        FieldSpec(name="body", type="any", label="Body"),
+        FieldSpec(
+            name="headers",
+            type="array",
+            label="Custom headers",
+            spec=[FieldSpec(name="key", label="Key"), FieldSpec(name="value", label="Value")],
+            advanced=True,
+        ),
+    ],
+)
+def webhook_respond(call: ModuleCall) -> list[dict[str, Any]]:
+    response = {
+        "status": _status(call.mapper.get("status")),
+        "headers": _response_headers(call.mapper.get("headers")),
+        "body": "" if call.mapper.get("body") is None else call.mapper.get("body"),
+    }
+    if call.run.webhook_response is not None:
+        # The caller already has its answer; a second response cannot reach it.
+        call.run.warn(f"module {call.module_id}: the webhook was already answered; "
+                      "this response is ignored")
+    else:
+        call.run.webhook_response = response
+    return [{}]

@@ -1,7 +1,550 @@
-"""(being written)"""
+"""HTTP app: the legacy v3 "Make a request" family, "Get a file", and v4 `http:MakeRequest`.
+
+Output shapes:
+- v3 (`http:ActionSendData*`): `{statusCode, headers: [{name, value}], cookieHeaders: [..],
+  data}` — headers are an array (Make's "Retrieve headers" module iterates it), names lower-case.
+- v4 (`http:MakeRequest`): `{data, statusCode, headers: {name: value}}` keyed by lower-case
+  name, `set-cookie` always an array (the interface real v4 exports carry).
+`data` is the parsed JSON when "Parse response" is on and the server says JSON, text when the
+body is textual, bytes otherwise ("" for an empty body).
+"""
 
 from __future__ import annotations
 
-from engine.spec import ModuleTable
+import base64
+import re
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+import orjson
+
+from engine.errors import ModuleError
+from engine.http_client import DEFAULT_TIMEOUT_S, FilePart, HttpResponse, clamp_timeout, http_client
+from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.values import to_bool, to_json_value, to_text
 
 MODULES = ModuleTable()
+
+METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
+
+# --- shared field declarations -------------------------------------------------------------
+
+_NAME_VALUE = [FieldSpec(name="name", label="Name"), FieldSpec(name="value", label="Value")]
+_HANDLE_ERRORS = FieldSpec(
+    name="handleErrors",
+    type="boolean",
+    label="Evaluate all states as errors (except for 2xx and 3xx)",
+    default=False,
+)
+_V3_MAPPER = [
+    FieldSpec(name="url", type="url", label="URL", required=True),
+    FieldSpec(name="serializeUrl", type="boolean", label="Serialize URL", default=False),
+    FieldSpec(name="method", type="select", label="Method", default="get", options=METHODS),
+    FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE),
+    FieldSpec(name="qs", type="array", label="Query String", spec=_NAME_VALUE),
+    FieldSpec(
+        name="bodyType",
+        type="select",
+        label="Body type",
+        options=["", "raw", "x_www_form_urlencoded", "multipart_form_data"],
+    ),
+    FieldSpec(
+        name="contentType",
+        type="select",
+        label="Content type",
+        options=["text/plain", "application/json", "application/xml", "text/xml", "text/html",
+                 "custom"],
+    ),
+    FieldSpec(name="data", type="any", label="Request content"),
+    FieldSpec(
+        name="formFields",
+        type="array",
+        label="Fields",
+        spec=[FieldSpec(name="key", label="Key"), FieldSpec(name="value", type="any"),
+              FieldSpec(name="fileName", label="File name")],
+    ),
+    FieldSpec(name="parseResponse", type="boolean", label="Parse response", default=False),
+    FieldSpec(name="authUser", label="User name", advanced=True),
+    FieldSpec(name="authPass", label="Password", advanced=True),
+    FieldSpec(name="timeout", type="uinteger", label="Timeout (s)", advanced=True),
+    FieldSpec(name="shareCookies", type="boolean", label="Share cookies with other modules",
+              default=False, advanced=True),
+    FieldSpec(name="followRedirect", type="boolean", label="Follow redirect", default=True,
+              advanced=True),
+    FieldSpec(name="followAllRedirects", type="boolean", label="Follow all redirects",
+              default=False, advanced=True),
+    FieldSpec(name="useQuerystring", type="boolean", advanced=True,
+              label="Disable serialization of multiple same query string keys as arrays"),
+    FieldSpec(name="gzip", type="boolean", label="Request compressed content", default=True,
+              advanced=True),
+    FieldSpec(name="ca", label="Self-signed certificate", advanced=True),
+    FieldSpec(name="rejectUnauthorized", type="boolean", default=True, advanced=True,
+              label="Reject connections that are using unverified (self-signed) certificates"),
+    FieldSpec(name="useMtls", type="boolean", label="Use Mutual TLS", default=False,
+              advanced=True),
+]
+_V3_INTERFACE = [
+    FieldSpec(name="statusCode", type="number", label="Status code"),
+    FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE),
+    FieldSpec(name="cookieHeaders", type="array", label="Cookie headers"),
+    FieldSpec(name="data", type="any", label="Data"),
+]
+
+# --- request building ----------------------------------------------------------------------
+
+
+def _pairs(items: Any, *name_keys: str) -> list[tuple[str, str]]:
+    """[{name, value}] (or {key, value}, or a plain collection) as ordered text pairs."""
+    if isinstance(items, dict):
+        return [(str(k), to_text(v)) for k, v in items.items()]
+    out: list[tuple[str, str]] = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        name = next((item[k] for k in name_keys if not _blank(item.get(k))), None)
+        if name is None:
+            continue
+        out.append((to_text(name).strip(), to_text(item.get("value"))))
+    return out
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _has(headers: list[tuple[str, str]], name: str) -> bool:
+    return any(key.lower() == name for key, _ in headers)
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return to_text(value).encode("utf-8")
+
+
+def _url(mapper: dict[str, Any]) -> str:
+    url = to_text(mapper.get("url")).strip()
+    if not url:
+        raise ModuleError("The URL is empty: map or type the address to call.", name="DataError")
+    return url
+
+
+def _method(mapper: dict[str, Any]) -> str:
+    method = to_text(mapper.get("method")).strip().lower() or "get"
+    if not re.fullmatch(r"[a-z]+", method):
+        raise ModuleError(f"Invalid HTTP method {method!r}.", name="DataError")
+    return method
+
+
+def _form_body(
+    fields: list[dict[str, Any]], multipart: bool
+) -> tuple[bytes | None, list[tuple[str, FilePart]] | None, str | None]:
+    """A urlencoded body (content, content type) or multipart parts (files)."""
+    if not multipart:
+        pairs = _pairs(fields, "key", "name")
+        return urlencode(pairs).encode("ascii"), None, "application/x-www-form-urlencoded"
+    parts: list[tuple[str, FilePart]] = []
+    for item in fields:
+        if not isinstance(item, dict):
+            continue
+        name = item.get("key", item.get("name"))
+        if _blank(name):
+            continue
+        value = item.get("value", item.get("data"))
+        file_name = item.get("fileName")
+        if isinstance(value, dict) and "data" in value:  # a mapped file {fileName, data}
+            file_name = value.get("fileName", file_name)
+            value = value["data"]
+        is_file = item.get("type") == "file" or isinstance(value, (bytes, bytearray))
+        if is_file:
+            parts.append((to_text(name), (to_text(file_name) or "file", _as_bytes(value),
+                                          item.get("contentType") or None)))
+        else:
+            parts.append((to_text(name), (None, _as_bytes(value), None)))
+    return None, parts, None
+
+
+def _content_type_header(headers: list[tuple[str, str]], content_type: str | None) -> None:
+    if content_type and not _has(headers, "content-type"):
+        headers.append(("Content-Type", content_type))
+
+
+def _warn_missing_credentials(call: ModuleCall, kind: str, reference: Any) -> None:
+    """v4 only: the v3 credential modules declare `connection`, so the executor's
+    initialization already warns about their missing keychains."""
+    message = (
+        f"module {call.module_id}: {kind} credentials"
+        + (f" ({reference})" if not _blank(reference) else "")
+        + " are not available locally; the request is sent without them"
+    )
+    if message not in call.run.warnings:
+        call.run.warn(message)
+
+
+# --- response reading ----------------------------------------------------------------------
+
+_TEXT_TYPES = re.compile(
+    r"^(text/.*|application/(.*\+)?(json|xml)|.*javascript|application/x-www-form-urlencoded"
+    r"|application/(x-)?ndjson|image/svg\+xml)$"
+)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json") or (
+        content_type.endswith("/json")
+    )
+
+
+def _body_value(response: HttpResponse, parse: bool) -> Any:
+    """The `data` output: parsed JSON, text, or bytes."""
+    content = response.content
+    if not content:
+        return ""
+    ctype = response.content_type
+    if parse and _is_json(ctype):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            raise ModuleError(
+                f"The response says it is JSON ({ctype}) but cannot be parsed: {exc}",
+                name="DataError",
+                detail={"statusCode": response.status},
+            ) from exc
+    if response.charset or _TEXT_TYPES.match(ctype):
+        return _decode(content, response.charset)
+    if not ctype:
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            return content
+    return content
+
+
+def _decode(content: bytes, charset: str | None) -> str:
+    try:
+        return content.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
+
+
+def _error_excerpt(response: HttpResponse) -> str:
+    text = _decode(response.content[:500], response.charset).strip()
+    return f": {text}" if text else ""
+
+
+def _check_status(response: HttpResponse, method: str, url: str, data: Any) -> None:
+    if response.status < 400:
+        return
+    raise ModuleError(
+        f"[{response.status}] {method.upper()} {url} failed: {response.reason}"
+        + _error_excerpt(response),
+        name="RuntimeError",
+        detail={"statusCode": response.status, "data": to_json_value(data)},
+    )
+
+
+def _safe_body(response: HttpResponse, parse: bool) -> Any:
+    try:
+        return _body_value(response, parse)
+    except ModuleError:
+        return _decode(response.content, response.charset)
+
+
+def headers_as_array(response: HttpResponse) -> list[dict[str, str]]:
+    return [{"name": name, "value": value} for name, value in response.headers]
+
+
+def headers_as_collection(response: HttpResponse) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in response.headers:
+        if name == "set-cookie":
+            out.setdefault(name, []).append(value)
+        elif name in out:
+            out[name] = f"{out[name]}, {value}"
+        else:
+            out[name] = value
+    return out
+
+
+# --- v3: Make a request ----------------------------------------------------------------------
+
+
+async def _send_v3(call: ModuleCall) -> list[dict[str, Any]]:
+    mapper = call.mapper
+    url, method = _url(mapper), _method(mapper)
+    headers = _pairs(mapper.get("headers"), "name", "key")
+    params = _pairs(mapper.get("qs"), "name", "key")
+    content: bytes | None = None
+    files = None
+    body_type = to_text(mapper.get("bodyType"))
+    if body_type == "raw":
+        data = mapper.get("data")
+        content = b"" if data is None else _as_bytes(data)
+        ctype = to_text(mapper.get("contentType"))
+        _content_type_header(headers, ctype if ctype and ctype != "custom" else None)
+    elif body_type in ("x_www_form_urlencoded", "multipart_form_data"):
+        fields = mapper.get("formFields") or []
+        content, files, form_type = _form_body(fields, body_type == "multipart_form_data")
+        _content_type_header(headers, form_type)
+    user, password = to_text(mapper.get("authUser")), to_text(mapper.get("authPass"))
+    if (user or password) and not _has(headers, "authorization"):
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        headers.append(("Authorization", f"Basic {token}"))
+    response = await http_client(call.run).request(
+        method,
+        url,
+        headers=headers,
+        params=params,
+        content=content,
+        files=files,
+        timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
+        follow_redirects=to_bool(mapper.get("followRedirect", True))
+        or to_bool(mapper.get("followAllRedirects")),
+        share_cookies=to_bool(mapper.get("shareCookies")),
+        compressed=to_bool(mapper.get("gzip", True)),
+    )
+    parse = to_bool(mapper.get("parseResponse"))
+    if to_bool(call.parameters.get("handleErrors")):
+        _check_status(response, method, url, _safe_body(response, parse))
+    return [
+        {
+            "statusCode": response.status,
+            "headers": headers_as_array(response),
+            "cookieHeaders": response.header_values("set-cookie"),
+            "data": _body_value(response, parse),
+        }
+    ]
+
+
+@MODULES.module(
+    "http:ActionSendData",
+    label="Make a request",
+    kind="action",
+    parameters=[_HANDLE_ERRORS],
+    mapper=_V3_MAPPER,
+    interface=_V3_INTERFACE,
+)
+async def action_send_data(call: ModuleCall) -> list[dict[str, Any]]:
+    return await _send_v3(call)
+
+
+@MODULES.module(
+    "http:ActionSendDataBasicAuth",
+    label="Make a Basic Auth request",
+    kind="action",
+    parameters=[FieldSpec(name="key", type="keychain", label="Credentials", required=True),
+                _HANDLE_ERRORS],
+    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
+    interface=_V3_INTERFACE,
+    connection="basicauth",
+)
+async def action_send_data_basic_auth(call: ModuleCall) -> list[dict[str, Any]]:
+    return await _send_v3(call)
+
+
+@MODULES.module(
+    "http:ActionSendDataAPIKeyAuth",
+    label="Make an API Key Auth request",
+    kind="action",
+    parameters=[FieldSpec(name="auth", type="keychain", label="Credentials", required=True),
+                _HANDLE_ERRORS],
+    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
+    interface=_V3_INTERFACE,
+    connection="apikeyauth",
+)
+async def action_send_data_api_key_auth(call: ModuleCall) -> list[dict[str, Any]]:
+    return await _send_v3(call)
+
+
+@MODULES.module(
+    "http:ActionSendDataOAuth",
+    label="Make an OAuth 2.0 request",
+    kind="action",
+    parameters=[FieldSpec(name="account", type="account", label="Connection", required=True),
+                _HANDLE_ERRORS],
+    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
+    interface=_V3_INTERFACE,
+    connection="oauth2",
+)
+async def action_send_data_oauth(call: ModuleCall) -> list[dict[str, Any]]:
+    return await _send_v3(call)
+
+
+# --- v3: Get a file ----------------------------------------------------------------------------
+
+_DISPOSITION_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
+_DISPOSITION = re.compile(r'filename\s*=\s*("([^"]*)"|[^;]+)', re.IGNORECASE)
+
+
+def file_name_of(response: HttpResponse, url: str) -> str:
+    """The file name from Content-Disposition, else the URL's last path segment."""
+    disposition = response.header("content-disposition") or ""
+    star = _DISPOSITION_STAR.search(disposition)
+    if star:
+        return unquote(star.group(2).strip(), encoding=star.group(1) or "utf-8")
+    plain = _DISPOSITION.search(disposition)
+    if plain:
+        name = plain.group(2) if plain.group(2) is not None else plain.group(1).strip()
+        if name:
+            return name
+    for candidate in (response.url, url):
+        segment = unquote(urlsplit(candidate).path.rstrip("/").rsplit("/", 1)[-1])
+        if segment:
+            return segment
+    return "file"
+
+
+@MODULES.module(
+    "http:ActionGetFile",
+    label="Get a file",
+    kind="action",
+    parameters=[_HANDLE_ERRORS],
+    mapper=[
+        FieldSpec(name="url", type="url", label="URL", required=True),
+        FieldSpec(name="method", type="hidden", default="get"),
+        FieldSpec(name="serializeUrl", type="boolean", label="Serialize URL", default=False),
+        FieldSpec(name="shareCookies", type="boolean", label="Share cookies with other modules",
+                  default=False),
+    ],
+    interface=[
+        FieldSpec(name="fileName", label="File name"),
+        FieldSpec(name="data", type="buffer", label="Data"),
+        FieldSpec(name="fileSize", type="number", label="File size"),
+        FieldSpec(name="statusCode", type="number", label="Status code"),
+        FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE),
+    ],
+)
+async def action_get_file(call: ModuleCall) -> list[dict[str, Any]]:
+    url = _url(call.mapper)
+    response = await http_client(call.run).request(
+        "get",
+        url,
+        share_cookies=to_bool(call.mapper.get("shareCookies")),
+    )
+    if to_bool(call.parameters.get("handleErrors")):
+        _check_status(response, "get", url, _safe_body(response, False))
+    return [
+        {
+            "fileName": file_name_of(response, url),
+            "data": response.content,
+            "fileSize": len(response.content),
+            "statusCode": response.status,
+            "headers": headers_as_array(response),
+        }
+    ]
+
+
+# --- v4: Make a request ------------------------------------------------------------------------
+
+
+def _v4_body(
+    mapper: dict[str, Any],
+) -> tuple[bytes | None, list[tuple[str, FilePart]] | None, str | None]:
+    kind = to_text(mapper.get("contentType"))
+    if kind == "json":
+        if to_text(mapper.get("inputMethod")) == "dataStructure":
+            body = mapper.get("bodyDataStructure")
+            if _blank(body):
+                return None, None, None
+            if isinstance(body, str):
+                return body.encode("utf-8"), None, "application/json"
+            return orjson.dumps(to_json_value(body)), None, "application/json"
+        text = mapper.get("jsonStringBodyContent")
+        if _blank(text):
+            return None, None, None
+        return _as_bytes(text), None, "application/json"
+    if kind in ("urlEncoded", "multipart"):
+        fields = mapper.get("bodyParameters") or mapper.get("formFields") or []
+        if isinstance(fields, dict):
+            fields = [{"name": k, "value": v} for k, v in fields.items()]
+        return _form_body(fields, kind == "multipart")
+    if kind == "custom":
+        body = mapper.get("customBodyContent", mapper.get("body"))
+        if _blank(body):
+            return None, None, None
+        ctype = to_text(mapper.get("customContentType")) or None
+        return _as_bytes(body), None, ctype
+    return None, None, None
+
+
+@MODULES.module(
+    "http:MakeRequest",
+    label="Make a request",
+    kind="action",
+    parameters=[
+        FieldSpec(name="authenticationType", type="select", label="Authentication type",
+                  default="noAuth", options=["noAuth", "apiKey", "basicAuth", "oAuth"]),
+        FieldSpec(name="apiKeyKeychain", type="keychain", label="Credentials"),
+        FieldSpec(name="basicAuthKeychain", type="keychain", label="Credentials"),
+        FieldSpec(name="oAuthAccount", type="account", label="Connection"),
+        FieldSpec(name="tlsType", type="select", label="Transport layer security (TLS)",
+                  options=["", "tls", "mTls"], advanced=True),
+    ],
+    mapper=[
+        FieldSpec(name="url", type="url", label="URL", required=True),
+        FieldSpec(name="method", type="select", label="Method", default="get", options=METHODS),
+        FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE),
+        FieldSpec(name="queryParameters", type="array", label="Query parameters",
+                  spec=_NAME_VALUE),
+        FieldSpec(name="contentType", type="select", label="Body content type",
+                  options=["json", "multipart", "urlEncoded", "custom"]),
+        FieldSpec(name="inputMethod", type="select", label="Body input method",
+                  options=["jsonString", "dataStructure"]),
+        FieldSpec(name="jsonStringBodyContent", type="text", label="Body content"),
+        FieldSpec(name="bodyDataStructure", type="any", label="Body structure"),
+        FieldSpec(name="bodyParameters", type="array", label="Body parameters",
+                  spec=_NAME_VALUE),
+        FieldSpec(name="customContentType", label="Content type"),
+        FieldSpec(name="customBodyContent", label="Body content"),
+        FieldSpec(name="parseResponse", type="boolean", label="Parse response", default=True),
+        FieldSpec(name="stopOnHttpError", type="boolean",
+                  label="Return error if HTTP request fails", default=False),
+        FieldSpec(name="timeout", type="uinteger", label="Timeout (s)", advanced=True),
+        FieldSpec(name="allowRedirects", type="boolean", label="Allow redirects", default=True,
+                  advanced=True),
+        FieldSpec(name="shareCookies", type="boolean", label="Share cookies with other modules",
+                  default=False, advanced=True),
+        FieldSpec(name="requestCompressedContent", type="boolean",
+                  label="Request compressed content", default=True, advanced=True),
+    ],
+    interface=[
+        FieldSpec(name="data", type="any", label="Data"),
+        FieldSpec(name="statusCode", type="number", label="Status Code"),
+        FieldSpec(name="headers", type="collection", label="Headers"),
+    ],
+)
+async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
+    mapper = call.mapper
+    auth = to_text(call.parameters.get("authenticationType")) or "noAuth"
+    if auth != "noAuth":
+        reference = (call.parameters.get("apiKeyKeychain") or call.parameters.get(
+            "basicAuthKeychain") or call.parameters.get("oAuthAccount"))
+        _warn_missing_credentials(call, auth, reference)
+    url, method = _url(mapper), _method(mapper)
+    headers = _pairs(mapper.get("headers"), "name", "key")
+    params = _pairs(mapper.get("queryParameters"), "name", "key")
+    content, files, ctype = _v4_body(mapper)
+    if content is not None:
+        _content_type_header(headers, ctype)
+    response = await http_client(call.run).request(
+        method,
+        url,
+        headers=headers,
+        params=params,
+        content=content,
+        files=files,
+        timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
+        follow_redirects=to_bool(mapper.get("allowRedirects", True)),
+        share_cookies=to_bool(mapper.get("shareCookies")),
+        compressed=to_bool(mapper.get("requestCompressedContent", True)),
+    )
+    parse = to_bool(mapper.get("parseResponse", True))
+    if to_bool(mapper.get("stopOnHttpError")):
+        _check_status(response, method, url, _safe_body(response, parse))
+    return [
+        {
+            "data": _body_value(response, parse),
+            "statusCode": response.status,
+            "headers": headers_as_collection(response),
+        }
+    ]

@@ -1,0 +1,42 @@
+"""The `scenarist` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from app.commands import COMMANDS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scenarist",
+        description="Make-style automation scenarios on your own machine.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"app.commands.{name}")
+        cmd = module.add_parser(sub)
+        cmd.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="workspace folder (default: $SCENARIST_HOME, else the user data folder)",
+        )
+        cmd.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on bad arguments, with a message
+    if args.command is None:
+        parser.print_help()
+        return 0
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,430 @@
+"""The executor: walks a compiled plan with Make's semantics.
+
+Depth-first: each bundle travels to the end of its route before the next one starts. One
+mutable `roots` dict holds the current bundle of every module on the path being walked, so
+mapping `{{3.email}}` is a dict lookup. Operations, data transfer and errors are counted here;
+everything else (reports, history, the inspector) listens to events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from engine.errors import IMLError, ModuleError
+from engine.executor.connections import open_connections
+from engine.executor.events import Event, FilterEvaluated, OperationFinished, RunFinished, RunStarted
+from engine.executor.plan import (
+    AGGREGATE,
+    DIRECTIVE,
+    IF_ELSE,
+    MERGE,
+    ROUTER,
+    Flow,
+    MergeEntry,
+    Plan,
+    Step,
+)
+from engine.executor.result import RunResult
+from engine.executor.services import RunServices
+from engine.iml.scope import Scope
+from engine.spec import ModuleCall
+from engine.values import payload_size
+
+YIELD_EVERY_S = 0.010  # never hold the event loop longer than this
+
+
+class _Directive(Exception):
+    """Raised when a walk reaches an error-handler directive."""
+
+    def __init__(self, kind: str, bundle: dict[str, Any] | None = None) -> None:
+        self.kind = kind
+        self.bundle = bundle
+
+
+class _StopRun(Exception):
+    """Ends the run early: Commit (success), Rollback or an unhandled error (error)."""
+
+    def __init__(self, status: str, error: dict[str, Any] | None = None) -> None:
+        self.status = status
+        self.error = error
+
+
+Listener = Callable[[Event], None]
+
+
+class Executor:
+    def __init__(
+        self, plan: Plan, services: RunServices, listeners: Iterable[Listener] = ()
+    ) -> None:
+        self.plan = plan
+        self.services = services
+        self.settings = plan.blueprint.metadata.scenario
+        self.listeners = list(listeners)
+        self.roots: dict[Any, Any] = {
+            "var": {
+                "scenario": {
+                    "name": services.scenario_name,
+                    "executionId": services.execution_id,
+                },
+                "input": {},
+            }
+        }
+        self.scope = Scope(
+            self.roots,
+            now=services.now,
+            timezone=services.timezone,
+            execution_id=services.execution_id,
+        )
+        self.ops: dict[int, int] = dict.fromkeys(plan.steps, 0)
+        self.errors: dict[int, list[dict[str, Any]]] = {}
+        self.data_transfer = 0
+        self.incomplete = 0
+        self.warning = False
+        self._loops: dict[int, Any] = {}
+        self._ticks = 0
+        self._last_yield = time.perf_counter()
+
+    # ----------------------------------------------------------------- the run
+
+    async def run(self) -> RunResult:
+        services = self.services
+        self._emit_lazy(lambda: RunStarted(services.execution_id, services.scenario_name))
+        status, error = "success", None
+        cycles = 0
+        try:
+            await self._initialize()
+            roundtrips = max(1, int(self.settings.roundtrips or 1))
+            while cycles < roundtrips:
+                cycles += 1
+                services.roundtrip_vars.clear()
+                more = await self._cycle()
+                if not more:
+                    break
+        except _StopRun as stop:
+            status, error = stop.status, stop.error
+        finally:
+            await services.aclose()
+        if status == "success" and (self.warning or self.incomplete):
+            status = "warning"
+        result = RunResult(
+            status=status,
+            operations=sum(self.ops.values()),
+            data_transfer=self.data_transfer,
+            incomplete_executions=self.incomplete,
+            operations_by_module=self.ops,
+            errors_by_module=self.errors,
+            webhook_response=services.webhook_response,
+            warnings=services.warnings,
+            error=error,
+            cycles=cycles,
+        )
+        self._emit_lazy(
+            lambda: RunFinished(
+                result.status, result.operations, result.data_transfer,
+                result.incomplete_executions, [error] if error else [],
+            )
+        )
+        return result
+
+    async def _initialize(self) -> None:
+        """Make's initialization phase: every module must be runnable and every connection
+        open before any module runs."""
+        missing = self.plan.unsupported
+        if missing:
+            names = ", ".join(f"{s.id} ({s.module})" for s in missing)
+            message = f"modules not supported yet: {names}"
+            raise _StopRun("error", {"name": "InvalidConfigurationError", "message": message})
+        try:
+            await open_connections(self.plan.steps.values(), self.services.warn)
+        except ModuleError as exc:
+            raise _StopRun("error", {"name": exc.name, "message": exc.message}) from None
+
+    async def _cycle(self) -> bool:
+        """One cycle: operation phase, then commit, or rollback on failure."""
+        try:
+            await self._walk(self.plan.main, 0)
+        except _StopRun as stop:
+            if stop.status == "success":  # Commit directive
+                self._commit()
+            else:
+                self._rollback()
+            raise
+        self._commit()
+        return bool(getattr(self.services, "more", False))
+
+    def _commit(self) -> None:
+        for resource in self.services.transactional():
+            resource.commit()
+
+    def _rollback(self) -> None:
+        for resource in self.services.transactional():
+            resource.rollback()
+
+    # ---------------------------------------------------------------- walking
+
+    async def _walk(self, flow: Flow, i: int) -> bool:
+        """Run `flow` from step `i` for the bundles now in `roots`.
+
+        Returns False only when the first step's filter stopped the bundle (routers need
+        to know whether a route was taken).
+        """
+        steps = flow.steps
+        n = len(steps)
+        first = True
+        while i < n:
+            step = steps[i]
+            if step.filter is not None and not step.filter(self.scope):
+                if self.listeners:
+                    self._emit(FilterEvaluated(step.id, False))
+                return not first
+            first = False
+            how = step.how
+            if how:  # anything but a plain operation
+                if how == ROUTER:
+                    await self._route(step)
+                elif how == IF_ELSE:
+                    await self._if_else(step)
+                elif how == AGGREGATE:
+                    self._aggregate(step)
+                elif how == MERGE:
+                    pass  # reached from a branch end (MergeEntry), not by walking
+                elif how == DIRECTIVE:
+                    raise _Directive(
+                        step.directive or "ignore",
+                        step.mapper(self.scope) if step.mapper is not None else {},
+                    )
+                return True
+            outputs = await self._operate(step)
+            if outputs is None:
+                return True
+            if step.closes:
+                await self._feed(step, outputs)
+                return True
+            if len(outputs) == 1:
+                self.roots[step.id] = outputs[0]
+                i += 1
+                continue
+            for bundle in outputs:
+                self.roots[step.id] = bundle
+                await self._walk(flow, i + 1)
+            return True
+        if flow.then is not None:
+            await self._merge(flow.then)
+        return True
+
+    async def _operate(self, step: Step) -> list[dict[str, Any]] | None:
+        """Run one module once. Returns its bundles, or None when an error handler (or the
+        incomplete-executions queue) took the bundle."""
+        self._ticks += 1
+        if not self._ticks & 63:
+            await self._maybe_yield()
+        self.ops[step.id] += 1
+        listening = bool(self.listeners)
+        started = time.perf_counter() if listening else 0.0
+        mapped: dict[str, Any] = {}
+        try:
+            if step.mapper is not None:
+                mapped = step.mapper(self.scope)
+            call = ModuleCall(step.id, step.parameters, mapped, self.services, self.scope)
+            outputs = step.impl(call)
+            if step.is_async:
+                outputs = await outputs
+        except ModuleError as exc:
+            return await self._fail(step, exc, mapped, started)
+        except IMLError as exc:
+            exc.at(step.id, exc.field)
+            error = ModuleError(str(exc), name="DataError")
+            return await self._fail(step, error, mapped, started)
+        except (_Directive, _StopRun, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a module bug must not kill the run silently
+            error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
+            return await self._fail(step, error, mapped, started)
+        for bundle in outputs:
+            self.data_transfer += payload_size(bundle)
+        if listening:
+            self._emit(
+                OperationFinished(step.id, mapped, outputs, time.perf_counter() - started)
+            )
+        return outputs
+
+    async def _maybe_yield(self) -> None:
+        now = time.perf_counter()
+        if now - self._last_yield >= YIELD_EVERY_S:
+            await asyncio.sleep(0)
+            self._last_yield = time.perf_counter()
+
+    # ------------------------------------------------------- flow control
+
+    async def _route(self, router: Step) -> None:
+        taken = False
+        fallback = router.fallback
+        for k, route in enumerate(router.routes):
+            if route.disabled or k == fallback:
+                continue
+            if await self._walk(route.flow, 0):
+                taken = True
+        if fallback is not None and not taken and 0 <= fallback < len(router.routes):
+            route = router.routes[fallback]
+            if not route.disabled:
+                await self._walk(route.flow, 0)
+
+    async def _if_else(self, step: Step) -> None:
+        self.ops[step.id] += 1
+        for branch in step.branches:
+            if branch.disabled:
+                continue
+            if branch.condition is None or branch.condition(self.scope):
+                await self._walk(branch.flow, 0)
+                return
+
+    async def _merge(self, entry: MergeEntry) -> None:
+        merge = entry.merge
+        bundle = {
+            name: (mappings[entry.branch_index](self.scope)
+                   if entry.branch_index < len(mappings) else None)
+            for name, mappings in merge.merge_outputs
+        }
+        self.ops[merge.id] += 1
+        self.data_transfer += payload_size(bundle)
+        if self.listeners:
+            self._emit(OperationFinished(merge.id, {}, [bundle], 0.0))
+        self.roots[merge.id] = bundle
+        assert merge.flow is not None
+        await self._walk(merge.flow, merge.index + 1)
+
+    # ------------------------------------------------ iterators and aggregators
+
+    async def _feed(self, feeder: Step, outputs: list[dict[str, Any]]) -> None:
+        """Walk a loop's bundles, then let each aggregator it opened emit its result."""
+        assert feeder.flow is not None
+        saved_roots = dict(self.roots)
+        previous = {agg.id: self._loops.get(agg.id) for agg in feeder.closes}
+        for agg in feeder.closes:
+            self._loops[agg.id] = {}  # group key -> the aggregator's own state
+        try:
+            for bundle in outputs:
+                self.roots[feeder.id] = bundle
+                await self._walk(feeder.flow, feeder.index + 1)
+        finally:
+            groups = {agg.id: self._loops.pop(agg.id, None) or {} for agg in feeder.closes}
+            for agg_id, state in previous.items():
+                if state is not None:
+                    self._loops[agg_id] = state
+        for agg in feeder.closes:
+            self.roots.clear()
+            self.roots.update(saved_roots)
+            results = await self._finish_aggregation(agg, groups[agg.id])
+            if results is None:
+                continue
+            assert agg.flow is not None
+            for bundle in results:
+                self.roots[agg.id] = bundle
+                await self._walk(agg.flow, agg.index + 1)
+
+    def _aggregate(self, agg: Step) -> None:
+        groups = self._loops.get(agg.id)
+        if groups is None:
+            return  # reached outside its loop (the source did not run on this path)
+        key = agg.group_by(self.scope) if agg.group_by is not None else None
+        if isinstance(key, (list, dict)):
+            key = repr(key)
+        call = ModuleCall(agg.id, agg.parameters, {}, self.services, self.scope)
+        state = groups.get(key)
+        if state is None:
+            state = groups[key] = agg.impl.start(call)
+        call.mapper = agg.mapper(self.scope) if agg.mapper is not None else {}
+        agg.impl.add(state, call)
+
+    async def _finish_aggregation(
+        self, agg: Step, groups: dict[Any, Any]
+    ) -> list[dict[str, Any]] | None:
+        started = time.perf_counter() if self.listeners else 0.0
+        call = ModuleCall(agg.id, agg.parameters, {}, self.services, self.scope)
+        if not groups:
+            if agg.stop_if_empty:
+                return []
+            groups = {None: agg.impl.start(call)}
+        results: list[dict[str, Any]] = []
+        try:
+            for key, state in groups.items():
+                for bundle in agg.impl.finish(state, call):
+                    if agg.group_by is not None:
+                        bundle = {"__IMTKEY__": key, **bundle}
+                    results.append(bundle)
+        except ModuleError as exc:
+            self.ops[agg.id] += 1
+            return await self._fail(agg, exc, {}, started)
+        self.ops[agg.id] += len(results)
+        for bundle in results:
+            self.data_transfer += payload_size(bundle)
+        if self.listeners:
+            self._emit(OperationFinished(agg.id, {}, results, time.perf_counter() - started))
+        return results
+
+    # ----------------------------------------------------------------- errors
+
+    async def _fail(
+        self, step: Step, error: ModuleError, mapped: dict[str, Any], started: float
+    ) -> list[dict[str, Any]] | None:
+        described = {"name": error.name, "message": error.message}
+        if error.detail is not None:
+            described["detail"] = error.detail
+        self.errors.setdefault(step.id, []).append(described)
+        if self.listeners:
+            self._emit(
+                OperationFinished(step.id, mapped, [], time.perf_counter() - started, described)
+            )
+        if step.onerror is not None:
+            return await self._handle(step, error)
+        if self.settings.dlq:
+            self.incomplete += 1
+            return None
+        raise _StopRun("error", {"module_id": step.id, **described})
+
+    async def _handle(self, step: Step, error: ModuleError) -> list[dict[str, Any]] | None:
+        """Run the error-handler route; its directive decides what happens next."""
+        assert step.onerror is not None
+        previous = self.roots.get(step.id)
+        self.roots[step.id] = {"error": error.to_bundle()}
+        try:
+            await self._walk(step.onerror, 0)
+        except _Directive as directive:
+            kind = directive.kind
+            if kind == "resume":
+                return [directive.bundle or {}]
+            if kind == "break":
+                self.incomplete += 1
+                return None
+            if kind == "commit":
+                raise _StopRun("success") from None
+            if kind == "rollback":
+                raise _StopRun(
+                    "error", {"module_id": step.id, "name": error.name, "message": error.message}
+                ) from None
+            return None  # ignore
+        finally:
+            if previous is None:
+                self.roots.pop(step.id, None)
+            else:
+                self.roots[step.id] = previous
+        return None  # a handler route without a directive ignores the error
+
+    # ----------------------------------------------------------------- events
+
+    def _emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def _emit_lazy(self, make: Callable[[], Event]) -> None:
+        if self.listeners:
+            self._emit(make())
+
+
+async def run_plan(
+    plan: Plan, services: RunServices, listeners: Iterable[Listener] = ()
+) -> RunResult:
+    return await Executor(plan, services, listeners).run()

@@ -1,0 +1,214 @@
+"""The run's HTTP client: the one place that owns an `httpx.AsyncClient`.
+
+One client per run (keep-alive across modules), made on first use through
+`call.run.resource("http", ...)` and closed by `RunServices.aclose()`. Requests go out exactly
+as built: no `Accept` header (Make's HTTP app sends none), `Accept-Encoding` only when
+compressed content is asked for, `User-Agent: Scenarist/<version>` unless the user sets one.
+Transport failures become `ModuleError`s named the way Make names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from engine.errors import ModuleError
+
+if TYPE_CHECKING:
+    from engine.executor.services import RunServices
+
+DEFAULT_TIMEOUT_S = 40.0
+MIN_TIMEOUT_S = 1.0
+MAX_TIMEOUT_S = 300.0
+MAX_REDIRECTS = 10
+
+
+def _version() -> str:
+    try:
+        return metadata.version("scenarist")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+USER_AGENT = f"Scenarist/{_version()}"
+
+# A file's bytes as httpx takes them in a multipart body: (filename, content, content type).
+FilePart = tuple[str | None, bytes, str | None]
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """What came back: status, headers in order (lower-case names), the decoded body."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    content: bytes
+    url: str
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key == wanted:
+                return value
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [value for key, value in self.headers if key == wanted]
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case ("" when absent)."""
+        raw = self.header("content-type") or ""
+        return raw.split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        raw = self.header("content-type") or ""
+        for part in raw.split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip('"')
+        return None
+
+
+def clamp_timeout(value: Any, default: float = DEFAULT_TIMEOUT_S) -> float:
+    """Make's timeout field: "" or null means the default; otherwise 1–300 seconds."""
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(seconds, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
+
+
+class HttpClient:
+    """A per-run HTTP client with Make's cookie sharing ("Share cookies with other modules")."""
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=DEFAULT_TIMEOUT_S,
+            max_redirects=MAX_REDIRECTS,
+            transport=transport,
+        )
+        self._shared_cookies = httpx.Cookies()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Sequence[tuple[str, str]] = (),
+        params: Sequence[tuple[str, str]] = (),
+        content: bytes | None = None,
+        files: Sequence[tuple[str, FilePart]] | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        follow_redirects: bool = True,
+        share_cookies: bool = False,
+        compressed: bool = True,
+    ) -> HttpResponse:
+        method = method.upper()
+        what = f"{method} {url}"
+        # Only the shared jar crosses modules; a module that does not share starts empty.
+        self._client.cookies = self._shared_cookies if share_cookies else httpx.Cookies()
+        try:
+            request = self._client.build_request(
+                method,
+                url=with_query(url, params),
+                headers=list(headers),
+                content=content,
+                files=list(files) if files else None,
+                timeout=timeout,
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
+            raise ModuleError(f"{what}: invalid request: {exc}", name="DataError") from exc
+        _apply_default_headers(request, headers, compressed=compressed)
+        try:
+            response = await self._client.send(request, follow_redirects=follow_redirects)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise _transport_error(what, exc, timeout) from exc
+        finally:
+            if share_cookies:
+                self._shared_cookies = httpx.Cookies(self._client.cookies)
+        return HttpResponse(
+            status=response.status_code,
+            reason=response.reason_phrase,
+            headers=list(response.headers.multi_items()),
+            content=body,
+            url=str(response.url),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def http_client(run: RunServices) -> HttpClient:
+    """The run's client, made on first use."""
+    client: HttpClient = run.resource("http", HttpClient)
+    return client
+
+
+def with_query(url: str, params: Sequence[tuple[str, str]]) -> str:
+    """`url` with the query items appended (existing ones kept; spaces as %20, like Make)."""
+    if not params:
+        return url
+    base, hash_mark, fragment = url.partition("#")
+    joiner = "&" if "?" in base and not base.endswith(("?", "&")) else ("" if "?" in base
+                                                                       else "?")
+    return f"{base}{joiner}{urlencode(list(params), quote_via=quote)}{hash_mark}{fragment}"
+
+
+def _has_header(headers: Iterable[tuple[str, str]], name: str) -> bool:
+    return any(key.lower() == name for key, _ in headers)
+
+
+def _apply_default_headers(
+    request: httpx.Request, user_headers: Sequence[tuple[str, str]], *, compressed: bool
+) -> None:
+    """Replace httpx's defaults with Make's: no Accept, opt-in compression, our User-Agent."""
+    if not _has_header(user_headers, "accept"):
+        request.headers.pop("accept", None)
+    if not _has_header(user_headers, "user-agent"):
+        request.headers["user-agent"] = USER_AGENT
+    if not compressed and not _has_header(user_headers, "accept-encoding"):
+        request.headers.pop("accept-encoding", None)
+
+
+def _transport_error(what: str, exc: httpx.HTTPError, timeout: float) -> ModuleError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ModuleError(
+            f"{what}: no response within {timeout:g} s (timeout)", name="ModuleTimeoutError"
+        )
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc) or "could not connect"
+        if "refused" in reason.lower():
+            reason = "connection refused"
+        return ModuleError(f"{what}: {reason}", name="ConnectionError")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        if "without sending" in text or "disconnected" in text.lower():
+            text = "connection closed without a response"
+        return ModuleError(f"{what}: {text}", name="ConnectionError")
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.CloseError)):
+        return ModuleError(f"{what}: connection reset ({exc or type(exc).__name__})",
+                           name="ConnectionError")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return ModuleError(f"{what}: more than {MAX_REDIRECTS} redirects", name="RuntimeError")
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
+        return ModuleError(f"{what}: invalid request: {exc}", name="DataError")
+    if isinstance(exc, httpx.DecodingError):
+        return ModuleError(f"{what}: response body could not be decoded: {exc}",
+                           name="RuntimeError")
+    return ModuleError(f"{what}: {exc or type(exc).__name__}", name="ConnectionError")
