@@ -34,9 +34,32 @@ ModuleKind = Literal[
 ]
 
 FieldType = Literal[
-    "text", "number", "integer", "uinteger", "boolean", "date", "time", "select", "array",
-    "collection", "buffer", "any", "url", "email", "json", "filter", "hidden", "datastore",
-    "udt", "account", "keychain", "hook", "timezone", "path", "module", "uinteger",
+    "text",
+    "number",
+    "integer",
+    "uinteger",
+    "boolean",
+    "date",
+    "time",
+    "select",
+    "array",
+    "collection",
+    "buffer",
+    "any",
+    "url",
+    "email",
+    "json",
+    "filter",
+    "hidden",
+    "datastore",
+    "udt",
+    "account",
+    "keychain",
+    "hook",
+    "timezone",
+    "path",
+    "module",
+    "uinteger",
 ]
 
 
@@ -123,13 +146,15 @@ class ModuleTable:
         self._specs.append(spec)
         return spec
 
-    def add_declaration(self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any) -> None:
+    def add_declaration(
+        self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any
+    ) -> None:
         """Declare a module the executor walks itself (no implementation)."""
         self.add(ModuleSpec(id=module_id, label=label, kind=kind, **fields))
 
-    def module(self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any) -> Callable[
-        [Any], Any
-    ]:
+    def module(
+        self, module_id: str, *, label: str, kind: ModuleKind, **fields: Any
+    ) -> Callable[[Any], Any]:
         """Decorator: declare `module_id` implemented by the decorated function or class.
 
         A decorated class is instantiated once (aggregators keep no state on self).

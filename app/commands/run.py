@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 
+from app import progress
 from engine.errors import BlueprintError, IMLError
 from engine.executor.plan import compile_plan
-from app import progress
 from engine.executor.run import Executor
 from engine.executor.services import RunServices
 from engine.loading import load_blueprint
@@ -69,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         report = build_report(plan, result, collector)
         sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+        for warning in result.warnings:  # stdout is for the machine; tell the person too
+            print(f"warning: {warning}", file=sys.stderr)
     else:
         print(summary_text(services.scenario_name, result))
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     return 1 if result.status == "error" else 0
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import cmp_to_key
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ModuleError
 from engine.filters import find_operator
 from engine.spec import FieldSpec, ModuleCall, ModuleTable
-from engine.store.data_structures import coerce_record
-from engine.store.datastore import DataStoreSession, datastore_session
 from engine.values import is_empty, to_bool, to_number, to_text
+
+if TYPE_CHECKING:
+    from engine.store.datastore import DataStoreSession
 
 MODULES = ModuleTable()
 
@@ -37,6 +38,9 @@ def _store(call: ModuleCall) -> tuple[DataStoreSession, str]:
     if is_empty(store_id):
         raise ModuleError("No data store is selected (parameters.datastore is empty).",
                           name="DataError")
+    # Imported on first use: SQLAlchemy costs ~0.5 s at start-up of every run otherwise.
+    from engine.store.datastore import datastore_session
+
     session = datastore_session(call.run)
     return session, session.ensure_store(store_id)
 
@@ -64,6 +68,8 @@ def _shaped(session: DataStoreSession, store: str, data: dict[str, Any]) -> dict
     structure = session.structure(store)
     if structure is None:
         return dict(data)
+    from engine.store.data_structures import coerce_record
+
     return coerce_record(data, structure.spec, strict=structure.strict)
 
 

@@ -15,7 +15,13 @@ from typing import Any
 
 from engine.errors import IMLError, ModuleError
 from engine.executor.connections import open_connections
-from engine.executor.events import Event, FilterEvaluated, OperationFinished, RunFinished, RunStarted
+from engine.executor.events import (
+    Event,
+    FilterEvaluated,
+    OperationFinished,
+    RunFinished,
+    RunStarted,
+)
 from engine.executor.plan import (
     AGGREGATE,
     DIRECTIVE,
@@ -99,6 +105,8 @@ class Executor:
             roundtrips = max(1, int(self.settings.roundtrips or 1))
             while cycles < roundtrips:
                 cycles += 1
+                services.cycle = cycles
+                services.more = False
                 services.roundtrip_vars.clear()
                 more = await self._cycle()
                 if not more:
@@ -153,7 +161,7 @@ class Executor:
                 self._rollback()
             raise
         self._commit()
-        return bool(getattr(self.services, "more", False))
+        return self.services.more
 
     def _commit(self) -> None:
         for resource in self.services.transactional():

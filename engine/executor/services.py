@@ -53,6 +53,10 @@ class RunServices:
         self.execution_vars: dict[str, Any] = {}
         # util:FunctionIncrement counters by module id (reset "run"/"execution").
         self.counters: dict[int, int] = {}
+        self.cycle = 0  # the executor numbers cycles from 1
+        # A polling trigger sets this when more data waits: the executor runs another cycle
+        # (up to the scenario's `roundtrips`).
+        self.more = False
         # Set by gateway:WebhookRespond: {"status": int, "headers": {...}, "body": ...}.
         self.webhook_response: dict[str, Any] | None = None
         self.warnings: list[str] = []

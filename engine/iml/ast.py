@@ -28,10 +28,12 @@ class Keyword(Node):
 
 @dataclass(slots=True)
 class Word(Node):
-    """A bare word that is neither a keyword nor a root. Only valid as a function
-    argument, where Make reads the whole argument as text; elsewhere an error."""
+    """A bare word that is neither a keyword nor a known root (`title`, `foo.bar`). As a
+    function argument Make reads the whole argument as text; elsewhere it is read as a
+    reference to a root of that name (`ref`), which is null unless the scope has one."""
 
     name: str
+    ref: Ref | None = None
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ once per bundle.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -64,7 +65,7 @@ def _pick_index(value: Any, index: Any) -> Any:
         return None
     if type(index) is not int:
         number = to_number(index)
-        if number is None or number != int(number):
+        if number is None or not math.isfinite(number) or number != int(number):
             return None
         index = int(number)
     if index > 0:
@@ -326,9 +327,7 @@ def _compile_call(node: ast.Call) -> _Compiled:
     return _Compiled(call_n)
 
 
-def _scoped_call(
-    fn: Callable[..., Any], args: list[Evaluator], name: str, pos: int
-) -> Evaluator:
+def _scoped_call(fn: Callable[..., Any], args: list[Evaluator], name: str, pos: int) -> Evaluator:
     arg_fns = tuple(args)
 
     def call(scope: Scope) -> Any:
@@ -378,10 +377,17 @@ def _compile_special(node: ast.Call) -> Evaluator:
     otherwise = rest[-1] if len(rest) % 2 else None
     equals = BINARY["="]
 
+    pos = node.pos
+
     def switch(scope: Scope) -> Any:
         value = subject(scope)
         for candidate, result in pairs:
-            if equals(value, candidate(scope)):
+            other = candidate(scope)
+            try:
+                same = equals(value, other)
+            except Exception as exc:
+                raise _operator_error(exc, pos) from exc
+            if same:
                 return result(scope)
         return otherwise(scope) if otherwise is not None else None
 
@@ -391,28 +397,50 @@ def _compile_special(node: ast.Call) -> Evaluator:
 # --- operators ------------------------------------------------------------------------
 
 
+def _operator_error(exc: Exception, pos: int) -> IMLError:
+    if isinstance(exc, IMLError):
+        return exc
+    return IMLError(f"operator failed: {exc}", column=pos + 1)
+
+
 def _compile_chain(node: ast.Chain) -> _Compiled:
     ops = {op for op, _ in node.rest}
     first = _compile(node.first)
     rest = [(op, _compile(operand)) for op, operand in node.rest]
     if ops <= {"&", "|"}:
         return _Compiled(_logical(first.fn, rest))
+    pos = node.pos
     if first.constant and all(c.constant for _, c in rest):
         value = first.value
-        for op, c in rest:
-            value = BINARY[op](value, c.value)
+        try:
+            for op, c in rest:
+                value = BINARY[op](value, c.value)
+        except Exception as exc:
+            raise _operator_error(exc, pos) from exc
         return _const(value)
     if len(rest) == 1:
         op_fn = BINARY[rest[0][0]]
         left, right = first.fn, rest[0][1].fn
-        return _Compiled(lambda scope: op_fn(left(scope), right(scope)))
+
+        def binary(scope: Scope) -> Any:
+            a, b = left(scope), right(scope)
+            try:
+                return op_fn(a, b)
+            except Exception as exc:
+                raise _operator_error(exc, pos) from exc
+
+        return _Compiled(binary)
     first_fn = first.fn
     steps = tuple((BINARY[op], c.fn) for op, c in rest)
 
     def chain(scope: Scope) -> Any:
         value = first_fn(scope)
         for op_fn, operand in steps:
-            value = op_fn(value, operand(scope))
+            right = operand(scope)
+            try:
+                value = op_fn(value, right)
+            except Exception as exc:
+                raise _operator_error(exc, pos) from exc
         return value
 
     return _Compiled(chain)
@@ -437,10 +465,22 @@ def _logical(first: Evaluator, rest: list[tuple[str, _Compiled]]) -> Evaluator:
 def _compile_unary(node: ast.Unary) -> _Compiled:
     operand = _compile(node.operand)
     op_fn = negate if node.op == "-" else plus
+    pos = node.pos
     if operand.constant:
-        return _const(op_fn(operand.value))
+        try:
+            return _const(op_fn(operand.value))
+        except Exception as exc:
+            raise _operator_error(exc, pos) from exc
     inner = operand.fn
-    return _Compiled(lambda scope: op_fn(inner(scope)))
+
+    def unary(scope: Scope) -> Any:
+        value = inner(scope)
+        try:
+            return op_fn(value)
+        except Exception as exc:
+            raise _operator_error(exc, pos) from exc
+
+    return _Compiled(unary)
 
 
 # --- dispatch -------------------------------------------------------------------------
@@ -464,8 +504,17 @@ def _compile(node: ast.Node) -> _Compiled:
     if isinstance(node, ast.Access):
         return _Compiled(_compile_access(node))
     if isinstance(node, ast.Word):
-        raise IMLError(f"unknown name {node.name!r}", column=node.pos + 1)
+        ref = node.ref if node.ref is not None else ast.Ref(node.pos, node.end, node.name)
+        return _Compiled(_compile_ref(ref))
     raise IMLError(f"cannot compile {type(node).__name__}", column=node.pos + 1)
+
+
+def _text_of(value: Any, pos: int) -> str:
+    """to_text for the slow path of concatenations; never lets a raw exception out."""
+    try:
+        return to_text(value)
+    except Exception as exc:
+        raise IMLError(f"value cannot be put into text: {exc}", column=pos + 1) from exc
 
 
 def _returns_text(fdef: FunctionDef) -> bool:
@@ -480,23 +529,25 @@ def _text_ref(node: ast.Ref) -> Evaluator | None:
     root = node.root
     if len(keys) == 1:
         (k1,) = keys
+        pos = node.pos
 
         def text1(scope: Scope) -> str:
             try:
                 value = scope.roots[root][k1]
             except _MISSING_KEY_ERRORS:
                 return ""
-            return value if type(value) is str else to_text(value)
+            return value if type(value) is str else _text_of(value, pos)
 
         return text1
     k1, k2 = keys
+    pos = node.pos
 
     def text2(scope: Scope) -> str:
         try:
             value = scope.roots[root][k1][k2]
         except _MISSING_KEY_ERRORS:
             return ""
-        return value if type(value) is str else to_text(value)
+        return value if type(value) is str else _text_of(value, pos)
 
     return text2
 
@@ -509,15 +560,16 @@ def _as_text(node: ast.Node) -> Evaluator | str:
             return direct
     compiled = _compile(node)
     if compiled.constant:
-        return to_text(compiled.value)
+        return _text_of(compiled.value, node.pos)
     if isinstance(node, ast.Call) and node.name not in SPECIAL_FUNCTIONS:
         if _returns_text(_lookup(node.name, node.pos)):
             return compiled.fn
     fn = compiled.fn
+    pos = node.pos
 
     def text(scope: Scope) -> str:
         value = fn(scope)
-        return value if type(value) is str else to_text(value)
+        return value if type(value) is str else _text_of(value, pos)
 
     return text
 
@@ -552,9 +604,7 @@ def _concat(parts: list[Evaluator | str]) -> _Compiled:
     if len(fns) == 4:
         f0, f1, f2, f3 = fns
         t0, t1, t2, t3, t4 = t
-        return _Compiled(
-            lambda s: "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4))
-        )
+        return _Compiled(lambda s: "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4)))
     if len(fns) == 5:
         f0, f1, f2, f3, f4 = fns
         t0, t1, t2, t3, t4, t5 = t

@@ -59,7 +59,7 @@ NUMBER: /\d+(\.\d+)?([eE][+-]?\d+)?/
 STRING: /"(?:[^"\\]|\\[\s\S]|"")*"/
 SQSTRING: /'(?:[^'\\]|\\[\s\S]|'')*'/
 BACKTICK: /`[^`]*`/
-NAME: /(?!\d)\w+/
+NAME: /(?!\d)[\w$]+/
 RAW: /\ue000+/
 %ignore /\s+/
 """
@@ -175,7 +175,8 @@ class _ToAst(Transformer[Any, ast.Node]):
         if isinstance(base, ast.Literal) and type(base.value) is int and not base.raw:
             return ast.Ref(pos, end, base.value, steps)  # `1.a`: module 1
         if isinstance(base, ast.Word):
-            return ast.Word(pos, end, self.source[meta.start_pos : meta.end_pos])
+            text = self.source[meta.start_pos : meta.end_pos]
+            return ast.Word(pos, end, text, ast.Ref(pos, end, base.name, steps))
         return ast.Access(pos, end, base, steps)
 
     def unary_op(self, meta: Any, children: list[Any]) -> ast.Node:
@@ -233,7 +234,7 @@ def find_word(node: ast.Node) -> ast.Word | None:
 
 def _error_from_lark(exc: UnexpectedInput, text: str, offset: int) -> IMLError:
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         char = text[pos] if pos < len(text) else ""
         return IMLError(f"unexpected character {char!r}", column=offset + pos + 1)
     if isinstance(exc, UnexpectedToken):
@@ -349,6 +350,7 @@ class _ArgScanner:
         text = self.text
         i = paren + 1
         arg_start = i
+        mark = len(self.raw)  # spans found from here on lie inside the current argument
         level = 0
         while i < len(text):
             c = text[i]
@@ -363,19 +365,20 @@ class _ArgScanner:
                 level -= 1
             elif c == ")":
                 if level == 0:
-                    self._argument(arg_start, i)
+                    self._argument(arg_start, i, mark)
                     return i + 1
                 level -= 1
             elif c == ";" and level == 0:
-                self._argument(arg_start, i)
+                self._argument(arg_start, i, mark)
                 arg_start = i + 1
+                mark = len(self.raw)
             if c in "([])];":
                 i += 1
             else:
                 i = self._step(i, arg_start, depth)
         return i  # never closed: the grammar reports it
 
-    def _argument(self, start: int, end: int) -> None:
+    def _argument(self, start: int, end: int, mark: int) -> None:
         text = self.text
         while start < end and text[start].isspace():
             start += 1
@@ -383,10 +386,9 @@ class _ArgScanner:
             end -= 1
         if start == end:
             return
-        inner = [(a, b) for a, b in self.raw if start <= a and b <= end]
-        if self._is_expression(start, end, inner):
+        if self._is_expression(start, end, self.raw[mark:]):
             return
-        self.raw = [(a, b) for a, b in self.raw if not (start <= a and b <= end)]
+        del self.raw[mark:]
         self.raw.append((start, end))
 
     def _is_expression(self, start: int, end: int, inner: list[tuple[int, int]]) -> bool:
@@ -415,18 +417,36 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def _check_nesting(text: str, offset: int) -> None:
+    level = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if _opens_quote(text, i, 0):
+            j = _skip_quoted(text, i, len(text))
+            i = j if j > 0 else i + 1
+            continue
+        if c in "([":
+            level += 1
+            if level > MAX_DEPTH:
+                raise IMLError(
+                    f"expression nested more than {MAX_DEPTH} levels", column=offset + i + 1
+                )
+        elif c in ")]" and level > 0:
+            level -= 1
+        i += 1
+
+
 def parse_expression(text: str, offset: int = 0) -> ast.Node:
-    """Parse the inside of one `{{...}}`; `offset` is its position in the field's text."""
+    """Parse the inside of one `{{...}}`; `offset` is its position in the field's text.
+
+    A bare unknown word outside function arguments (`{{title}}`) stays an `ast.Word`: the
+    compiler reads it as a reference to a root of that name (null in scenarios), and the
+    editor can flag it with `find_word`."""
+    _check_nesting(text, offset)
     scanner = _ArgScanner(text, offset)
     scanner.scan()
-    node = _parse_masked(_mask(text, scanner.raw), text, offset)
-    word = find_word(node)
-    if word is not None:
-        raise IMLError(
-            f"unknown name {word.name!r} (quote literal text, e.g. \"{word.name}\")",
-            column=word.pos + 1,
-        )
-    return node
+    return _parse_masked(_mask(text, scanner.raw), text, offset)
 
 
 def _find_close(text: str, i: int) -> int:

@@ -73,14 +73,17 @@ class Ran:
 
     def outputs(self, module_id: int) -> list[dict[str, Any]]:
         return [
-            b for e in self.events if getattr(e, "module_id", None) == module_id
+            b
+            for e in self.events
+            if getattr(e, "module_id", None) == module_id
             for b in getattr(e, "outputs", [])
         ]
 
     def sequence(self, module_ids: tuple[int, ...], key: str) -> list[Any]:
         """`key` of every output of these modules, in the order they ran."""
         return [
-            b[key] for e in self.events
+            b[key]
+            for e in self.events
             if getattr(e, "module_id", None) in module_ids
             for b in getattr(e, "outputs", [])
         ]

@@ -13,19 +13,27 @@ from tests.executor.conftest import echo, source_of
 
 
 async def test_transactions_commit_at_the_end_of_the_cycle(run):
-    ran = await run([source_of({"id": 1}, {"id": 2}),
-                     {"id": 2, "module": "test:Write", "mapper": {"value": "{{1.id}}"}}],
-                    autoCommit=False)
+    ran = await run(
+        [
+            source_of({"id": 1}, {"id": 2}),
+            {"id": 2, "module": "test:Write", "mapper": {"value": "{{1.id}}"}},
+        ],
+        autoCommit=False,
+    )
     assert ran.services.store.committed == [1, 2]
 
 
 async def test_a_long_run_never_holds_the_loop_for_long(registry):
     items = list(range(60_000))
-    blueprint = Blueprint.model_validate({"flow": [
-        source_of({"items": items}),
-        {"id": 2, "module": "builtin:BasicFeeder", "mapper": {"array": "{{1.items}}"}},
-        echo(3, v="{{2.value}}"),
-    ]})
+    blueprint = Blueprint.model_validate(
+        {
+            "flow": [
+                source_of({"items": items}),
+                {"id": 2, "module": "builtin:BasicFeeder", "mapper": {"array": "{{1.items}}"}},
+                echo(3, v="{{2.value}}"),
+            ]
+        }
+    )
     plan = compile_plan(blueprint, registry)
     gaps: list[float] = []
     done = False
@@ -51,6 +59,8 @@ async def test_events_reach_listeners_with_inputs_and_outputs(run):
     ran = await run([source_of({"a": 1}), echo(2, b="{{1.a}}")])
     finished = [e for e in ran.events if type(e).__name__ == "OperationFinished"]
     assert [(e.module_id, e.input, e.outputs) for e in finished] == [
-        (1, {}, [{"a": 1}]), (2, {"b": 1}, [{"b": 1}])]
+        (1, {}, [{"a": 1}]),
+        (2, {"b": 1}, [{"b": 1}]),
+    ]
     assert type(ran.events[0]).__name__ == "RunStarted"
     assert type(ran.events[-1]).__name__ == "RunFinished"

@@ -93,7 +93,7 @@ def test_pick_omit_equal() -> None:
         ("{{round(2.5)}}", 3),
         ("{{round(-2.5)}}", -2),
         ("{{round(1.005; 2)}}", 1.01),
-        ("{{round(\"3.7\")}}", 4),
+        ('{{round("3.7")}}', 4),
         ("{{ceil(1.2)}}", 2),
         ("{{ceil(-1.2)}}", -1),
         ("{{floor(1.8)}}", 1),
@@ -133,7 +133,10 @@ def test_math(text: str, expected: object) -> None:
         ('{{formatNumber(1234567; 0; ","; "")}}', "1234567"),
         ("{{formatNumber(0.125; 2)}}", "0,13"),
         ("{{formatNumber(999; 2)}}", "999,00"),
-        ('{{"Total: " + formatNumber(sum(10; 20; 12.5); 2; "."; ",") + " EUR"}}', "Total: 42.50 EUR"),
+        (
+            '{{"Total: " + formatNumber(sum(10; 20; 12.5); 2; "."; ",") + " EUR"}}',
+            "Total: 42.50 EUR",
+        ),
     ],
 )
 def test_format_number(text: str, expected: str) -> None:

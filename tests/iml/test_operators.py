@@ -89,4 +89,4 @@ def test_logical_operators(text: str, expected: bool) -> None:
 def test_operators_inside_arguments_and_indexes() -> None:
     roots = {1: {"items": ["a", "b", "c"], "n": 1}}
     assert ev("{{1.items[1.n + 1]}}", roots) == "b"
-    assert ev("{{if(1.n + 1 = 2; \"two\"; \"other\")}}", roots) == "two"
+    assert ev('{{if(1.n + 1 = 2; "two"; "other")}}', roots) == "two"

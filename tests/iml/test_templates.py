@@ -70,6 +70,17 @@ def test_backtick_keys_and_whole_bundle() -> None:
     assert ev("{{`1`}}", ROOTS) is BUNDLE
 
 
+def test_unquoted_dollar_keys() -> None:
+    # Text-parser groups are exported unquoted as well as quoted.
+    assert ev("{{10.$1}}", ROOTS) == "match"
+
+
+def test_a_bare_unknown_word_reads_as_a_missing_root() -> None:
+    assert ev("Title: {{title}}!", ROOTS) == "Title: !"
+    assert ev("{{airtableBaseId}}", ROOTS) is None
+    assert ev("{{foo.bar[1]}}", {"foo": {"bar": ["x"]}}) == "x"
+
+
 def test_named_roots() -> None:
     assert ev("{{var.scenario.name}}", ROOTS) == "My scenario"
     assert ev("Run of {{var.scenario.name}}", ROOTS) == "Run of My scenario"
@@ -90,7 +101,7 @@ def test_named_roots() -> None:
         ("{{1.tags[2]}}", "green"),
         ("{{1.tags[1 + 1]}}", "green"),
         ("{{1.tags[1.count - 2]}}", "red"),
-        ("{{1.tags[\"2\"]}}", "green"),
+        ('{{1.tags["2"]}}', "green"),
         ("{{1.name[1]}}", None),
         ("{{1.items[2]}}", {"name": "Banana", "qty": 4}),
     ],

@@ -23,7 +23,9 @@ class FunctionDef:
 FUNCTIONS: dict[str, FunctionDef] = {}
 
 
-def iml_function(name: str, *, scope: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def iml_function(
+    name: str, *, scope: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in FUNCTIONS:
             raise ValueError(f"IML function {name} declared twice")
@@ -34,14 +36,8 @@ def iml_function(name: str, *, scope: bool = False) -> Callable[[Callable[..., A
 
 
 def _load() -> None:
-    import importlib
-
-    for family in ("general", "math", "text", "array", "date"):
-        try:
-            importlib.import_module(f"engine.iml.functions.{family}")
-        except ModuleNotFoundError as exc:  # a family still being written
-            if exc.name != f"engine.iml.functions.{family}":
-                raise
+    # Imported for their @iml_function registrations.
+    from engine.iml.functions import array, date, general, math, text  # noqa: F401
 
 
 _load()

@@ -3,6 +3,7 @@ engine.iml.compiler)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from engine.errors import IMLError
@@ -15,7 +16,7 @@ def _segment(value: Any, segment: str) -> Any:
         return value.get(segment)
     if isinstance(value, list):
         number = to_number(segment)
-        if number is None or number != int(number):
+        if number is None or not math.isfinite(number) or number != int(number):
             return None
         index = int(number)
         if index > 0:

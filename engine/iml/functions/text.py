@@ -116,9 +116,7 @@ def contains(value: Any, search: Any = None) -> bool:
     if isinstance(value, list):
         if isinstance(search, dict | list):
             return search in value
-        return any(
-            not isinstance(item, dict | list) and equals(item, search) for item in value
-        )
+        return any(not isinstance(item, dict | list) and equals(item, search) for item in value)
     if isinstance(value, dict):
         return to_text(search) in value
     if value is None:
