@@ -69,6 +69,18 @@ class IMLError(ScenaristError):
         self.args = (self.describe(),)
         return self
 
+    def within(self, key: str | int) -> IMLError:
+        """Prefix the field path with the enclosing mapper key (or 1-based list position)."""
+        step = f"[{key}]" if isinstance(key, int) else str(key)
+        if self.field is None:
+            self.field = step
+        else:
+            self.field = (
+                f"{step}{self.field}" if self.field.startswith("[") else f"{step}.{self.field}"
+            )
+        self.args = (self.describe(),)
+        return self
+
     def describe(self) -> str:
         where = []
         if self.module_id is not None:

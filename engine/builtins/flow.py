@@ -17,12 +17,9 @@ MODULES = ModuleTable()
 
 _FEEDER = FieldSpec(name="feeder", type="module", label="Source Module", required=True)
 
-for _id, _label, _kind in [
-    ("builtin:BasicRouter", "Router", "router"),
-    ("builtin:BasicIfElse", "If-else", "flow"),
-    ("builtin:BasicMerge", "Merge", "flow"),
-]:
-    MODULES.add_declaration(_id, label=_label, kind=_kind)
+MODULES.add_declaration("builtin:BasicRouter", label="Router", kind="router")
+MODULES.add_declaration("builtin:BasicIfElse", label="If-else", kind="flow")
+MODULES.add_declaration("builtin:BasicMerge", label="Merge", kind="flow")
 
 MODULES.add_declaration("builtin:Ignore", label="Ignore", kind="directive")
 MODULES.add_declaration("builtin:Commit", label="Commit", kind="directive")

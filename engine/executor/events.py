@@ -22,6 +22,7 @@ class OperationFinished:
     outputs: list[dict[str, Any]]
     duration_s: float
     error: dict[str, Any] | None = None
+    filter_passed: bool | None = None  # None: the module has no filter
 
 
 @dataclass(slots=True)

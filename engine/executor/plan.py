@@ -169,7 +169,7 @@ class _Compiler:
                     self._aggregator_flags(step, node)
                 step.mapper = compile_mapper(node.mapper) if node.mapper else None
         except IMLError as exc:
-            raise exc.at(step_id, exc.field or "mapper") from None
+            raise exc.at(step_id, exc.field) from None
         if node.onerror:
             step.onerror = self.flow(node.onerror)
         return step

@@ -255,9 +255,13 @@ class Executor:
             self.data_transfer += payload_size(bundle)
         if listening:
             self._emit(
-                OperationFinished(step.id, mapped, outputs, time.perf_counter() - started)
+                OperationFinished(
+                    step.id, mapped, outputs, time.perf_counter() - started,
+                    filter_passed=True if step.filter is not None else None,
+                )
             )
-        return outputs
+        result: list[dict[str, Any]] = outputs
+        return result
 
     async def _maybe_yield(self) -> None:
         now = time.perf_counter()

@@ -667,17 +667,47 @@ def _compile_value(value: Any, depth: int) -> _Compiled:
     if isinstance(value, str):
         return _compile_template_cached(value)
     if isinstance(value, dict):
-        items = [(k, _compile_value(v, depth + 1)) for k, v in value.items()]
+        items = []
+        for k, v in value.items():
+            try:
+                items.append((k, _compile_value(v, depth + 1)))
+            except IMLError as exc:
+                raise exc.within(k) from None
         if all(c.constant for _, c in items):
             return _constant_container({k: c.value for k, c in items})
         pairs = tuple((k, c.fn) for k, c in items)
-        return _Compiled(lambda scope: {k: f(scope) for k, f in pairs})
+
+        def evaluate_dict(scope: Scope) -> dict[str, Any]:
+            out = {}
+            for k, f in pairs:
+                try:
+                    out[k] = f(scope)
+                except IMLError as exc:  # free when nothing fails (3.11 zero-cost try)
+                    raise exc.within(k) from None
+            return out
+
+        return _Compiled(evaluate_dict)
     if isinstance(value, list):
-        elements = [_compile_value(v, depth + 1) for v in value]
+        elements = []
+        for i, v in enumerate(value, 1):
+            try:
+                elements.append(_compile_value(v, depth + 1))
+            except IMLError as exc:
+                raise exc.within(i) from None
         if all(c.constant for c in elements):
             return _constant_container([c.value for c in elements])
         fns = tuple(c.fn for c in elements)
-        return _Compiled(lambda scope: [f(scope) for f in fns])
+
+        def evaluate_list(scope: Scope) -> list[Any]:
+            out = []
+            for i, f in enumerate(fns, 1):
+                try:
+                    out.append(f(scope))
+                except IMLError as exc:
+                    raise exc.within(i) from None
+            return out
+
+        return _Compiled(evaluate_list)
     return _const(value)
 
 

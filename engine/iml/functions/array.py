@@ -197,7 +197,8 @@ def distinct(array: Any, key: Any = None) -> list[Any]:
 
 @iml_function("deduplicate")
 def deduplicate(array: Any) -> list[Any]:
-    return distinct(array)
+    unique: list[Any] = distinct(array)
+    return unique
 
 
 @iml_function("keys")

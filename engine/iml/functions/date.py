@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as date_parser  # type: ignore[import-untyped]
+from dateutil import parser as date_parser
 
 from engine.errors import IMLError
 from engine.iml.dates import (
@@ -77,7 +77,8 @@ def _zone(scope: Scope) -> ZoneInfo:
 def _result(function: str, build: Any, *args: Any) -> datetime:
     """Run a date computation; dates outside 1..9999 become an IMLError."""
     try:
-        return build(*args).astimezone(UTC)
+        result: datetime = build(*args).astimezone(UTC)
+        return result
     except (OverflowError, ValueError) as exc:
         raise IMLError(f"{function}: the resulting date is out of range") from exc
 
