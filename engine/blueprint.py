@@ -87,11 +87,18 @@ class ScenarioSettings(_Open):
     freshVariables: bool | None = False
 
 
+class Designer(_Open):
+    """Canvas state: modules not attached to the flow yet, and notes on modules."""
+
+    orphans: list[list[ModuleNode]] | None = None
+    notes: list[dict[str, Any]] | None = None
+
+
 class BlueprintMetadata(_Open):
     instant: bool | None = None
     version: int | None = None
     scenario: ScenarioSettings = Field(default_factory=ScenarioSettings)
-    designer: dict[str, Any] | None = None
+    designer: Designer | None = None
     zone: str | None = None
 
 
@@ -118,5 +125,6 @@ class Blueprint(_Open):
 
 
 Route.model_rebuild()
+Designer.model_rebuild()
 Branch.model_rebuild()
 ModuleNode.model_rebuild()

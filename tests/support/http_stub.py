@@ -24,7 +24,8 @@ class Recorded:
 
 @dataclass
 class Stub:
-    """`answers` maps "METHOD /path" to (status, json body); anything else is a 404."""
+    """`answers` maps "METHOD /path" to (status, body): JSON data, or bytes sent as a file.
+    Anything else is a 404."""
 
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
@@ -50,9 +51,11 @@ def http_stub(answers: dict[str, tuple[int, Any]] | None = None) -> Iterator[Stu
             status, payload = stub.answers.get(
                 f"{self.command} {path}", (404, {"error": "no stub"})
             )
-            data = json.dumps(payload).encode()
+            binary = isinstance(payload, bytes)
+            data = payload if binary else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "application/octet-stream" if binary
+                             else "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

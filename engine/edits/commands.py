@@ -1,0 +1,383 @@
+"""The editor's actions as pure edits: each function returns an `Edit` computed against the
+blueprint as it is, without changing it (the document applies it through its undo stack)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+
+from engine.blueprint import Blueprint, Filter, ModuleNode, Route
+from engine.edits.graph import Link
+from engine.edits.primitives import (
+    _MISSING,
+    Edit,
+    InsertNodes,
+    InsertOrphan,
+    InsertRoute,
+    Primitive,
+    RemoveNodes,
+    RemoveOrphan,
+    RemoveRoute,
+    SetValue,
+    deep,
+)
+from engine.edits.tree import find, next_id, orphans, place_of, position, resolve
+from engine.errors import ScenaristError
+
+ROUTER = "builtin:BasicRouter"
+DIRECTIVES = ("Ignore", "Resume", "Commit", "Rollback", "Break")
+
+
+class EditError(ScenaristError):
+    """An action that doesn't make sense here (the UI shows the message, nothing changes)."""
+
+
+class _Builder:
+    """Applies primitives as it goes (so later ones see earlier ones), then undoes them all:
+    the result is the forward edit, and the blueprint is left as it was."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self.forward: list[Primitive] = []
+        self.inverse: list[Primitive] = []
+
+    def do(self, step: Primitive) -> None:
+        self.inverse.append(step.apply(self.blueprint))
+        self.forward.append(step)
+
+    def finish(self, label: str) -> Edit:
+        for step in reversed(self.inverse):
+            step.apply(self.blueprint)
+        return Edit(label, self.forward)
+
+
+def _build(blueprint: Blueprint, label: str, fill: Callable[[_Builder], None]) -> Edit:
+    builder = _Builder(blueprint)
+    try:
+        fill(builder)
+    except BaseException:
+        builder.finish(label)  # leave the model untouched
+        raise
+    return builder.finish(label)
+
+
+def new_module(module_id: int, module_type: str, x: float, y: float, **extra: Any) -> ModuleNode:
+    data: dict[str, Any] = {
+        "id": module_id,
+        "module": module_type,
+        "version": 1,
+        "parameters": {},
+        "mapper": {},
+        "metadata": {"designer": {"x": round(x), "y": round(y)}},
+    }
+    if module_type in (ROUTER, "builtin:BasicIfElse", "builtin:BasicMerge"):
+        data["mapper"] = None
+    if module_type == ROUTER:
+        data["routes"] = []
+    data.update(extra)
+    return ModuleNode.model_validate(data)
+
+
+# ------------------------------------------------------------------ adding and linking
+
+
+def add_module(blueprint: Blueprint, module_type: str, x: float, y: float) -> tuple[Edit, int]:
+    """A new module where it was dropped: the first module of an empty scenario is the
+    trigger; others wait unattached until linked."""
+    module_id = next_id(blueprint)
+    node = new_module(module_id, module_type, x, y)
+
+    def fill(b: _Builder) -> None:
+        if not blueprint.flow:
+            b.do(InsertNodes(("main",), 0, [node]))
+        else:
+            b.do(InsertOrphan(len(orphans(blueprint)), [node]))
+
+    return _build(blueprint, f"Add {module_type}", fill), module_id
+
+
+def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
+    """Link `source` to `target` (the head of an unattached chain), as Make does: after the
+    source's last module; into a new route of a router; and when the source already has a
+    successor, through a new router that keeps both paths."""
+    if source == target:
+        raise EditError("a module cannot be linked to itself")
+    target_place = place_of(blueprint, target)
+    if target_place.flow[0] != "orphan" or target_place.index != 0:
+        raise EditError(f"module {target} already has an incoming link")
+    src_place = place_of(blueprint, source)
+    if src_place.flow == target_place.flow:
+        raise EditError("that link would make a loop")
+    source_node = find(blueprint, source)
+
+    def fill(b: _Builder) -> None:
+        chain = orphans(blueprint)[target_place.flow[1]]
+        b.do(RemoveOrphan(target_place.flow[1]))
+        place = place_of(blueprint, source)
+        flow = resolve(blueprint, place.flow)
+        if source_node.module == ROUTER:
+            b.do(InsertRoute(source, len(source_node.routes or []), Route(flow=chain)))
+        elif place.index == len(flow) - 1:
+            b.do(InsertNodes(place.flow, place.index + 1, chain))
+        else:
+            tail = flow[place.index + 1 :]
+            b.do(RemoveNodes(place.flow, place.index + 1, len(tail)))
+            x, y = position(source_node)
+            router = new_module(next_id(blueprint), ROUTER, x + 150, y)
+            router.routes = [Route(flow=tail), Route(flow=chain)]
+            b.do(InsertNodes(place.flow, place.index + 1, [router]))
+
+    return _build(blueprint, "Link modules", fill)
+
+
+def disconnect(blueprint: Blueprint, link: Link) -> Edit:
+    """Remove a link: the target and everything after it become an unattached chain."""
+
+    def fill(b: _Builder) -> None:
+        place = place_of(blueprint, link.target)
+        flow = resolve(blueprint, place.flow)
+        chain = flow[place.index :]
+        if link.kind == "route" and place.index == 0:
+            b.do(RemoveRoute(link.source, place.flow[2]))
+        elif link.kind == "onerror" and place.index == 0:
+            b.do(SetValue(link.source, ("onerror",), _MISSING, "structure"))
+        else:
+            b.do(RemoveNodes(place.flow, place.index, len(chain)))
+        b.do(InsertOrphan(len(orphans(blueprint)), chain))
+
+    return _build(blueprint, "Remove link", fill)
+
+
+def insert_on_link(blueprint: Blueprint, link: Link, module_type: str) -> tuple[Edit, int]:
+    """A module dropped on a link runs between its two ends (the filter stays with the
+    module it guarded)."""
+    module_id = next_id(blueprint)
+    sx, sy = position(find(blueprint, link.source))
+    tx, ty = position(find(blueprint, link.target))
+    node = new_module(module_id, module_type, (sx + tx) / 2, (sy + ty) / 2)
+
+    def fill(b: _Builder) -> None:
+        place = place_of(blueprint, link.target)
+        b.do(InsertNodes(place.flow, place.index, [node]))
+
+    return _build(blueprint, f"Insert {module_type}", fill), module_id
+
+
+def append_after(blueprint: Blueprint, source: int, module_type: str) -> tuple[Edit, int]:
+    """The "+" after a module: a new module linked right after it."""
+    x, y = position(find(blueprint, source))
+    added, module_id = add_module(blueprint, module_type, x + 300, y)
+    inverse = added.apply(blueprint)
+    try:
+        linked = (
+            connect(blueprint, source, module_id)
+            if blueprint.flow[0].id != module_id
+            else Edit("", [])
+        )
+    finally:
+        inverse.apply(blueprint)
+    return Edit(f"Add {module_type}", added.steps + linked.steps), module_id
+
+
+def add_error_handler(blueprint: Blueprint, module_id: int, directive: str) -> tuple[Edit, int]:
+    if directive not in DIRECTIVES:
+        raise EditError(f"unknown error handler directive {directive!r}")
+    node = find(blueprint, module_id)
+    x, y = position(node)
+    handler_id = next_id(blueprint)
+    handler = new_module(handler_id, f"builtin:{directive}", x + 150, y + 150, mapper=None)
+
+    def fill(b: _Builder) -> None:
+        b.do(InsertNodes(("onerror", module_id), len(node.onerror or []), [handler]))
+
+    return _build(blueprint, f"Add {directive} error handler", fill), handler_id
+
+
+# ----------------------------------------------------------------------- deleting
+
+
+def delete_modules(blueprint: Blueprint, module_ids: Iterable[int]) -> Edit:
+    """Delete modules; the modules after each one close the gap. A deleted router's routes
+    become unattached chains; an emptied route or chain disappears."""
+    ids = list(dict.fromkeys(module_ids))
+
+    def fill(b: _Builder) -> None:
+        for module_id in ids:
+            try:
+                place = place_of(blueprint, module_id)
+            except KeyError:
+                continue  # inside something deleted already
+            node = find(blueprint, module_id)
+            for route in node.routes or []:
+                if route.flow:
+                    b.do(InsertOrphan(len(orphans(blueprint)), route.flow))
+            b.do(RemoveNodes(place.flow, place.index, 1))
+            flow = resolve(blueprint, place.flow)
+            if not flow:
+                _drop_empty(b, place.flow)
+
+    return _build(blueprint, "Delete", fill)
+
+
+def _drop_empty(b: _Builder, ref: tuple[Any, ...]) -> None:
+    if ref[0] == "orphan":
+        b.do(RemoveOrphan(ref[1]))
+    elif ref[0] == "route":
+        b.do(RemoveRoute(ref[1], ref[2]))
+    elif ref[0] == "onerror":
+        b.do(SetValue(ref[1], ("onerror",), _MISSING, "structure"))
+
+
+# ------------------------------------------------------------------ settings
+
+
+def move_modules(blueprint: Blueprint, positions: dict[int, tuple[float, float]]) -> Edit:
+    def fill(b: _Builder) -> None:
+        for module_id, (x, y) in positions.items():
+            b.do(SetValue(module_id, ("metadata", "designer", "x"), round(x), "positions"))
+            b.do(SetValue(module_id, ("metadata", "designer", "y"), round(y), "positions"))
+
+    return _build(blueprint, "Move", fill)
+
+
+def set_field(
+    blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...], value: Any
+) -> Edit:
+    """Set a parameter or mapper field (`section` "parameters" or "mapper"); `value=None`
+    with `remove=True` semantics is `clear_field`."""
+    if section not in ("parameters", "mapper"):
+        raise EditError(f"unknown section {section!r}")
+    return _build(
+        blueprint,
+        f"Edit {'.'.join(map(str, path))}",
+        lambda b: b.do(SetValue(module_id, (section, *path), deep(value))),
+    )
+
+
+def clear_field(blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...]) -> Edit:
+    return _build(
+        blueprint,
+        f"Clear {'.'.join(map(str, path))}",
+        lambda b: b.do(SetValue(module_id, (section, *path), _MISSING)),
+    )
+
+
+def set_filter(blueprint: Blueprint, module_id: int, filter_: dict[str, Any] | None) -> Edit:
+    value: Any = _MISSING if filter_ is None else Filter.model_validate(filter_)
+    label = "Remove filter" if filter_ is None else "Set filter"
+    return _build(blueprint, label, lambda b: b.do(SetValue(module_id, ("filter",), value)))
+
+
+def set_fallback(blueprint: Blueprint, router_id: int, route_index: int | None) -> Edit:
+    value: Any = _MISSING if route_index is None else route_index
+    return _build(
+        blueprint,
+        "Set fallback route",
+        lambda b: b.do(SetValue(router_id, ("parameters", "else"), value, "structure")),
+    )
+
+
+def rename_module(blueprint: Blueprint, module_id: int, name: str | None) -> Edit:
+    value: Any = name if name else _MISSING
+    return _build(
+        blueprint,
+        "Rename module",
+        lambda b: b.do(SetValue(module_id, ("metadata", "designer", "name"), value)),
+    )
+
+
+def rename_scenario(blueprint: Blueprint, name: str) -> Edit:
+    return _build(
+        blueprint, "Rename scenario", lambda b: b.do(SetValue(None, ("name",), name, "scenario"))
+    )
+
+
+def set_note(blueprint: Blueprint, module_id: int, text: str | None) -> Edit:
+    """A note on a module (Make keeps them in metadata.designer.notes); empty removes it."""
+    designer = blueprint.metadata.designer
+    notes = [dict(n) for n in (designer.notes if designer and designer.notes else [])]
+    notes = [n for n in notes if not (n.get("id") == module_id and not n.get("filter"))]
+    if text:
+        notes.append({"id": module_id, "text": text, "filter": False})
+    return _build(
+        blueprint,
+        "Edit note",
+        lambda b: b.do(SetValue(None, ("metadata", "designer", "notes"), notes, "notes")),
+    )
+
+
+# ------------------------------------------------------------------- clipboard
+
+
+def copy_modules(blueprint: Blueprint, module_ids: Iterable[int]) -> str:
+    """The chosen modules as JSON for the clipboard (routers keep their routes)."""
+    nodes = [find(blueprint, i).model_dump(mode="json", exclude_unset=True) for i in module_ids]
+    return orjson.dumps({"scenarist/modules": nodes}).decode()
+
+
+def paste_modules(
+    blueprint: Blueprint, text: str, at: tuple[float, float] | None = None
+) -> tuple[Edit, list[int]]:
+    """Paste copied modules as unattached chains, with fresh ids; mappings between pasted
+    modules follow the new ids."""
+    try:
+        data = orjson.loads(text)
+        raw = data["scenarist/modules"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        raise EditError("the clipboard holds no Scenarist modules") from None
+    first_new = next_id(blueprint)
+    renumber: dict[int, int] = {}
+
+    def collect(node: dict[str, Any]) -> None:
+        if isinstance(node.get("id"), int) and node["id"] not in renumber:
+            renumber[node["id"]] = first_new + len(renumber)
+        for key in ("routes", "branches"):
+            for sub in node.get(key) or []:
+                for child in sub.get("flow") or []:
+                    collect(child)
+        for child in node.get("onerror") or []:
+            collect(child)
+
+    for node in raw:
+        collect(node)
+    pattern = re.compile(r"\{\{(.*?)\}\}", re.S)
+    ref = re.compile(r"(?<![\w.`])(\d+)(?=\.)")
+
+    def remap(text_: str) -> str:
+        def inside(m: re.Match[str]) -> str:
+            return (
+                "{{"
+                + ref.sub(lambda r: str(renumber.get(int(r.group(1)), r.group(1))), m.group(1))
+                + "}}"
+            )
+
+        return pattern.sub(inside, text_)
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, str):
+            return remap(value)
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        if isinstance(value, dict):
+            out = {k: rewrite(v) for k, v in value.items()}
+            if isinstance(out.get("id"), int) and "module" in out:
+                out["id"] = renumber[value["id"]]
+            return out
+        return value
+
+    nodes = [ModuleNode.model_validate(rewrite(n)) for n in raw]
+    if at is not None and nodes:
+        x0, y0 = position(nodes[0])
+        for node in nodes:
+            x, y = position(node)
+            designer = (node.metadata or {}).setdefault("designer", {})
+            designer["x"], designer["y"] = round(at[0] + x - x0), round(at[1] + y - y0)
+
+    def fill(b: _Builder) -> None:
+        for node in nodes:
+            b.do(InsertOrphan(len(orphans(blueprint)), [node]))
+
+    return _build(blueprint, "Paste", fill), [n.id for n in nodes if n.id is not None]

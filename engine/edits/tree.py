@@ -1,0 +1,104 @@
+"""Where things are in a blueprint: flows (lists of modules) and the modules in them.
+
+A blueprint is a tree: the main flow, router routes, If-Else branches, error-handler routes,
+and the designer's orphans (chains of modules not attached yet, in
+`metadata.designer.orphans` as Make exports them). A `FlowRef` names one such list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.blueprint import Blueprint, Designer, ModuleNode
+
+# ("main",) | ("orphan", k) | ("route", router_id, k) | ("branch", if_else_id, k)
+# | ("onerror", module_id)
+FlowRef = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A module's place: the flow it is in and its index there."""
+
+    flow: FlowRef
+    index: int
+
+
+def orphans(blueprint: Blueprint) -> list[list[ModuleNode]]:
+    """The orphan chains, parsed into modules (kept parsed in the designer metadata)."""
+    designer = blueprint.metadata.designer
+    if designer is None:
+        designer = blueprint.metadata.designer = Designer(orphans=[])
+    if designer.orphans is None:
+        designer.orphans = []
+    return designer.orphans
+
+
+def resolve(blueprint: Blueprint, ref: FlowRef) -> list[ModuleNode]:
+    kind = ref[0]
+    if kind == "main":
+        return blueprint.flow
+    if kind == "orphan":
+        return orphans(blueprint)[ref[1]]
+    node = find(blueprint, ref[1])
+    if kind == "route":
+        assert node.routes is not None
+        return node.routes[ref[2]].flow
+    if kind == "branch":
+        assert node.branches is not None
+        return node.branches[ref[2]].flow
+    if kind == "onerror":
+        if node.onerror is None:
+            node.onerror = []
+        return node.onerror
+    raise KeyError(f"unknown flow reference {ref!r}")
+
+
+def flows(blueprint: Blueprint) -> Iterator[tuple[FlowRef, list[ModuleNode]]]:
+    """Every flow, depth-first: the main flow first, then orphan chains."""
+
+    def visit(ref: FlowRef, flow: list[ModuleNode]) -> Iterator[tuple[FlowRef, list[ModuleNode]]]:
+        yield ref, flow
+        for node in flow:
+            for k, route in enumerate(node.routes or []):
+                yield from visit(("route", node.id, k), route.flow)
+            for k, branch in enumerate(node.branches or []):
+                yield from visit(("branch", node.id, k), branch.flow)
+            if node.onerror:
+                yield from visit(("onerror", node.id), node.onerror)
+
+    yield from visit(("main",), blueprint.flow)
+    for k, chain in enumerate(orphans(blueprint)):
+        yield from visit(("orphan", k), chain)
+
+
+def modules(blueprint: Blueprint) -> Iterator[tuple[Place, ModuleNode]]:
+    for ref, flow in flows(blueprint):
+        for i, node in enumerate(flow):
+            yield Place(ref, i), node
+
+
+def find(blueprint: Blueprint, module_id: int) -> ModuleNode:
+    for _, node in modules(blueprint):
+        if node.id == module_id:
+            return node
+    raise KeyError(f"module {module_id} is not in the scenario")
+
+
+def place_of(blueprint: Blueprint, module_id: int) -> Place:
+    for place, node in modules(blueprint):
+        if node.id == module_id:
+            return place
+    raise KeyError(f"module {module_id} is not in the scenario")
+
+
+def next_id(blueprint: Blueprint) -> int:
+    """Ids are unique across the whole blueprint, orphans included; new ones count up."""
+    return max((n.id for _, n in modules(blueprint) if n.id is not None), default=0) + 1
+
+
+def position(node: ModuleNode) -> tuple[float, float]:
+    designer = (node.metadata or {}).get("designer") or {}
+    return float(designer.get("x", 0) or 0), float(designer.get("y", 0) or 0)
