@@ -102,3 +102,41 @@ def next_id(blueprint: Blueprint) -> int:
 def position(node: ModuleNode) -> tuple[float, float]:
     designer = (node.metadata or {}).get("designer") or {}
     return float(designer.get("x", 0) or 0), float(designer.get("y", 0) or 0)
+
+
+def upstream(blueprint: Blueprint, module_id: int) -> list[int]:
+    """The modules whose output can be mapped into `module_id`, nearest first: the modules
+    before it on its path (through routers, branches and error handlers up to the trigger).
+    Modules inside an iterator's loop are hidden after the aggregator that closes it."""
+    parents: dict[tuple[Any, ...], tuple[FlowRef, int]] = {}
+    for ref, flow in flows(blueprint):
+        for i, node in enumerate(flow):
+            for k, _ in enumerate(node.routes or []):
+                parents[("route", node.id, k)] = (ref, i)
+            for k, _ in enumerate(node.branches or []):
+                parents[("branch", node.id, k)] = (ref, i)
+            if node.onerror:
+                parents[("onerror", node.id)] = (ref, i + 1)  # the failing module itself
+    place = place_of(blueprint, module_id)
+    found: list[int] = []
+    ref, index = place.flow, place.index
+    while True:
+        flow = resolve(blueprint, ref)
+        hidden: set[int] = set()
+        for node in reversed(flow[:index]):
+            if node.id is None or node.id in hidden:
+                continue
+            found.append(node.id)
+            feeder = (node.parameters or {}).get("feeder")
+            if isinstance(feeder, int):  # an aggregator: the loop's modules are closed off
+                hidden |= _between(flow, feeder, node.id)
+        if ref not in parents:
+            return found
+        ref, index = parents[ref]
+
+
+def _between(flow: list[ModuleNode], start: int, end: int) -> set[int]:
+    ids = [n.id for n in flow]
+    if start in ids and end in ids:
+        return {i for i in ids[ids.index(start) + 1 : ids.index(end)] if i is not None}
+    return set()

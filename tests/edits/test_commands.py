@@ -183,3 +183,17 @@ def test_every_acceptance_blueprint_projects_to_a_connected_graph():
         graph = project(bp)
         heads = [m for m in graph.modules.values() if graph.link_into(m.id) is None]
         assert [m.id for m in heads] == [bp.flow[0].id], case.name
+
+
+def test_upstream_lists_what_a_module_can_map_nearest_first():
+    from engine.edits.tree import upstream
+
+    bp = Blueprint.model_validate(
+        json.loads((CASES / "error-directives" / "blueprint.json").read_text())
+    )
+    assert upstream(bp, 6) == [4, 2, 1]  # inside a route: the route, then the router's path
+    assert upstream(bp, 5) == [4, 2, 1]  # an error handler sees the failed module
+    bp = Blueprint.model_validate(
+        json.loads((CASES / "iterator-aggregator" / "blueprint.json").read_text())
+    )
+    assert upstream(bp, 5) == [4, 2, 1]  # after the aggregator the loop's modules are gone

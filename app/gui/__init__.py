@@ -1,0 +1,1 @@
+"""The Qt desktop application (imported only by GUI commands)."""

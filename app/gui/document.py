@@ -1,0 +1,217 @@
+"""One open scenario: the blueprint, its file, and the undo stack.
+
+Views never write to the blueprint: every gesture ends in one of the methods below, which
+pushes an undoable command wrapping a pure edit (engine.edits). After each change the
+document emits `changed(kinds, module_ids)`; views refresh only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from engine.blueprint import Blueprint
+from engine.edits import commands
+from engine.edits.graph import Graph, Link, project
+from engine.edits.layout import auto_layout
+from engine.edits.primitives import Edit
+from engine.edits.tree import find
+from engine.loading import load_blueprint
+from engine.registry import Registry, default_registry
+
+# Merge ids: successive commands with the same id and key merge into one undo step.
+_MERGE_TYPING = 1
+
+
+class _EditCommand(QUndoCommand):
+    def __init__(self, doc: ScenarioDocument, edit: Edit, merge_key: Any = None) -> None:
+        super().__init__(edit.label)
+        self.doc = doc
+        self.edit = edit
+        self.inverse: Edit | None = None
+        self.merge_key = merge_key
+        self.first_inverse: Edit | None = None
+
+    def redo(self) -> None:
+        self.inverse = self.edit.apply(self.doc.blueprint)
+        self.doc._notify(self.edit)
+
+    def undo(self) -> None:
+        assert self.inverse is not None
+        self.inverse.apply(self.doc.blueprint)
+        self.doc._notify(self.edit)
+
+    def id(self) -> int:
+        return _MERGE_TYPING if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        if not isinstance(other, _EditCommand) or other.merge_key != self.merge_key:
+            return False
+        # Keep our inverse (the state before the first keystroke); take their forward edit.
+        assert self.inverse is not None
+        self.edit = Edit(self.edit.label, self.edit.steps + other.edit.steps)
+        assert other.inverse is not None
+        self.inverse = Edit(self.edit.label, other.inverse.steps + self.inverse.steps)
+        return True
+
+
+class ScenarioDocument(QObject):
+    changed = Signal(object, object)  # kinds: set[str], module ids: set[int]
+    dirty_changed = Signal(bool)
+    path_changed = Signal(object)
+
+    def __init__(
+        self,
+        blueprint: Blueprint | None = None,
+        path: Path | None = None,
+        registry: Registry | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.blueprint = blueprint or Blueprint.model_validate({"name": "New scenario"})
+        self.path = path
+        self.registry = registry or default_registry()
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self._graph: Graph | None = None
+
+    # ---------------------------------------------------------------- reading
+
+    @classmethod
+    def open(cls, path: Path, registry: Registry | None = None) -> ScenarioDocument:
+        return cls(load_blueprint(path), Path(path), registry)
+
+    @property
+    def name(self) -> str:
+        return self.blueprint.name or (self.path.stem if self.path else "New scenario")
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def graph(self) -> Graph:
+        """Modules and links as the canvas draws them (cached until the next change)."""
+        if self._graph is None:
+            self._graph = project(self.blueprint)
+        return self._graph
+
+    def node(self, module_id: int) -> Any:
+        return find(self.blueprint, module_id)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.blueprint.to_json_obj(), option=orjson.OPT_INDENT_2)
+
+    # ------------------------------------------------------------------ edits
+
+    def push(self, edit: Edit, merge_key: Any = None) -> None:
+        if edit.steps:
+            self.undo_stack.push(_EditCommand(self, edit, merge_key))
+
+    def _notify(self, edit: Edit) -> None:
+        kinds = edit.changes()
+        if kinds & {"structure", "positions"}:
+            self._graph = None
+        self.changed.emit(kinds, edit.touched())
+
+    def add_module(self, module_type: str, x: float, y: float) -> int:
+        edit, module_id = commands.add_module(self.blueprint, module_type, x, y)
+        self.push(edit)
+        return module_id
+
+    def append_after(self, source: int, module_type: str) -> int:
+        edit, module_id = commands.append_after(self.blueprint, source, module_type)
+        self.push(edit)
+        return module_id
+
+    def connect(self, source: int, target: int) -> None:
+        self.push(commands.connect(self.blueprint, source, target))
+
+    def disconnect(self, link: Link) -> None:
+        self.push(commands.disconnect(self.blueprint, link))
+
+    def insert_on_link(self, link: Link, module_type: str) -> int:
+        edit, module_id = commands.insert_on_link(self.blueprint, link, module_type)
+        self.push(edit)
+        return module_id
+
+    def delete_modules(self, module_ids: list[int]) -> None:
+        self.push(commands.delete_modules(self.blueprint, module_ids))
+
+    def move_modules(self, positions: dict[int, tuple[float, float]]) -> None:
+        """Called once when a drag ends, so a whole move is one undo step."""
+        self.push(commands.move_modules(self.blueprint, positions))
+
+    def set_field(
+        self, module_id: int, section: str, path: tuple[Any, ...], value: Any,
+        *, typing: bool = False,
+    ) -> None:
+        """Set a parameter/mapper field; `typing=True` merges successive keystrokes."""
+        merge = (module_id, section, path) if typing else None
+        self.push(commands.set_field(self.blueprint, module_id, section, path, value), merge)
+
+    def clear_field(self, module_id: int, section: str, path: tuple[Any, ...]) -> None:
+        self.push(commands.clear_field(self.blueprint, module_id, section, path))
+
+    def set_filter(self, module_id: int, filter_: dict[str, Any] | None) -> None:
+        self.push(commands.set_filter(self.blueprint, module_id, filter_))
+
+    def set_fallback(self, router_id: int, route_index: int | None) -> None:
+        self.push(commands.set_fallback(self.blueprint, router_id, route_index))
+
+    def add_error_handler(self, module_id: int, directive: str) -> int:
+        edit, handler_id = commands.add_error_handler(self.blueprint, module_id, directive)
+        self.push(edit)
+        return handler_id
+
+    def rename_module(self, module_id: int, name: str | None) -> None:
+        self.push(commands.rename_module(self.blueprint, module_id, name))
+
+    def rename(self, name: str) -> None:
+        self.push(commands.rename_scenario(self.blueprint, name))
+
+    def set_note(self, module_id: int, text: str | None) -> None:
+        self.push(commands.set_note(self.blueprint, module_id, text))
+
+    def copy_modules(self, module_ids: list[int]) -> str:
+        return commands.copy_modules(self.blueprint, module_ids)
+
+    def paste_modules(self, text: str, at: tuple[float, float] | None = None) -> list[int]:
+        edit, ids = commands.paste_modules(self.blueprint, text, at)
+        self.push(edit)
+        return ids
+
+    def auto_layout(self) -> None:
+        self.push(auto_layout(self.blueprint))
+
+    # ----------------------------------------------------------------- saving
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write the blueprint atomically (a temp file renamed over the target), so a crash
+        never leaves a half-written scenario."""
+        target = Path(path or self.path or f"{self.name}.blueprint.json")
+        write_atomic(target, self.to_json())
+        if target != self.path:
+            self.path = target
+            self.path_changed.emit(target)
+        self.undo_stack.setClean()
+        return target
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
