@@ -64,14 +64,10 @@ def project(blueprint: Blueprint) -> Graph:
             graph.modules[node.id] = ModuleView(
                 node.id, node.module, x, y, name, ref == ("main",) and i == 0, ref, i
             )
-            if i > 0 and flow[i - 1].id is not None and not _is_merge_after_if_else(flow, i):
+            before = flow[i - 1].id if i > 0 else None
+            if before is not None and not _is_merge_after_if_else(flow, i):
                 graph.links.append(
-                    Link(
-                        flow[i - 1].id,
-                        node.id,
-                        "flow",  # type: ignore[arg-type]
-                        has_filter=node.filter is not None,
-                    )
+                    Link(before, node.id, "flow", has_filter=node.filter is not None)
                 )
             _nested_links(graph, node, flow, i)
     return graph
@@ -85,15 +81,15 @@ def _nested_links(graph: Graph, node: ModuleNode, flow: list[ModuleNode], i: int
     assert node.id is not None
     fallback = (node.parameters or {}).get("else")
     for k, route in enumerate(node.routes or []):
-        if route.flow and route.flow[0].id is not None:
-            head = route.flow[0]
+        head = route.flow[0] if route.flow else None
+        if head is not None and head.id is not None:
             graph.links.append(
                 Link(
                     node.id,
                     head.id,
                     "route",
                     k,
-                    head.filter is not None,  # type: ignore[arg-type]
+                    head.filter is not None,
                     fallback == k,
                     bool(route.disabled),
                 )
@@ -101,11 +97,12 @@ def _nested_links(graph: Graph, node: ModuleNode, flow: list[ModuleNode], i: int
     merge = flow[i + 1] if i + 1 < len(flow) and _is_merge_after_if_else(flow, i + 1) else None
     for k, branch in enumerate(node.branches or []):
         label = branch.label or ("Else" if branch.type == "else" else f"Condition {k + 1}")
-        if branch.flow and branch.flow[0].id is not None:
+        head = branch.flow[0] if branch.flow else None
+        if head is not None and head.id is not None:
             graph.links.append(
                 Link(
                     node.id,
-                    branch.flow[0].id,
+                    head.id,
                     "branch",
                     k,
                     branch.conditions is not None,
@@ -115,6 +112,7 @@ def _nested_links(graph: Graph, node: ModuleNode, flow: list[ModuleNode], i: int
             )
         if merge is not None and merge.id is not None and branch.merge:
             source = branch.flow[-1].id if branch.flow else node.id
-            graph.links.append(Link(source, merge.id, "merge", k, label=label))  # type: ignore[arg-type]
+            if source is not None:
+                graph.links.append(Link(source, merge.id, "merge", k, label=label))
     if node.onerror and node.onerror[0].id is not None:
         graph.links.append(Link(node.id, node.onerror[0].id, "onerror"))

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.blueprint import Blueprint, ModuleNode, Route
-from engine.edits.tree import FlowRef, find, orphans, resolve
+from engine.edits.tree import FlowRef, find, orphans, orphans_for_write, resolve
 
 # What an edit changed, for views to refresh only that: "structure", "positions",
 # "settings", "notes", "scenario".
@@ -62,7 +62,7 @@ class InsertOrphan(Primitive):
     chain: list[ModuleNode]
 
     def apply(self, blueprint: Blueprint) -> Primitive:
-        orphans(blueprint).insert(self.index, self.chain)
+        orphans_for_write(blueprint).insert(self.index, self.chain)
         return RemoveOrphan(self.index)
 
 

@@ -27,7 +27,15 @@ class Place:
 
 
 def orphans(blueprint: Blueprint) -> list[list[ModuleNode]]:
-    """The orphan chains, parsed into modules (kept parsed in the designer metadata)."""
+    """The orphan chains (read-only use: an empty list when there are none)."""
+    designer = blueprint.metadata.designer
+    if designer is None or designer.orphans is None:
+        return []
+    return designer.orphans
+
+
+def orphans_for_write(blueprint: Blueprint) -> list[list[ModuleNode]]:
+    """The orphan chains, made in the designer metadata when missing."""
     designer = blueprint.metadata.designer
     if designer is None:
         designer = blueprint.metadata.designer = Designer(orphans=[])

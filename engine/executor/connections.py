@@ -13,8 +13,15 @@ from typing import Any, Protocol
 
 # Parameter names under which Make exports store connection / keychain ids.
 CREDENTIAL_PARAMETERS = (
-    "__IMTCONN__", "account", "key", "auth", "apiKeyKeychain", "basicAuthKeychain",
-    "oAuthAccount", "proxyKeychain", "connection",
+    "__IMTCONN__",
+    "account",
+    "key",
+    "auth",
+    "apiKeyKeychain",
+    "basicAuthKeychain",
+    "oAuthAccount",
+    "proxyKeychain",
+    "connection",
 )
 
 

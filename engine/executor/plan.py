@@ -67,9 +67,28 @@ class Step:
     """One module of the scenario, ready to run."""
 
     __slots__ = (
-        "id", "module", "node", "spec", "how", "parameters", "mapper", "filter", "impl",
-        "is_async", "onerror", "routes", "fallback", "branches", "merge_outputs", "closes",
-        "flow", "index", "directive", "group_by", "stop_if_empty",
+        "id",
+        "module",
+        "node",
+        "spec",
+        "how",
+        "parameters",
+        "mapper",
+        "filter",
+        "impl",
+        "is_async",
+        "onerror",
+        "routes",
+        "fallback",
+        "branches",
+        "merge_outputs",
+        "closes",
+        "flow",
+        "index",
+        "directive",
+        "group_by",
+        "stop_if_empty",
+        "depth",
     )
 
     def __init__(self, node: ModuleNode, spec: ModuleSpec | None, step_id: int) -> None:
@@ -94,6 +113,7 @@ class Step:
         self.how = OPERATE
         self.group_by: Evaluator | None = None  # aggregators: one result per key
         self.stop_if_empty = False
+        self.depth = 0  # nesting: 0 in the main flow, +1 per route, branch or error handler
 
 
 class Plan:
@@ -118,6 +138,7 @@ class _Compiler:
         self.registry = registry
         self.steps: dict[int, Step] = {}
         self._next_free_id = -1  # `"id": null` placeholders get negative ids
+        self._depth = 0
 
     def compile(self, blueprint: Blueprint) -> Plan:
         main = self.flow(blueprint.flow)
@@ -128,12 +149,15 @@ class _Compiler:
 
     def flow(self, nodes: list[ModuleNode]) -> Flow:
         flow = Flow([])
+        self._depth += 1
         for node in nodes:
             step = self.step(node)
+            step.depth = self._depth - 1
             step.flow = flow
             step.index = len(flow.steps)
             flow.steps.append(step)
         self._wire_merges(flow)
+        self._depth -= 1
         return flow
 
     def step(self, node: ModuleNode) -> Step:

@@ -7,6 +7,27 @@ from typing import Any
 
 
 @dataclass
+class IncompleteState:
+    """What an incomplete execution keeps: the failed module, the bundles that were
+    mappable into it, the execution variables, the error, and Break's retry settings."""
+
+    module_id: int
+    bundles: dict[Any, Any]
+    error: dict[str, Any]
+    retry: dict[str, Any] | None  # Break's mapper {retry, count, interval}; None: no Break
+    execution_vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ResumePoint:
+    """Where a retried incomplete execution starts again."""
+
+    module_id: int
+    roots: dict[Any, Any]
+    execution_vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class RunResult:
     status: str  # "success" | "warning" | "error"
     operations: int
@@ -18,3 +39,4 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     error: dict[str, Any] | None = None  # what ended the run, when it failed
     cycles: int = 0
+    incomplete: list[IncompleteState] = field(default_factory=list)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
+from engine.edits.tree import upstream
 from engine.errors import IMLError, ModuleError
 from engine.executor.connections import open_connections
+from engine.executor.control import Directive, StopRun
 from engine.executor.events import (
     Event,
     FilterEvaluated,
@@ -33,7 +35,7 @@ from engine.executor.plan import (
     Plan,
     Step,
 )
-from engine.executor.result import RunResult
+from engine.executor.result import IncompleteState, ResumePoint, RunResult
 from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.spec import ModuleCall
@@ -42,30 +44,28 @@ from engine.values import payload_size
 YIELD_EVERY_S = 0.010  # never hold the event loop longer than this
 
 
-class _Directive(Exception):
-    """Raised when a walk reaches an error-handler directive."""
-
-    def __init__(self, kind: str, bundle: dict[str, Any] | None = None) -> None:
-        self.kind = kind
-        self.bundle = bundle
-
-
-class _StopRun(Exception):
-    """Ends the run early: Commit (success), Rollback or an unhandled error (error)."""
-
-    def __init__(self, status: str, error: dict[str, Any] | None = None) -> None:
-        self.status = status
-        self.error = error
-
-
 Listener = Callable[[Event], None]
+
+
+class Gate(Protocol):
+    """The debugger's hook: awaited before every operation; may pause, or raise StopRun."""
+
+    async def before(self, executor: Executor, step: Step) -> None: ...
 
 
 class Executor:
     def __init__(
-        self, plan: Plan, services: RunServices, listeners: Iterable[Listener] = ()
+        self,
+        plan: Plan,
+        services: RunServices,
+        listeners: Iterable[Listener] = (),
+        *,
+        gate: Gate | None = None,
+        resume: ResumePoint | None = None,
     ) -> None:
         self.plan = plan
+        self.gate = gate  # the debugger's pause/step gate, awaited before each operation
+        self.resume = resume
         self.services = services
         self.settings = plan.blueprint.metadata.scenario
         self.listeners = list(listeners)
@@ -83,11 +83,13 @@ class Executor:
             now=services.now,
             timezone=services.timezone,
             execution_id=services.execution_id,
+            random=services.random,
+            uuid=services.uuid,
         )
         self.ops: dict[int, int] = dict.fromkeys(plan.steps, 0)
         self.errors: dict[int, list[dict[str, Any]]] = {}
         self.data_transfer = 0
-        self.incomplete = 0
+        self.incomplete: list[IncompleteState] = []
         self.warning = False
         self._loops: dict[int, Any] = {}
         self._ticks = 0
@@ -111,7 +113,7 @@ class Executor:
                 more = await self._cycle()
                 if not more:
                     break
-        except _StopRun as stop:
+        except StopRun as stop:
             status, error = stop.status, stop.error
         finally:
             await services.aclose()
@@ -121,7 +123,8 @@ class Executor:
             status=status,
             operations=sum(self.ops.values()),
             data_transfer=self.data_transfer,
-            incomplete_executions=self.incomplete,
+            incomplete_executions=len(self.incomplete),
+            incomplete=self.incomplete,
             operations_by_module=self.ops,
             errors_by_module=self.errors,
             webhook_response=services.webhook_response,
@@ -131,8 +134,11 @@ class Executor:
         )
         self._emit_lazy(
             lambda: RunFinished(
-                result.status, result.operations, result.data_transfer,
-                result.incomplete_executions, [error] if error else [],
+                result.status,
+                result.operations,
+                result.data_transfer,
+                result.incomplete_executions,
+                [error] if error else [],
             )
         )
         return result
@@ -144,24 +150,43 @@ class Executor:
         if missing:
             names = ", ".join(f"{s.id} ({s.module})" for s in missing)
             message = f"modules not supported yet: {names}"
-            raise _StopRun("error", {"name": "InvalidConfigurationError", "message": message})
+            raise StopRun("error", {"name": "InvalidConfigurationError", "message": message})
         try:
             await open_connections(self.plan.steps.values(), self.services.warn)
         except ModuleError as exc:
-            raise _StopRun("error", {"name": exc.name, "message": exc.message}) from None
+            raise StopRun("error", {"name": exc.name, "message": exc.message}) from None
 
     async def _cycle(self) -> bool:
         """One cycle: operation phase, then commit, or rollback on failure."""
         try:
-            await self._walk(self.plan.main, 0)
-        except _StopRun as stop:
+            if self.resume is not None:
+                await self._walk_from_resume(self.resume)
+            else:
+                await self._walk(self.plan.main, 0)
+        except StopRun as stop:
             if stop.status == "success":  # Commit directive
                 self._commit()
             else:
                 self._rollback()
             raise
         self._commit()
-        return self.services.more
+        return self.services.more and self.resume is None
+
+    async def _walk_from_resume(self, resume: ResumePoint) -> None:
+        """Finish an incomplete execution: its bundles back in place, the failed module
+        runs again, then the rest of its route."""
+        step = self.plan.steps.get(resume.module_id)
+        if step is None or step.flow is None:
+            raise StopRun(
+                "error",
+                {
+                    "name": "InvalidConfigurationError",
+                    "message": f"module {resume.module_id} is no longer in the scenario",
+                },
+            )
+        self.roots.update(resume.roots)
+        self.services.execution_vars.update(resume.execution_vars)
+        await self._walk(step.flow, step.index)
 
     def _commit(self) -> None:
         for resource in self.services.transactional():
@@ -200,7 +225,7 @@ class Executor:
                 elif how == MERGE:
                     pass  # reached from a branch end (MergeEntry), not by walking
                 elif how == DIRECTIVE:
-                    raise _Directive(
+                    raise Directive(
                         step.directive or "ignore",
                         step.mapper(self.scope) if step.mapper is not None else {},
                     )
@@ -229,6 +254,8 @@ class Executor:
         self._ticks += 1
         if not self._ticks & 63:
             await self._maybe_yield()
+        if self.gate is not None:
+            await self.gate.before(self, step)
         self.ops[step.id] += 1
         listening = bool(self.listeners)
         started = time.perf_counter() if listening else 0.0
@@ -246,7 +273,7 @@ class Executor:
             exc.at(step.id, exc.field)
             error = ModuleError(str(exc), name="DataError")
             return await self._fail(step, error, mapped, started)
-        except (_Directive, _StopRun, asyncio.CancelledError):
+        except (Directive, StopRun, asyncio.CancelledError):
             raise
         except Exception as exc:  # a module bug must not kill the run silently
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
@@ -256,7 +283,10 @@ class Executor:
         if listening:
             self._emit(
                 OperationFinished(
-                    step.id, mapped, outputs, time.perf_counter() - started,
+                    step.id,
+                    mapped,
+                    outputs,
+                    time.perf_counter() - started,
                     filter_passed=True if step.filter is not None else None,
                 )
             )
@@ -296,8 +326,11 @@ class Executor:
     async def _merge(self, entry: MergeEntry) -> None:
         merge = entry.merge
         bundle = {
-            name: (mappings[entry.branch_index](self.scope)
-                   if entry.branch_index < len(mappings) else None)
+            name: (
+                mappings[entry.branch_index](self.scope)
+                if entry.branch_index < len(mappings)
+                else None
+            )
             for name, mappings in merge.merge_outputs
         }
         self.ops[merge.id] += 1
@@ -385,36 +418,56 @@ class Executor:
         described = {"name": error.name, "message": error.message}
         if error.detail is not None:
             described["detail"] = error.detail
+        bundles = self.mappable(step)
         self.errors.setdefault(step.id, []).append(described)
         if self.listeners:
             self._emit(
                 OperationFinished(step.id, mapped, [], time.perf_counter() - started, described)
             )
         if step.onerror is not None:
-            return await self._handle(step, error)
+            return await self._handle(step, error, bundles, described)
         if self.settings.dlq:
-            self.incomplete += 1
+            self._store_incomplete(step, bundles, described, None)
             return None
-        raise _StopRun("error", {"module_id": step.id, **described})
+        raise StopRun("error", {"module_id": step.id, **described})
 
-    async def _handle(self, step: Step, error: ModuleError) -> list[dict[str, Any]] | None:
+    def _store_incomplete(
+        self,
+        step: Step,
+        bundles: dict[Any, Any],
+        error: dict[str, Any],
+        retry: dict[str, Any] | None,
+    ) -> None:
+        self.incomplete.append(
+            IncompleteState(
+                module_id=step.id,
+                bundles=bundles,
+                error=error,
+                retry=retry,
+                execution_vars=dict(self.services.execution_vars),
+            )
+        )
+
+    async def _handle(
+        self, step: Step, error: ModuleError, bundles: dict[Any, Any], described: dict[str, Any]
+    ) -> list[dict[str, Any]] | None:
         """Run the error-handler route; its directive decides what happens next."""
         assert step.onerror is not None
         previous = self.roots.get(step.id)
         self.roots[step.id] = {"error": error.to_bundle()}
         try:
             await self._walk(step.onerror, 0)
-        except _Directive as directive:
+        except Directive as directive:
             kind = directive.kind
             if kind == "resume":
                 return [directive.bundle or {}]
             if kind == "break":
-                self.incomplete += 1
+                self._store_incomplete(step, bundles, described, directive.bundle or {})
                 return None
             if kind == "commit":
-                raise _StopRun("success") from None
+                raise StopRun("success") from None
             if kind == "rollback":
-                raise _StopRun(
+                raise StopRun(
                     "error", {"module_id": step.id, "name": error.name, "message": error.message}
                 ) from None
             return None  # ignore
@@ -424,6 +477,11 @@ class Executor:
             else:
                 self.roots[step.id] = previous
         return None  # a handler route without a directive ignores the error
+
+    def mappable(self, step: Step) -> dict[Any, Any]:
+        """The bundles `step` can map now: its upstream modules' current bundles (what an
+        incomplete execution keeps, what the debugger shows)."""
+        return {i: self.roots[i] for i in upstream(self.plan.blueprint, step.id) if i in self.roots}
 
     # ----------------------------------------------------------------- events
 
@@ -437,6 +495,11 @@ class Executor:
 
 
 async def run_plan(
-    plan: Plan, services: RunServices, listeners: Iterable[Listener] = ()
+    plan: Plan,
+    services: RunServices,
+    listeners: Iterable[Listener] = (),
+    *,
+    gate: Gate | None = None,
+    resume: ResumePoint | None = None,
 ) -> RunResult:
-    return await Executor(plan, services, listeners).run()
+    return await Executor(plan, services, listeners, gate=gate, resume=resume).run()

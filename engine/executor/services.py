@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import random as _random
+import uuid as _uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from engine.executor.effects import EffectLog
 
 
 class Transactional(Protocol):
@@ -39,8 +43,14 @@ class RunServices:
         scenario_name: str = "",
         execution_id: str = "",
         timezone: str = "UTC",
+        effects: EffectLog | None = None,
+        secrets: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        # Recording external effects (for deterministic replay) or feeding them back.
+        self.effects = effects
+        # Secret values (credentials) that history and logs must never store.
+        self.secrets: list[str] = list(secrets or [])
         self.webhook_request = webhook_request
         self.now = now
         self.sleep = sleep
@@ -61,6 +71,14 @@ class RunServices:
         self.webhook_response: dict[str, Any] | None = None
         self.warnings: list[str] = []
         self._resources: dict[str, Any] = {}
+        if effects is not None:
+            live_now, log = now, effects
+            self.now = lambda: log.take("now", live_now)
+            self.random = lambda: log.take("random", _random.random)
+            self.uuid = lambda: log.take("uuid", lambda: str(_uuid.uuid4()))
+        else:
+            self.random = _random.random
+            self.uuid = lambda: str(_uuid.uuid4())
 
     def resource(self, name: str, factory: Callable[[], Any]) -> Any:
         """A per-run resource made on first use (HTTP client, data store session)."""

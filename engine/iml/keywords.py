@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -38,8 +36,8 @@ def _timestamp(scope: Scope) -> int:
 RUNTIME_KEYWORDS: dict[str, Callable[[Scope], Any]] = {
     "now": lambda scope: scope.now(),
     "timestamp": _timestamp,
-    "random": lambda scope: random.random(),
-    "uuid": lambda scope: str(uuid.uuid4()),
+    "random": lambda scope: scope.random(),
+    "uuid": lambda scope: scope.uuid(),
     "executionId": lambda scope: scope.execution_id,
     "emptyarray": lambda scope: [],
 }

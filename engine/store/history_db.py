@@ -170,6 +170,7 @@ def open_history_engine(workspace: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,  # error messages must never carry bundle data (or secrets)
     )
     event.listen(engine, "connect", _configure_connection)
     try:
