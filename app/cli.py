@@ -31,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on bad arguments, with a message
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # plain `scenarist` opens the desktop editor
+        from app.commands.open import run_default
+
+        return run_default()
     code: int = args.handler(args)
     return code
 

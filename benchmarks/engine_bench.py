@@ -75,6 +75,36 @@ def bench_router(n: int) -> dict[str, Any]:
     return {"bundles_per_s": n / elapsed, "seconds": elapsed, "operations": result.operations}
 
 
+def bench_history(n: int) -> dict[str, Any]:
+    """Benchmark (1) with full history on (recorded into a fresh workspace, flushed and
+    committed before the clock stops) against the same run with history off."""
+    import tempfile
+    from pathlib import Path
+
+    from engine.history import start_recording
+
+    body = {"items": [{"n": i, "name": f"item {i}"} for i in range(n)]}
+    blueprint = Blueprint.model_validate(router_blueprint())
+
+    async def once(record: bool, workspace: Path) -> float:
+        plan = compile_plan(blueprint)
+        services = RunServices(webhook_request={"body": body}, execution_id="bench")
+        started = time.perf_counter()
+        recorder = start_recording(workspace, blueprint, plan, services) if record else None
+        result = await run_plan(plan, services, [recorder] if recorder else [])
+        if recorder is not None:
+            recorder.finish(result)  # waits until every row is committed
+        return time.perf_counter() - started
+
+    off: list[float] = []
+    on: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(3):
+            off.append(asyncio.run(once(False, Path(tmp))))
+            on.append(asyncio.run(once(True, Path(tmp) / str(k))))
+    return {"off_s": min(off), "on_s": min(on), "ratio": min(on) / min(off)}
+
+
 def bench_chain(length: int, bundles: int) -> dict[str, Any]:
     body = {"items": list(range(bundles))}
     base, _ = asyncio.run(_run(chain_blueprint(0), body))
@@ -102,6 +132,8 @@ def _child(kind: str, size: int) -> None:
         out = bench_router(size)
     elif kind == "chain":
         out = bench_chain(50, size)
+    elif kind == "history":
+        out = bench_history(size)
     else:
         out = bench_iml(size)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,6 +158,7 @@ def main() -> None:
     router = _in_subprocess("router", 100_000 // scale)
     chain = _in_subprocess("chain", 20_000 // scale)
     iml = _in_subprocess("iml", 1_000_000 // scale)
+    history = _in_subprocess("history", 100_000 // scale)
     rows = [
         ("(1) webhook 100k items -> iterator -> router -> filter + aggregator x2",
          f"{router['bundles_per_s']:,.0f} bundles/s", ">= 100,000 bundles/s"),
@@ -134,6 +167,9 @@ def main() -> None:
         ("(3) IML: 5 references + 2 function calls", f"{iml['evaluations_per_s']:,.0f} evals/s",
          ">= 500,000 evals/s"),
         ("(4) peak RSS of (1)", f"{router['peak_rss_mb']:.0f} MB", "<= 200 MB"),
+        ("(5) (1) with full history on vs off",
+         f"{history['ratio']:.2f}x ({history['on_s']:.2f} s vs {history['off_s']:.2f} s)",
+         "<= 2x"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"| {'benchmark'.ljust(width)} | result | target |")

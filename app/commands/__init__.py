@@ -3,4 +3,4 @@
 Headless commands never import Qt; GUI commands import it inside `run`.
 """
 
-COMMANDS = ["run", "check"]
+COMMANDS = ["run", "check", "history", "open"]

@@ -36,6 +36,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         choices=["json", "summary"],
         help="print the run report as JSON (summary: without the bundles)",
     )
+    parser.add_argument(
+        "--no-history", action="store_true", help="do not record this run in the history"
+    )
     return parser
 
 
@@ -59,13 +62,22 @@ def run(args: argparse.Namespace) -> int:
         execution_id=uuid.uuid4().hex,
     )
     collector = OutputCollector() if args.report == "json" else None
-    listeners = [collector] if collector is not None else []
+    listeners: list[Any] = [collector] if collector is not None else []
+    recorder = None
+    if not args.no_history:
+        from engine.history import start_recording  # sqlalchemy loads only when recording
+
+        recorder = start_recording(workspace, blueprint, plan, services,
+                                   trigger="webhook" if request is not None else "manual")
+        listeners.append(recorder)
     executor = Executor(plan, services, listeners)
     result = asyncio.run(
         progress.while_running(
             executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
         )
     )
+    if recorder is not None:
+        recorder.finish(result)
     if args.report:
         report = build_report(plan, result, collector)
         sys.stdout.buffer.write(orjson.dumps(report) + b"\n")

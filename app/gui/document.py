@@ -74,12 +74,15 @@ class ScenarioDocument(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.blueprint = blueprint or Blueprint.model_validate({"name": "New scenario"})
+        self.blueprint = blueprint or empty_blueprint()
         self.path = path
         self.registry = registry or default_registry()
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._graph: Graph | None = None
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.dirty_changed.emit(not clean)
 
     # ---------------------------------------------------------------- reading
 
@@ -115,7 +118,7 @@ class ScenarioDocument(QObject):
 
     def _notify(self, edit: Edit) -> None:
         kinds = edit.changes()
-        if kinds & {"structure", "positions"}:
+        if kinds & {"structure", "positions", "settings"}:  # names and filters are drawn too
             self._graph = None
         self.changed.emit(kinds, edit.touched())
 
@@ -161,6 +164,12 @@ class ScenarioDocument(QObject):
     def set_filter(self, module_id: int, filter_: dict[str, Any] | None) -> None:
         self.push(commands.set_filter(self.blueprint, module_id, filter_))
 
+    def set_branch(
+        self, if_else_id: int, index: int, label: str | None,
+        conditions: list[list[dict[str, Any]]],
+    ) -> None:
+        self.push(commands.set_branch(self.blueprint, if_else_id, index, label, conditions))
+
     def set_fallback(self, router_id: int, route_index: int | None) -> None:
         self.push(commands.set_fallback(self.blueprint, router_id, route_index))
 
@@ -201,6 +210,24 @@ class ScenarioDocument(QObject):
             self.path_changed.emit(target)
         self.undo_stack.setClean()
         return target
+
+
+def empty_blueprint(name: str = "New scenario") -> Blueprint:
+    """A new scenario as Make would export it: no modules yet, default settings."""
+    return Blueprint.model_validate({
+        "name": name,
+        "flow": [],
+        "metadata": {
+            "instant": False,
+            "version": 1,
+            "scenario": {
+                "roundtrips": 1, "maxErrors": 3, "autoCommit": True,
+                "autoCommitTriggerLast": True, "sequential": False, "confidential": False,
+                "dataloss": False, "dlq": False, "freshVariables": False,
+            },
+            "designer": {"orphans": []},
+        },
+    })
 
 
 def write_atomic(target: Path, data: bytes) -> None:

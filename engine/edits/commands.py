@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from engine.blueprint import Blueprint, Filter, ModuleNode, Route
+from engine.blueprint import Blueprint, Condition, Filter, ModuleNode, Route
 from engine.edits.graph import Link
 from engine.edits.primitives import (
     _MISSING,
@@ -381,3 +381,18 @@ def paste_modules(
             b.do(InsertOrphan(len(orphans(blueprint)), [node]))
 
     return _build(blueprint, "Paste", fill), [n.id for n in nodes if n.id is not None]
+
+
+def set_branch(
+    blueprint: Blueprint, if_else_id: int, index: int, label: str | None,
+    conditions: list[list[dict[str, Any]]],
+) -> Edit:
+    """An If-Else branch's label and conditions, as one undo step."""
+    parsed = [[Condition.model_validate(c) for c in group] for group in conditions]
+    base = ("branches", index)
+
+    def fill(b: _Builder) -> None:
+        b.do(SetValue(if_else_id, (*base, "label"), label or _MISSING))
+        b.do(SetValue(if_else_id, (*base, "conditions"), parsed))
+
+    return _build(blueprint, "Edit branch condition", fill)

@@ -62,8 +62,12 @@ class Executor:
         *,
         gate: Gate | None = None,
         resume: ResumePoint | None = None,
+        pins: dict[int, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.plan = plan
+        # Pinned outputs: these modules don't run; their pinned bundles are used instead
+        # (so side effects are skipped while debugging). They still count as operations.
+        self.pins = pins or {}
         self.gate = gate  # the debugger's pause/step gate, awaited before each operation
         self.resume = resume
         self.services = services
@@ -172,6 +176,32 @@ class Executor:
         self._commit()
         return self.services.more and self.resume is None
 
+    async def run_module_only(
+        self, module_id: int, bundles: dict[Any, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Run one module once with chosen input bundles (the debugger's "Run this module
+        only"): returns its outputs, or its error. Nothing downstream runs."""
+        step = self.plan.steps[module_id]
+        self.roots.update(bundles)
+        errors_before = len(self.errors.get(module_id, []))
+        try:
+            outputs = await self._operate_alone(step)
+        finally:
+            await self.services.aclose()
+        errors = self.errors.get(module_id, [])
+        return outputs or [], errors[-1] if len(errors) > errors_before else None
+
+    async def _operate_alone(self, step: Step) -> list[dict[str, Any]] | None:
+        saved_onerror, step.onerror = step.onerror, None  # report the error, don't handle it
+        saved_dlq = self.settings.dlq
+        self.settings.dlq = True  # an error is returned, not raised
+        try:
+            return await self._operate(step)
+        finally:
+            step.onerror = saved_onerror
+            self.settings.dlq = saved_dlq
+            self.incomplete.clear()
+
     async def _walk_from_resume(self, resume: ResumePoint) -> None:
         """Finish an incomplete execution: its bundles back in place, the failed module
         runs again, then the rest of its route."""
@@ -263,10 +293,13 @@ class Executor:
         try:
             if step.mapper is not None:
                 mapped = step.mapper(self.scope)
-            call = ModuleCall(step.id, step.parameters, mapped, self.services, self.scope)
-            outputs = step.impl(call)
-            if step.is_async:
-                outputs = await outputs
+            if self.pins and step.id in self.pins:
+                outputs = [dict(b) for b in self.pins[step.id]]
+            else:
+                call = ModuleCall(step.id, step.parameters, mapped, self.services, self.scope)
+                outputs = step.impl(call)
+                if step.is_async:
+                    outputs = await outputs
         except ModuleError as exc:
             return await self._fail(step, exc, mapped, started)
         except IMLError as exc:
@@ -501,5 +534,6 @@ async def run_plan(
     *,
     gate: Gate | None = None,
     resume: ResumePoint | None = None,
+    pins: dict[int, list[dict[str, Any]]] | None = None,
 ) -> RunResult:
-    return await Executor(plan, services, listeners, gate=gate, resume=resume).run()
+    return await Executor(plan, services, listeners, gate=gate, resume=resume, pins=pins).run()

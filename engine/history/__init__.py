@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.blueprint import Blueprint
+from engine.errors import ScenaristError
 from engine.executor.plan import Plan
 from engine.executor.services import RunServices
 from engine.history.recorder import HistoryRecorder
 from engine.history.writer import HistoryWriter
+
+
+class NotRecording:
+    """Stands in for a recorder when history.db cannot be opened: the run goes on."""
+
+    def __call__(self, event: Any) -> None:
+        pass
+
+    def finish(self, result: Any = None, *, wait: bool = True) -> None:
+        return None
 
 
 def start_recording(
@@ -26,10 +40,18 @@ def start_recording(
     trigger: str = "manual",
     secrets: Iterable[str] = (),
     resumed_from: str | None = None,
-) -> HistoryRecorder:
+) -> HistoryRecorder | NotRecording:
     """A recorder with its own writer (closed by `finish`): for one-shot runs like the CLI's.
-    A long-lived runtime shares one `HistoryWriter` and builds recorders on it instead."""
-    writer = HistoryWriter(workspace)
+    A long-lived runtime shares one `HistoryWriter` and builds recorders on it instead.
+
+    History must never stop a run: when history.db can't be opened, the run is told (a
+    warning in its report) and goes on unrecorded."""
+    try:
+        writer = HistoryWriter(workspace)
+    except (ScenaristError, SQLAlchemyError, OSError) as exc:
+        if services is not None:
+            services.warn(f"this run is not recorded in history: {exc}")
+        return NotRecording()
     return HistoryRecorder(
         writer, blueprint=blueprint, plan=plan, trigger=trigger, secrets=secrets,
         resumed_from=resumed_from, own_writer=True,
@@ -37,4 +59,4 @@ def start_recording(
     )
 
 
-__all__ = ["HistoryRecorder", "HistoryWriter", "start_recording"]
+__all__ = ["HistoryRecorder", "HistoryWriter", "NotRecording", "start_recording"]

@@ -72,7 +72,7 @@ def list_executions(
 ) -> list[dict[str, Any]]:
     """Executions newest first; check runs are hidden unless asked for, as in Make."""
     query = select(_EXECUTION).order_by(_EXECUTION.c.started_at.desc(),
-                                        _EXECUTION.c.id.desc())
+                                        _EXECUTION.c.num.desc())
     if scenario is not None:
         query = query.where(_EXECUTION.c.scenario == scenario)
     if status is not None:
@@ -108,7 +108,7 @@ def operations(engine: Engine, workspace: Path, execution_id: str) -> list[dict[
     with engine.connect() as conn:
         row = _execution_row(conn, execution_id)
         rows = conn.execute(
-            select(_OPERATION).where(_OPERATION.c.execution_id == row.id)
+            select(_OPERATION).where(_OPERATION.c.execution_num == row.num)
             .order_by(_OPERATION.c.seq)
         ).all()
     return [

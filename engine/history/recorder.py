@@ -82,7 +82,7 @@ class HistoryRecorder:
         self.confidential = bool(blueprint.metadata.scenario.confidential)
         self._blueprint = blueprint_json(blueprint)
         self.blueprint_sha256 = blueprint_sha256(self._blueprint)
-        self._codec = writer.codec(secrets)
+        self._sink = writer.sink(secrets)
         self.execution_id: str | None = None
         self.scenario = blueprint.name or ""
         self._pending: list[OperationTuple] = []
@@ -128,6 +128,7 @@ class HistoryRecorder:
         ).hexdigest()[:32]
         if event.scenario:
             self.scenario = event.scenario
+        self.scenario = self._sink.codec.redact(self.scenario)
         self.writer.submit(StartJob(
             execution={
                 "id": self.execution_id, "scenario": self.scenario, "kind": self.kind,
@@ -136,12 +137,12 @@ class HistoryRecorder:
             },
             blueprint_sha256=self.blueprint_sha256,
             blueprint=self._blueprint,
-            codec=self._codec,
+            sink=self._sink,
         ))
 
     def _ship(self) -> None:
         if self._pending and self.execution_id is not None:
-            self.writer.submit(OperationsJob(self.execution_id, self._codec, self._pending))
+            self.writer.submit(OperationsJob(self._sink, self._pending))
             self._pending = []
 
     # ----------------------------------------------------------------- finish
@@ -182,7 +183,7 @@ class HistoryRecorder:
                 summary["webhook_response"] = None
             summary["filtered"] = {str(k): v for k, v in sorted(self._blocked.items())}
         self.writer.submit(FinishJob(
-            self.execution_id, self._codec,
+            self._sink,
             fields={
                 "status": status, "finished_at": self._clock(), "operations": operations,
                 "data_transfer": data_transfer, "incomplete_executions": incomplete,

@@ -104,7 +104,7 @@ def prune(
             old = set(doomed)
             for execution_id, size in conn.execute(
                 select(_EXECUTION.c.id, _EXECUTION.c.stored_bytes)
-                .order_by(_EXECUTION.c.started_at.desc(), _EXECUTION.c.id.desc())
+                .order_by(_EXECUTION.c.started_at.desc(), _EXECUTION.c.num.desc())
             ):
                 if execution_id in old:
                     continue

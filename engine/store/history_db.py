@@ -53,7 +53,10 @@ class Execution(HistoryTable, table=True):
     __tablename__ = "execution"
     __table_args__ = (Index("ix_execution_scenario_started", "scenario", "started_at"),)
 
-    id: str = Field(primary_key=True)
+    # `num` is the row's key inside the file (operations refer to it: 8 bytes, not 32);
+    # `id` is the execution id people and the engine see.
+    num: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
     scenario: str = ""
     blueprint_sha256: str | None = Field(default=None, foreign_key="blueprint_version.sha256")
     kind: str = "run"  # later: "retry" (of an incomplete execution), "replay"
@@ -77,11 +80,11 @@ class Operation(HistoryTable, table=True):
     """One module run on one bundle, with its input and output bundles."""
 
     __tablename__ = "operation"
-    __table_args__ = (Index("ix_operation_execution_seq", "execution_id", "seq", unique=True),)
+    __table_args__ = (Index("ix_operation_execution_seq", "execution_num", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
-    execution_id: str = Field(
-        sa_column=Column(ForeignKey("execution.id", ondelete="CASCADE"), nullable=False)
+    execution_num: int = Field(
+        sa_column=Column(ForeignKey("execution.num", ondelete="CASCADE"), nullable=False)
     )
     seq: int  # the operation's index within the execution, from 0
     kind: str = "operation"  # later: "incomplete", "effect"
@@ -100,9 +103,9 @@ class ExecutionBlob(HistoryTable, table=True):
 
     __tablename__ = "execution_blob"
 
-    execution_id: str = Field(
+    execution_num: int = Field(
         sa_column=Column(
-            ForeignKey("execution.id", ondelete="CASCADE"), primary_key=True, nullable=False
+            ForeignKey("execution.num", ondelete="CASCADE"), primary_key=True, nullable=False
         )
     )
     sha256: str = Field(primary_key=True)

@@ -21,10 +21,14 @@ def plan_of(registry, flow: list[dict[str, Any]], **settings: Any):
 
 ROUTED = [
     source_of({"n": 1}, {"n": 2}),
-    {"id": 2, "module": "builtin:BasicRouter", "routes": [
-        {"flow": [echo(3, r="a{{1.n}}"), echo(4, r="b{{1.n}}")]},
-        {"flow": [echo(5, r="c{{1.n}}")]},
-    ]},
+    {
+        "id": 2,
+        "module": "builtin:BasicRouter",
+        "routes": [
+            {"flow": [echo(3, r="a{{1.n}}"), echo(4, r="b{{1.n}}")]},
+            {"flow": [echo(5, r="c{{1.n}}")]},
+        ],
+    },
 ]
 
 
@@ -101,8 +105,48 @@ async def test_incomplete_execution_keeps_what_resume_needs_and_resume_finishes(
     # The data is fixed (here: the stored bundle edited), then the run resumes at module 2.
     fixed = {1: {"id": "p2"}}
     events: list[Any] = []
-    resumed = await run_plan(plan_of(registry, flow, dlq=True), RunServices(), [events.append],
-                             resume=ResumePoint(2, fixed))
+    resumed = await run_plan(
+        plan_of(registry, flow, dlq=True),
+        RunServices(),
+        [events.append],
+        resume=ResumePoint(2, fixed),
+    )
     assert resumed.status == "success"
     assert resumed.operations_by_module == {1: 0, 2: 1, 3: 1}
     assert [e.outputs for e in events if getattr(e, "module_id", 0) == 3] == [[{"done": "p2"}]]
+
+
+async def test_pinned_output_replaces_the_module_and_skips_its_effects(registry):
+    flow = [
+        source_of({"n": 1}),
+        {"id": 2, "module": "test:Write", "mapper": {"value": "x"}},
+        echo(3, got="{{2.pinned}}"),
+    ]
+    services = RunServices()
+    store = services.resource(
+        "store", __import__("tests.executor.conftest", fromlist=["_Store"])._Store
+    )
+    events: list[Any] = []
+    result = await run_plan(
+        plan_of(registry, flow), services, [events.append], pins={2: [{"pinned": "from the pin"}]}
+    )
+    assert store.pending == [] and store.committed == []  # module 2 never ran
+    assert [e.outputs for e in events if getattr(e, "module_id", 0) == 3] == [
+        [{"got": "from the pin"}]
+    ]
+    assert result.operations_by_module[2] == 1
+
+
+async def test_run_this_module_only_with_a_chosen_input(registry):
+    from engine.executor.run import Executor
+
+    flow = [source_of({"n": 1}), echo(2, doubled="{{1.n * 2}}"), echo(3, after="{{2.doubled}}")]
+    executor = Executor(plan_of(registry, flow), RunServices())
+    outputs, error = await executor.run_module_only(2, {1: {"n": 21}})
+    assert outputs == [{"doubled": 42}] and error is None
+    assert executor.ops[3] == 0
+    failing = [source_of({}), echo(2, fail="boom")]
+    outputs, error = await Executor(plan_of(registry, failing), RunServices()).run_module_only(
+        2, {}
+    )
+    assert outputs == [] and error["message"] == "failed on boom"

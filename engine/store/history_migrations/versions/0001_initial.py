@@ -33,6 +33,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "execution",
+        sa.Column("num", sa.Integer(), nullable=False),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("scenario", sa.String(), nullable=False),
         sa.Column("blueprint_sha256", sa.String(), nullable=True),
@@ -51,21 +52,22 @@ def upgrade() -> None:
         sa.Column("summary", sa.LargeBinary(), nullable=True),
         sa.Column("stored_bytes", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["blueprint_sha256"], ["blueprint_version.sha256"]),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("num"),
+        sa.UniqueConstraint("id"),
     )
     op.create_index("ix_execution_scenario_started", "execution", ["scenario", "started_at"])
     op.create_index("ix_execution_started_at", "execution", ["started_at"])
     op.create_table(
         "execution_blob",
-        sa.Column("execution_id", sa.String(), nullable=False),
+        sa.Column("execution_num", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(), nullable=False),
-        sa.ForeignKeyConstraint(["execution_id"], ["execution.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("execution_id", "sha256"),
+        sa.ForeignKeyConstraint(["execution_num"], ["execution.num"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("execution_num", "sha256"),
     )
     op.create_table(
         "operation",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("execution_id", sa.String(), nullable=False),
+        sa.Column("execution_num", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("cycle", sa.Integer(), nullable=False),
@@ -76,11 +78,11 @@ def upgrade() -> None:
         sa.Column("error", sa.LargeBinary(), nullable=True),
         sa.Column("input", sa.LargeBinary(), nullable=True),
         sa.Column("outputs", sa.LargeBinary(), nullable=True),
-        sa.ForeignKeyConstraint(["execution_id"], ["execution.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["execution_num"], ["execution.num"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(
-        "ix_operation_execution_seq", "operation", ["execution_id", "seq"], unique=True
+        "ix_operation_execution_seq", "operation", ["execution_num", "seq"], unique=True
     )
 
 

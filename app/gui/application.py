@@ -1,0 +1,115 @@
+"""Start the desktop app: one QApplication, a qasync event loop, the main window.
+
+The engine's coroutines run on the Qt loop (qasync), so a scenario run never needs a thread
+and its events reach widgets on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.gui.main_window import MainWindow
+
+# Time for Qt to lay out and paint the window before a screenshot is taken.
+_SETTLE_SECONDS = 0.4
+WINDOW_SIZE = (1440, 900)
+SCREENSHOT_SIZE = (1920, 1080)
+
+
+def ensure_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("Scenarist")
+    app.setOrganizationName("Scenarist")
+    app.setApplicationDisplayName("Scenarist")
+    app.setStyle("Fusion")  # the same light look on every platform and under Xvfb
+    app.setPalette(light_palette())
+    return app
+
+
+def light_palette() -> QPalette:
+    """Make's light theme with its purple accent, whatever the desktop's dark mode says."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#f6f5fa"), (roles.WindowText, "#1f1d2b"), (roles.Base, "#ffffff"),
+        (roles.AlternateBase, "#f1ecf8"), (roles.Text, "#1f1d2b"), (roles.Button, "#f6f5fa"),
+        (roles.ButtonText, "#1f1d2b"), (roles.Highlight, "#6d00cc"),
+        (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, "#ffffff"),
+        (roles.ToolTipText, "#1f1d2b"), (roles.Link, "#6d00cc"),
+        (roles.PlaceholderText, "#8a8a99"),
+    ):
+        palette.setColor(role, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(disabled, role, QColor("#a9a7b5"))
+    return palette
+
+
+def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | None = None) -> int:
+    """Open the main window with `files` (opened in place) and run until it closes.
+
+    With `screenshot`, render the window once the scenarios are laid out and painted, save
+    it as PNG and return 0 (1 if the image could not be written)."""
+    app = ensure_application()
+    # The window decides when the app ends (after its Save/Discard/Cancel prompts); Qt's own
+    # quit would stop the loop under the running coroutine.
+    app.setQuitOnLastWindowClosed(False)
+    window = MainWindow(Path(workspace))
+    for file in files:
+        window.open_file(Path(file))
+    result: int = qasync.run(_serve(window, screenshot))
+    return result
+
+
+async def _serve(window: MainWindow, screenshot: Path | None) -> int:
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[int] = loop.create_future()
+    window.closed.connect(lambda: closed.done() or closed.set_result(0))
+    window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
+    window.show()
+    if screenshot is not None:
+        return await _take_screenshot(window, Path(screenshot))
+    window.offer_restores()
+    window.autosaver.start()
+    return await closed
+
+
+async def _take_screenshot(window: MainWindow, target: Path) -> int:
+    await asyncio.sleep(_SETTLE_SECONDS)
+    window.fit_all()
+    editor = window.current_editor()
+    if editor is not None:  # show the settings of the trigger, as a user would look at it
+        modules = editor.document.graph().modules
+        first = next((m.id for m in modules.values() if m.first), None)
+        if first is not None:
+            editor.select_modules([first])
+    await asyncio.sleep(_SETTLE_SECONDS)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ok = grab(window).save(str(target), "PNG")
+    window.discard_and_close()
+    if not ok:
+        print(f"scenarist open: could not write {target}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def grab(window: QWidget):  # type: ignore[no-untyped-def]
+    """The window as the user sees it: from the X screen when there is one (decorations and
+    all), else rendered by the widgets themselves (offscreen)."""
+    if QGuiApplication.platformName() == "xcb":
+        screen = window.screen()
+        frame: QRect = window.frameGeometry()
+        shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+        if not shot.isNull():
+            return shot
+    return window.grab()

@@ -1,0 +1,176 @@
+"""The canvas view: wheel zoom around the cursor, +/- keys, F to fit, pan with the middle
+button or space+drag, rubber-band selection, a minimap in the corner, and the level of
+detail (below LOD_SIMPLE the items draw simplified bubbles)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from app.gui.canvas.minimap import Minimap
+from app.gui.canvas.module_item import LOD_SIMPLE
+from app.gui.canvas.scene import ScenarioScene
+
+MIN_ZOOM = 0.05
+MAX_ZOOM = 3.0
+KEY_ZOOM_STEP = 1.25
+FIT_MARGIN = 60.0
+
+
+class ScenarioView(QGraphicsView):
+    def __init__(self, scene: ScenarioScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self._scene = scene  # the view does not own its scene: keep it alive with the view
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan_from: QPoint | None = None
+        self._space_down = False
+        self.minimap = Minimap(self)
+        self.horizontalScrollBar().valueChanged.connect(self.minimap.update)
+        self.verticalScrollBar().valueChanged.connect(self.minimap.update)
+
+    def canvas(self) -> ScenarioScene:
+        return self._scene
+
+    # ------------------------------------------------------------------ zoom
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def is_simplified(self) -> bool:
+        """True when bubbles are drawn simplified (no text, no icon)."""
+        return self.zoom() < LOD_SIMPLE
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom keeping the scene point under `anchor` (viewport coords) in place."""
+        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
+        factor = target / self.zoom()
+        if abs(factor - 1.0) < 1e-9:
+            return
+        if anchor is None:
+            anchor = QPointF(self.viewport().rect().center())
+        before = self.mapToScene(anchor.toPoint())
+        self.scale(factor, factor)
+        after = self.mapToScene(anchor.toPoint())
+        self._scroll_by_scene(after - before)
+        self.minimap.update()
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom_by(zoom / self.zoom())
+
+    def fit(self) -> None:
+        """Show every module (never zooming in past 100% for a small scenario)."""
+        rect = self.canvas().modules_rect()
+        if rect.isEmpty():
+            self.resetTransform()
+            self.centerOn(0, 0)
+        else:
+            self.fitInView(
+                rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN),
+                Qt.AspectRatioMode.KeepAspectRatio,
+            )
+            zoom = min(1.0, max(MIN_ZOOM, self.zoom()))
+            self.resetTransform()
+            self.scale(zoom, zoom)
+            self.centerOn(rect.center())
+        self.minimap.update()
+
+    def center_on_module(self, module_id: int) -> None:
+        """Find a module: select it, zoom in if the bubbles are simplified, centre on it."""
+        item = self.canvas().modules.get(module_id)
+        if item is None:
+            return
+        self.canvas().clearSelection()
+        item.setSelected(True)
+        if self.is_simplified():
+            self.set_zoom(1.0)
+        self.centerOn(item.pos())
+        self.minimap.update()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def _scroll_by_scene(self, delta: QPointF) -> None:
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() - round(delta.x() * self.zoom()))
+        v.setValue(v.value() - round(delta.y() * self.zoom()))
+
+    # ------------------------------------------------------------------ events
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        steps = event.angleDelta().y() or event.angleDelta().x()
+        if steps:
+            self.zoom_by(1.0015**steps, event.position())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(KEY_ZOOM_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / KEY_ZOOM_STEP)
+        elif key == Qt.Key.Key_F and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.fit()
+        elif key == Qt.Key.Key_Space:
+            self._space_down = True
+            if not event.isAutoRepeat():
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        middle = event.button() == Qt.MouseButton.MiddleButton
+        if middle or (event.button() == Qt.MouseButton.LeftButton and self._space_down):
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            now = event.position().toPoint()
+            delta = now - self._pan_from
+            self._pan_from = now
+            h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+            h.setValue(h.value() - delta.x())
+            v.setValue(v.value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            self._pan_from = None
+            if self._space_down:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.minimap.place()

@@ -1,0 +1,522 @@
+"""The main window: workspace list on the left, one tab per open scenario, menus, toolbar.
+
+Unsaved changes are never lost silently: closing a dirty tab or the window asks
+Save/Discard/Cancel, and the autosaver keeps crash copies of dirty scenarios.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+)
+
+from app.gui.autosave import Autosaver
+from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
+from app.gui.editor import ScenarioEditor
+from app.gui.find_module import FindModuleDialog
+from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
+from engine.errors import BlueprintError
+from engine.loading import blueprint_from_data
+from engine.registry import Registry, default_registry
+
+_DIRTY = " •"
+_STATUS_MS = 6000
+_ZOOM_STEP = 1.25
+WORKSPACE_WIDTH = 180
+_BLUEPRINT_FILES = "Blueprints (*.blueprint.json *.json);;All files (*)"
+
+STYLE = """
+QMainWindow { background: #fafafc; }
+QTabBar::tab:selected { color: #6d00cc; }
+QToolBar { spacing: 4px; border: none; }
+QDockWidget::title { padding: 4px; background: #f1ecf8; color: #3d0073; }
+"""
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, workspace: Path, registry: Registry | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.registry = registry or default_registry()
+        self.setWindowTitle("Scenarist")
+        self.setStyleSheet(STYLE)
+        self.undo_group = QUndoGroup(self)
+        self.autosaver = Autosaver(workspace, self.documents, parent=self)
+        self._released: set[Path] = set()
+        self._closing = False
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._on_current_changed)
+        self.setCentralWidget(self.tabs)
+
+        self.workspace_panel = WorkspacePanel(workspace)
+        self.workspace_panel.open_requested.connect(self.open_file)
+        self.workspace_panel.new_requested.connect(self.new_scenario)
+        self.workspace_panel.message.connect(self.show_message)
+        self.workspace_panel.release = self._release_file
+        self.workspace_panel.reopen = self._reopen_file
+        dock = QDockWidget("Workspace", self)
+        dock.setObjectName("workspace_dock")
+        dock.setWidget(self.workspace_panel)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.workspace_dock = dock
+        self.resizeDocks([dock], [WORKSPACE_WIDTH], Qt.Orientation.Horizontal)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._on_current_changed(-1)
+        self.show_message(f"Workspace: {workspace}")
+
+    # --------------------------------------------------------------- actions
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence.StandardKey | str | list[str] | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(s) for s in shortcut])
+        elif shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new_scenario, key.New, "Create a new scenario")
+        self.act_open = self._action("&Open…", self.open_dialog, key.Open)
+        self.act_import = self._action(
+            "&Import Make blueprint…", self.workspace_panel.import_blueprint,
+            tip="Copy a Make blueprint export into the workspace and open it",
+        )
+        self.act_save = self._action("&Save", self.save, "Ctrl+S")
+        self.act_save_as = self._action("Save &as…", self.save_as, key.SaveAs)
+        self.act_export = self._action(
+            "&Export…", self.export, tip="Write a copy of the scenario that Make can import"
+        )
+        self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
+
+        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        self.addActions([self.act_undo, self.act_redo])
+        self.act_cut = self._action("Cu&t", self.cut, "Ctrl+X")
+        self.act_copy = self._action("&Copy", self.copy, "Ctrl+C")
+        self.act_paste = self._action("&Paste", self.paste, "Ctrl+V")
+        self.act_delete = self._action("&Delete", self.delete_selection, key.Delete)
+        self.act_select_all = self._action("Select &all", self.select_all, "Ctrl+A")
+        self.act_find = self._action("&Find module…", self.find_module, "Ctrl+F")
+
+        self.act_fit = self._action("&Fit to view", self.fit, "F")
+        self.act_zoom_in = self._action("Zoom &in", lambda: self._zoom(_ZOOM_STEP),
+                                        ["Ctrl++", "Ctrl+="])
+        self.act_zoom_out = self._action("Zoom &out", lambda: self._zoom(1 / _ZOOM_STEP),
+                                         "Ctrl+-")
+        self.act_layout = self._action("&Auto-layout", self.auto_layout, "Ctrl+L")
+        self.act_minimap = self._action("&Minimap", self._toggle_minimap, "M")
+        self.act_minimap.setCheckable(True)
+        self.act_minimap.setChecked(True)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.act_new, self.act_open, self.act_import])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_close, self.act_quit])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.act_undo, self.act_redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_delete])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.act_select_all, self.act_find])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
+        view_menu.addSeparator()
+        view_menu.addActions([self.act_layout, self.act_minimap])
+        view_menu.addAction(self.workspace_dock.toggleViewAction())
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.act_new, self.act_open, self.act_import, self.act_save])
+        toolbar.addSeparator()
+        toolbar.addActions([self.act_undo, self.act_redo])
+        toolbar.addSeparator()
+        toolbar.addActions([self.act_fit, self.act_layout, self.act_find])
+        self.addToolBar(toolbar)
+
+    # ----------------------------------------------------------------- tabs
+
+    def editors(self) -> list[ScenarioEditor]:
+        found = []
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, ScenarioEditor):
+                found.append(widget)
+        return found
+
+    def documents(self) -> list[ScenarioDocument]:
+        return [editor.document for editor in self.editors()]
+
+    def current_editor(self) -> ScenarioEditor | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, ScenarioEditor) else None
+
+    def editor_for(self, path: Path) -> ScenarioEditor | None:
+        target = Path(path).resolve()
+        for editor in self.editors():
+            if editor.document.path is not None and editor.document.path.resolve() == target:
+                return editor
+        return None
+
+    def add_document(self, document: ScenarioDocument) -> ScenarioEditor:
+        editor = ScenarioEditor(document)
+        editor.error.connect(self.show_error)
+        editor.message.connect(self.show_message)
+        self.undo_group.addStack(document.undo_stack)
+        document.dirty_changed.connect(lambda dirty: self._on_dirty(editor, dirty))
+        document.path_changed.connect(lambda _path: self._update_title(editor))
+        document.changed.connect(
+            lambda kinds, _ids: "scenario" in kinds and self._update_title(editor)
+        )
+        index = self.tabs.addTab(editor, "")
+        self._update_title(editor)
+        self.tabs.setCurrentIndex(index)
+        editor.fit()
+        return editor
+
+    def _update_title(self, editor: ScenarioEditor) -> None:
+        index = self.tabs.indexOf(editor)
+        if index < 0:
+            return
+        document = editor.document
+        self.tabs.setTabText(index, document.name + (_DIRTY if document.dirty else ""))
+        self.tabs.setTabToolTip(index, str(document.path) if document.path else "not saved")
+        if editor is self.current_editor():
+            self._update_window_title()
+
+    def _update_window_title(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            self.setWindowTitle("Scenarist")
+        else:
+            mark = _DIRTY if editor.document.dirty else ""
+            self.setWindowTitle(f"{editor.document.name}{mark} — Scenarist")
+
+    def _on_dirty(self, editor: ScenarioEditor, dirty: bool) -> None:
+        self._update_title(editor)
+        if not dirty:
+            self.autosaver.forget(editor.document)
+
+    def _on_current_changed(self, _index: int) -> None:
+        editor = self.current_editor()
+        self.undo_group.setActiveStack(editor.document.undo_stack if editor else None)
+        if editor is not None and editor.document.path is not None:
+            self.workspace_panel.select(editor.document.path)
+        for action in (
+            self.act_save, self.act_save_as, self.act_export, self.act_close, self.act_cut,
+            self.act_copy, self.act_paste, self.act_delete, self.act_select_all, self.act_find,
+            self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_layout,
+        ):
+            action.setEnabled(editor is not None)
+        self._update_window_title()
+
+    # ---------------------------------------------------------------- files
+
+    def open_file(self, path: Path) -> ScenarioEditor | None:
+        """Open a scenario file in place (a tab already showing it is brought forward)."""
+        existing = self.editor_for(path)
+        if existing is not None:
+            self.tabs.setCurrentWidget(existing)
+            return existing
+        try:
+            document = ScenarioDocument.open(Path(path), self.registry)
+        except BlueprintError as error:
+            QMessageBox.critical(
+                self, "Cannot open this blueprint", describe_blueprint_error(error)
+            )
+            return None
+        editor = self.add_document(document)
+        self.show_message(f"Opened {path}")
+        return editor
+
+    def open_dialog(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Open a scenario", str(self.workspace_panel.scenarios_dir), _BLUEPRINT_FILES
+        )
+        if chosen:
+            self.open_file(Path(chosen))
+
+    def new_scenario(self) -> ScenarioEditor:
+        """A new empty scenario, saved at once in the workspace so it shows in the list."""
+        path = self.workspace_panel.new_path()
+        name = path.name.removesuffix(".blueprint.json")
+        document = ScenarioDocument(empty_blueprint(name), path, self.registry)
+        document.save(path)
+        self.workspace_panel.refresh()
+        self.workspace_panel.select(path)
+        return self.add_document(document)
+
+    def save(self, editor: ScenarioEditor | None = None) -> bool:
+        editor = editor or self.current_editor()
+        if editor is None:
+            return False
+        if editor.document.path is None:
+            return self.save_as(editor)
+        return self._write(editor, editor.document.path)
+
+    def save_as(self, editor: ScenarioEditor | None = None, path: Path | None = None) -> bool:
+        editor = editor or self.current_editor()
+        if editor is None:
+            return False
+        if path is None:
+            start = str(editor.document.path or self.workspace_panel.new_path(editor.document.name))
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save scenario", start, _BLUEPRINT_FILES)
+            if not chosen:
+                return False
+            path = Path(chosen)
+        return self._write(editor, path)
+
+    def _write(self, editor: ScenarioEditor, path: Path) -> bool:
+        try:
+            saved = editor.document.save(path)
+        except OSError as error:
+            QMessageBox.critical(self, "Cannot save", f"{path}: {error.strerror or error}")
+            return False
+        self.autosaver.forget(editor.document)
+        self.workspace_panel.refresh()
+        self.show_message(f"Saved {saved}")
+        return True
+
+    def export(self, editor: ScenarioEditor | None = None, path: Path | None = None) -> bool:
+        """Write a copy for Make (the tab keeps its own file and dirty state)."""
+        editor = editor or self.current_editor()
+        if editor is None:
+            return False
+        if path is None:
+            start = str(Path.home() / f"{editor.document.name}.blueprint.json")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export for Make", start, _BLUEPRINT_FILES
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+        write_atomic(path, editor.document.to_json())
+        self.show_message(f"Exported {path}")
+        return True
+
+    # -------------------------------------------------------------- closing
+
+    def ask_to_save(self, editor: ScenarioEditor) -> bool:
+        """True when the tab may close: saved, discarded, or nothing to save."""
+        if not editor.document.dirty:
+            return True
+        self.tabs.setCurrentWidget(editor)
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{editor.document.name}” before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save(editor)
+        if answer == QMessageBox.StandardButton.Discard:
+            self.autosaver.forget(editor.document)
+            return True
+        return False
+
+    def close_tab(self, index: int) -> bool:
+        editor = self.tabs.widget(index)
+        if not isinstance(editor, ScenarioEditor):
+            return False
+        if not self.ask_to_save(editor):
+            return False
+        self._remove_tab(editor)
+        return True
+
+    def _remove_tab(self, editor: ScenarioEditor) -> None:
+        self.autosaver.forget(editor.document)
+        self.undo_group.removeStack(editor.document.undo_stack)
+        self.tabs.removeTab(self.tabs.indexOf(editor))
+        editor.deleteLater()
+
+    def close_current_tab(self) -> bool:
+        return self.close_tab(self.tabs.currentIndex())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self._closing:
+            for editor in self.editors():
+                if not self.ask_to_save(editor):
+                    event.ignore()
+                    return
+        self.autosaver.timer.stop()
+        for editor in self.editors():
+            self.autosaver.forget(editor.document)
+        event.accept()
+        self.closed.emit()
+
+    def discard_and_close(self) -> None:
+        """Close without prompts (used after a screenshot, where nothing was edited)."""
+        self._closing = True
+        self.close()
+
+    def _release_file(self, path: Path) -> bool:
+        editor = self.editor_for(path)
+        if editor is None:
+            return True
+        if not self.close_tab(self.tabs.indexOf(editor)):
+            return False
+        self._released.add(Path(path))
+        return True
+
+    def _reopen_file(self, path: Path) -> None:
+        if self._released:
+            self._released.clear()
+            self.open_file(path)
+
+    # ------------------------------------------------------------- autosave
+
+    def offer_restores(self) -> int:
+        """Offer the autosaved copies a crash left behind; returns how many were restored."""
+        pending = self.autosaver.pending()
+        if not pending:
+            return 0
+        listing = "\n".join(
+            f"• {a.name} ({time.strftime('%Y-%m-%d %H:%M', time.localtime(a.saved_at))})"
+            for a in pending
+        )
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved changes?",
+            f"Scenarist found unsaved changes from an earlier session:\n{listing}\n\n"
+            "Restore them? (If not, the copies are moved to the workspace trash.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            for autosave in pending:
+                self.autosaver.set_aside(autosave)
+            return 0
+        restored = 0
+        for autosave in pending:
+            try:
+                blueprint = blueprint_from_data(autosave.blueprint, str(autosave.file))
+            except BlueprintError as error:
+                self.show_error(str(error))
+                continue
+            existing = autosave.original and self.editor_for(autosave.original)
+            if existing:
+                self._remove_tab(existing)
+            document = ScenarioDocument(blueprint, autosave.original, self.registry)
+            editor = self.add_document(document)
+            document.undo_stack.resetClean()  # restored changes are not on disk yet
+            self._update_title(editor)
+            self.autosaver.adopt(autosave, document)
+            restored += 1
+        return restored
+
+    # ---------------------------------------------------------- edit & view
+
+    def copy(self) -> bool:
+        editor = self.current_editor()
+        text = editor.copy_selection() if editor else None
+        if not text:
+            self.show_message("Select modules to copy")
+            return False
+        QGuiApplication.clipboard().setText(text)
+        self.show_message(f"Copied {len(editor.selection)} module(s)" if editor else "")
+        return True
+
+    def cut(self) -> None:
+        editor = self.current_editor()
+        if editor is not None and self.copy():
+            editor.delete_selection()
+
+    def paste(self) -> list[int]:
+        editor = self.current_editor()
+        if editor is None:
+            return []
+        return editor.paste(QGuiApplication.clipboard().text())
+
+    def delete_selection(self) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.delete_selection()
+
+    def select_all(self) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.select_all()
+
+    def find_module(self) -> FindModuleDialog | None:
+        editor = self.current_editor()
+        if editor is None:
+            return None
+        dialog = FindModuleDialog(editor.document, self)
+        dialog.module_chosen.connect(editor.center_on_module)
+        dialog.open()
+        return dialog
+
+    def fit(self) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.fit()
+
+    def fit_all(self) -> None:
+        for editor in self.editors():
+            editor.fit()
+
+    def _zoom(self, factor: float) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.zoom(factor)
+
+    def auto_layout(self) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.auto_layout()
+
+    def _toggle_minimap(self) -> None:
+        for editor in self.editors():
+            editor.set_minimap_visible(self.act_minimap.isChecked())
+
+    # --------------------------------------------------------------- status
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, _STATUS_MS)
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(f"⚠ {text}", _STATUS_MS)

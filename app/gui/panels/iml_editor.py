@@ -1,0 +1,188 @@
+"""The mapping text editor: IML highlighting, inline parse errors, completion, insertion.
+
+`ImlEditor` is multi-line; `single_line=True` keeps it one line high and refuses newlines
+(Make's short text fields). It emits `text_edited` only for the user's own edits, never
+when the model's value is shown (`set_text`), so showing a value never writes it back.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable
+
+import shiboken6
+from PySide6.QtCore import QMimeData, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QTextCursor
+from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
+
+from app.gui.panels.iml_highlighter import ImlHighlighter
+from engine.errors import IMLError
+from engine.iml import compile_template
+from engine.iml.compiler import SPECIAL_FUNCTIONS
+from engine.iml.functions import FUNCTIONS
+
+_last_focused: weakref.ref[ImlEditor] | None = None
+_WORD_BEFORE = re.compile(r"[\w.`$\[\]]*$")
+
+
+def last_focused_editor() -> ImlEditor | None:
+    """The IML editor the user was last in (where the mapping picker inserts)."""
+    editor = _last_focused() if _last_focused is not None else None
+    if editor is None or not shiboken6.isValid(editor) or editor.isReadOnly():
+        return None
+    return editor
+
+
+def function_names() -> list[str]:
+    return sorted(set(FUNCTIONS) | SPECIAL_FUNCTIONS, key=str.lower)
+
+
+def validate(text: str) -> IMLError | None:
+    try:
+        compile_template(text)
+    except IMLError as error:
+        return error
+    return None
+
+
+def inside_expression(text: str, position: int) -> bool:
+    """Whether `position` sits inside an unclosed `{{`."""
+    before = text[:position]
+    return before.rfind("{{") > before.rfind("}}")
+
+
+class ImlEditor(QPlainTextEdit):
+    text_edited = Signal(str)  # the user's edits only
+    error_changed = Signal(object)  # IMLError | None
+
+    def __init__(self, parent: QWidget | None = None, *, single_line: bool = False) -> None:
+        super().__init__(parent)
+        self.single_line = single_line
+        self._showing = False
+        self._error: IMLError | None = None
+        self._last_text = ""
+        self.highlighter = ImlHighlighter(self.document())
+        self.setTabChangesFocus(True)
+        if single_line:
+            self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            margins = int(self.document().documentMargin() * 2) + self.frameWidth() * 2
+            self.setFixedHeight(self.fontMetrics().lineSpacing() + margins + 2)
+        else:
+            self.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
+        self._completions = QStringListModel(function_names(), self)
+        self.completer = QCompleter(self._completions, self)
+        self.completer.setWidget(self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.completer.activated.connect(self._complete)
+        self.textChanged.connect(self._on_text_changed)
+
+    # ------------------------------------------------------------------ values
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        """Show the model's value; the cursor stays put when the text is unchanged."""
+        if text == self.toPlainText():
+            return
+        self._showing = True
+        try:
+            self.setPlainText(text)
+            self.moveCursor(QTextCursor.MoveOperation.End)
+        finally:
+            self._showing = False
+
+    def insert_text(self, text: str) -> None:
+        """Insert at the cursor, as if typed (so it is one edit of the field)."""
+        if self.single_line:
+            text = text.replace("\n", " ")
+        self.textCursor().insertText(text)
+        self.setFocus()
+
+    def error(self) -> IMLError | None:
+        return self._error
+
+    def set_completions(self, words: Iterable[str]) -> None:
+        """References and names offered by Ctrl+Space (function names are always there)."""
+        self._completions.setStringList(sorted(set(words)) + function_names())
+
+    def _on_text_changed(self) -> None:
+        text = self.toPlainText()
+        if text == self._last_text:  # re-highlighting also reports a change: ignore it
+            return
+        self._last_text = text
+        error = validate(text)
+        if (error is None) != (self._error is None) or (
+            error is not None and self._error is not None
+            and (error.message, error.column) != (self._error.message, self._error.column)
+        ):
+            self._error = error
+            offset = None if error is None or error.column is None else error.column - 1
+            self.highlighter.set_error_offset(offset)
+            self.error_changed.emit(error)
+        if not self._showing:
+            self.text_edited.emit(text)
+
+    # ---------------------------------------------------------- user interaction
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self._remember()
+        super().focusInEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._remember()
+        super().mousePressEvent(event)
+
+    def _remember(self) -> None:
+        global _last_focused
+        _last_focused = weakref.ref(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        popup = self.completer.popup()
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Tab)
+        if popup.isVisible() and event.key() in keys:
+            event.ignore()  # the completer handles these
+            return
+        if event.key() == Qt.Key.Key_Space and event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
+        ):
+            self.show_completions()
+            return
+        if self.single_line and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 (Qt override)
+        if self.single_line and source.hasText():
+            self.insertPlainText(source.text().replace("\r", "").replace("\n", " "))
+            return
+        super().insertFromMimeData(source)
+
+    def show_completions(self) -> None:
+        self.completer.setCompletionPrefix(self._prefix())
+        rect = self.cursorRect()
+        rect.setWidth(max(220, self.completer.popup().sizeHintForColumn(0) + 24))
+        self.completer.complete(rect)
+
+    def _prefix(self) -> str:
+        cursor = self.textCursor()
+        line = cursor.block().text()[: cursor.positionInBlock()]
+        match = _WORD_BEFORE.search(line)
+        return match.group() if match else ""
+
+    def _complete(self, completion: str) -> None:
+        cursor = self.textCursor()
+        prefix = self._prefix()
+        cursor.movePosition(
+            QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, len(prefix)
+        )
+        inside = inside_expression(self.toPlainText(), cursor.selectionStart())
+        is_function = completion in FUNCTIONS or completion in SPECIAL_FUNCTIONS
+        text = completion + ("(" if is_function else "")
+        cursor.insertText(text if inside else "{{" + text + ("" if is_function else "}}"))
+        self.setTextCursor(cursor)

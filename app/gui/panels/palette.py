@@ -1,0 +1,224 @@
+"""The palette: apps and their modules from the registry, searchable, draggable.
+
+Dragging a module carries its type ("app:Name", UTF-8) under MODULE_MIME, which the canvas
+accepts; double-clicking emits `module_chosen(type)`. Error-handler directives are not here:
+they are added from a module's context menu, as in Make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.canvas.icons import app_icon as canvas_icon
+from app.gui.canvas.mime import MODULE_MIME, module_mime_data
+from engine.registry import Registry
+from engine.spec import ModuleSpec
+
+FLOW_CONTROL = "Flow control"
+FLOW_CONTROL_MODULES = (
+    "builtin:BasicRouter",
+    "builtin:BasicIfElse",
+    "builtin:BasicMerge",
+    "builtin:BasicFeeder",
+    "builtin:BasicAggregator",
+    "builtin:BasicRepeater",
+)
+# Modules a user never picks: error directives (context menu) and import placeholders.
+_HIDDEN_KINDS = frozenset({"directive"})
+_HIDDEN_MODULES = frozenset({"placeholder:Placeholder"})
+
+APP_NAMES = {
+    "builtin": FLOW_CONTROL,
+    "util": "Tools",
+    "http": "HTTP",
+    "json": "JSON",
+    "regexp": "Text parser",
+    "gateway": "Webhooks",
+    "datastore": "Data store",
+}
+KIND_NAMES = {
+    "trigger": "trigger",
+    "instant_trigger": "instant trigger",
+    "action": "action",
+    "search": "search",
+    "transformer": "transformer",
+    "iterator": "iterator",
+    "aggregator": "aggregator",
+    "router": "router",
+    "responder": "responder",
+    "flow": "flow control",
+}
+TYPE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def app_name(app: str) -> str:
+    return APP_NAMES.get(app, app.replace("-", " ").title())
+
+
+def app_icon(module_type: str, size: int = 24) -> QIcon:
+    """The round app icon the canvas draws too ("app:Name" or just "app")."""
+    return canvas_icon(module_type, size)
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    type: str
+    label: str
+    app: str
+    group: str
+    kind: str
+
+    def matches(self, query: str) -> bool:
+        """Search by label, module id, or app (its display name or its id)."""
+        words = query.lower().split()
+        haystack = f"{self.label} {self.type} {self.app} {app_name(self.app)}".lower()
+        return all(word in haystack for word in words)
+
+
+def palette_entries(registry: Registry) -> list[PaletteEntry]:
+    """Every module a user can add, flow control first, then apps alphabetically."""
+    entries = [_entry(spec) for spec in registry.all() if _listed(spec)]
+    order = {t: i for i, t in enumerate(FLOW_CONTROL_MODULES)}
+    return sorted(
+        entries,
+        key=lambda e: (e.group != FLOW_CONTROL, e.group.lower(), order.get(e.type, 99), e.label),
+    )
+
+
+def _listed(spec: ModuleSpec) -> bool:
+    if spec.id in FLOW_CONTROL_MODULES:
+        return True
+    return spec.kind not in _HIDDEN_KINDS and spec.id not in _HIDDEN_MODULES and (
+        spec.app != "builtin"
+    )
+
+
+def _entry(spec: ModuleSpec) -> PaletteEntry:
+    group = FLOW_CONTROL if spec.id in FLOW_CONTROL_MODULES else app_name(spec.app)
+    return PaletteEntry(spec.id, spec.label, spec.app, group, KIND_NAMES.get(spec.kind, spec.kind))
+
+
+class ModuleTree(QTreeWidget):
+    """Groups of modules; a module item drags out as MODULE_MIME."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        self.setIconSize(QSize(22, 22))
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setRootIsDecorated(True)
+        # Labels in full; the kind, subtle, in what room is left.
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt override)
+        return [MODULE_MIME]
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802
+        types = [t for item in items if (t := item.data(0, TYPE_ROLE))]
+        return module_mime_data(types[0]) if types else QMimeData()
+
+    def populate(self, entries: list[PaletteEntry]) -> None:
+        self.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        subtle = QColor("#8a8a99")
+        for entry in entries:
+            group = groups.get(entry.group)
+            if group is None:
+                group = QTreeWidgetItem(self, [entry.group])
+                group.setIcon(0, app_icon(entry.app))
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+                groups[entry.group] = group
+            item = QTreeWidgetItem(group, [entry.label, entry.kind])
+            item.setIcon(0, app_icon(entry.type, 18))
+            item.setData(0, TYPE_ROLE, entry.type)
+            item.setToolTip(0, f"{entry.label}\n{entry.type} · {entry.kind}")
+            item.setForeground(1, subtle)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
+        self.expandAll()
+
+    def module_items(self) -> list[QTreeWidgetItem]:
+        return [
+            self.topLevelItem(g).child(c)
+            for g in range(self.topLevelItemCount())
+            for c in range(self.topLevelItem(g).childCount())
+        ]
+
+    def apply_search(self, entries: dict[str, PaletteEntry], query: str) -> None:
+        for g in range(self.topLevelItemCount()):
+            group = self.topLevelItem(g)
+            visible = 0
+            for c in range(group.childCount()):
+                item = group.child(c)
+                shown = entries[item.data(0, TYPE_ROLE)].matches(query)
+                item.setHidden(not shown)
+                visible += shown
+            group.setHidden(visible == 0)
+            if query:
+                group.setExpanded(True)
+
+
+class Palette(QWidget):
+    module_chosen = Signal(str)
+
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search apps and modules")
+        self.search.setClearButtonEnabled(True)
+        self.tree = ModuleTree(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self.set_registry(registry)
+        self.search.textChanged.connect(self._filter)
+        self.tree.itemDoubleClicked.connect(self._chosen)
+
+    def set_registry(self, registry: Registry) -> None:
+        entries = palette_entries(registry)
+        self._entries = {e.type: e for e in entries}
+        self.tree.populate(entries)
+        self._filter(self.search.text())
+
+    def visible_types(self) -> list[str]:
+        return [
+            item.data(0, TYPE_ROLE)
+            for item in self.tree.module_items()
+            if not item.isHidden() and not item.parent().isHidden()
+        ]
+
+    def item_for(self, module_type: str) -> QTreeWidgetItem | None:
+        for item in self.tree.module_items():
+            if item.data(0, TYPE_ROLE) == module_type:
+                return item
+        return None
+
+    def _filter(self, query: str) -> None:
+        self.tree.apply_search(self._entries, query.strip())
+
+    def _chosen(self, item: QTreeWidgetItem, _column: int) -> None:
+        module_type = item.data(0, TYPE_ROLE)
+        if module_type:
+            self.module_chosen.emit(module_type)

@@ -1,0 +1,95 @@
+"""Take the README's screenshots of a real Scenarist window under Xvfb.
+
+    uv run python scripts/screenshots.py [BLUEPRINT.json] [--out docs/screenshots/editor.png]
+
+Starts `Xvfb :99` itself when DISPLAY is unset, then runs
+`scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
+real X11 window (Qt's xcb platform, real fonts and window size), not the offscreen renderer.
+
+Debian packages needed (Qt's error message wrongly blames only libxcb-cursor0):
+    apt-get install -y xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 \
+        libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+
+The blueprint is imported as the app does it (copied into the scenarios folder of a
+temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
+the workspace list and the user's own workspace is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Two routers, fallback routes, filters and error handlers, every module supported.
+DEFAULT_BLUEPRINT = Path(
+    "/work/shared/corpus/blueprints/SenseFlow-io__make-blueprint__SenseFlow example.blueprint.json"
+)
+DISPLAY = ":99"
+SCREEN = "1920x1080x24"
+
+
+def start_xvfb() -> subprocess.Popen[bytes] | None:
+    """A virtual X server on :99 unless a display is already there."""
+    if os.environ.get("DISPLAY"):
+        return None
+    if shutil.which("Xvfb") is None:
+        sys.exit("Xvfb is missing: apt-get install -y xvfb xauth libxcb-icccm4 libxcb-keysyms1")
+    server = subprocess.Popen(
+        ["Xvfb", DISPLAY, "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    socket = Path(f"/tmp/.X11-unix/X{DISPLAY.lstrip(':')}")
+    for _ in range(50):  # up to 5 s for the server to accept connections
+        if socket.exists():
+            break
+        time.sleep(0.1)
+    os.environ["DISPLAY"] = DISPLAY
+    return server
+
+
+def scenario_name(blueprint: Path) -> str:
+    name = json.loads(blueprint.read_text(encoding="utf-8-sig")).get("name")
+    return str(name or blueprint.stem).replace("/", "_")
+
+
+def take(blueprint: Path, out: Path) -> int:
+    with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+        workspace = Path(tmp) / "workspace"
+        scenario = workspace / "scenarios" / f"{scenario_name(blueprint)}.blueprint.json"
+        scenario.parent.mkdir(parents=True)
+        shutil.copyfile(blueprint, scenario)
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "SCENARIST_HOME": str(workspace)}
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "open", str(scenario), "--screenshot", str(out)],
+            cwd=ROOT, env=env, timeout=120,
+        )
+        return done.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("blueprint", nargs="?", type=Path, default=DEFAULT_BLUEPRINT)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "editor.png")
+    args = parser.parse_args()
+    server = start_xvfb()
+    try:
+        code = take(args.blueprint, args.out.resolve())
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+    if code == 0:
+        print(f"wrote {args.out}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
