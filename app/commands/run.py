@@ -13,12 +13,14 @@ import orjson
 
 from app import progress
 from engine.errors import BlueprintError, IMLError
+from engine.executor.debug import DebugGate, Pause
 from engine.executor.plan import compile_plan
 from engine.executor.run import Executor
 from engine.executor.services import RunServices
 from engine.loading import load_blueprint
 from engine.report import OutputCollector, build_report, summary_text
 from engine.store.workspace import resolve_workspace
+from engine.values import to_json_value
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -39,6 +41,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-history", action="store_true", help="do not record this run in the history"
     )
+    parser.add_argument(
+        "--break-at",
+        metavar="MODULE_ID",
+        type=int,
+        help="stop before this module runs and print the bundles it would see (JSON)",
+    )
     return parser
 
 
@@ -47,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         blueprint = load_blueprint(Path(args.blueprint))
         plan = compile_plan(blueprint)
         request = _read_request(args.input) if args.input else None
+        if args.break_at is not None and args.break_at not in plan.steps:
+            raise _BadInput(f"--break-at {args.break_at}: no such module in the scenario")
     except (BlueprintError, IMLError) as exc:
         print(f"scenarist run: {args.blueprint}: {exc}", file=sys.stderr)
         return 2
@@ -70,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         recorder = start_recording(workspace, blueprint, plan, services,
                                    trigger="webhook" if request is not None else "manual")
         listeners.append(recorder)
-    executor = Executor(plan, services, listeners)
+    gate, paused = _break_gate(args.break_at)
+    executor = Executor(plan, services, listeners, gate=gate)
     result = asyncio.run(
         progress.while_running(
             executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
@@ -78,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if recorder is not None:
         recorder.finish(result)
+    if args.break_at is not None:
+        return _print_break(args.break_at, paused, plan, result, collector)
     if args.report:
         report = build_report(plan, result, collector)
         sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
@@ -90,6 +103,45 @@ def run(args: argparse.Namespace) -> int:
 
 class _BadInput(Exception):
     pass
+
+
+def _break_gate(module_id: int | None) -> tuple[DebugGate | None, list[Pause]]:
+    """For --break-at: a gate that records the first pause there and stops the run."""
+    paused: list[Pause] = []
+    if module_id is None:
+        return None, paused
+    gate = DebugGate()
+    gate.set_breakpoint(module_id)
+
+    def on_pause(pause: Pause) -> None:
+        paused.append(pause)
+        gate.stop()
+
+    gate.on_pause = on_pause
+    return gate, paused
+
+
+def _print_break(
+    module_id: int, paused: list[Pause], plan: Any, result: Any, collector: Any
+) -> int:
+    report = build_report(plan, result, collector)
+    if not paused:
+        print(f"scenarist run: module {module_id} was not reached", file=sys.stderr)
+        out = {"paused_at": None, "report": report}
+        sys.stdout.buffer.write(orjson.dumps(to_json_value(out)) + b"\n")
+        return 1 if report["status"] == "error" and result.error.get("name") != \
+            "ExecutionInterruptedError" else 0
+    pause = paused[0]
+    out = {
+        "paused_at": pause.module_id,
+        "module": pause.module,
+        "operations_before": pause.operations,
+        "bundles": {str(k): v for k, v in pause.bundles.items()},
+        "input": pause.input,
+        "input_error": pause.input_error,
+    }
+    sys.stdout.buffer.write(orjson.dumps(to_json_value(out), option=orjson.OPT_INDENT_2) + b"\n")
+    return 0
 
 
 def _read_request(path: str) -> dict[str, Any]:

@@ -270,3 +270,19 @@ def test_imported_connections_are_warnings_and_the_module_still_runs(tmp_path, c
     assert code == 0 and len(stub.requests) == 1
     assert any("4242" in w for w in report["warnings"])
     assert "4242" in err
+
+
+def test_break_at_stops_before_the_module_and_prints_its_bundles(tmp_path, capsys):
+    request = {"body": {"items": [{"name": "ada", "age": 36}]}}
+    with http_stub({"POST /people": (200, {"id": "p-1"})}) as stub:
+        blueprint = write(tmp_path / "b.json", webhook_to_http(stub.url))
+        code, out, _ = run_cli(capsys, "run", str(blueprint), "--input",
+                               str(write(tmp_path / "r.json", request)), "--break-at", "3",
+                               "--data-dir", str(tmp_path / "ws"))
+    assert code == 0
+    assert stub.requests == []  # stopped before the HTTP module ran
+    assert out["paused_at"] == 3
+    assert out["bundles"]["2"]["name"] == "ada" and out["bundles"]["1"]["items"][0]["age"] == 36
+    assert out["input"]["jsonStringBodyContent"] == '{"name": "ADA"}'
+    code, _, err = run_cli(capsys, "run", str(blueprint), "--break-at", "99")
+    assert code == 2 and "99" in err
