@@ -9,7 +9,6 @@ once per bundle.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -17,11 +16,12 @@ from typing import Any
 from engine.errors import IMLError
 from engine.iml import ast
 from engine.iml.functions import FUNCTIONS, FunctionDef
+from engine.iml.indexes import pick_index
 from engine.iml.keywords import CONSTANT_KEYWORDS, RUNTIME_KEYWORDS
 from engine.iml.operators import BINARY, negate, plus
 from engine.iml.parser import parse_template
 from engine.iml.scope import Scope
-from engine.values import is_empty, to_bool, to_number, to_text
+from engine.values import is_empty, to_bool, to_text
 
 Evaluator = Callable[[Scope], Any]
 """A compiled template or mapper: call it with a Scope to get the value."""
@@ -59,22 +59,6 @@ def _key_step(key: str) -> Step:
     return step
 
 
-def _pick_index(value: Any, index: Any) -> Any:
-    """Make's 1-based index: [1] first, [-1] last, [0] and out of range null."""
-    if not isinstance(value, list):
-        return None
-    if type(index) is not int:
-        number = to_number(index)
-        if number is None or not math.isfinite(number) or number != int(number):
-            return None
-        index = int(number)
-    if index > 0:
-        return value[index - 1] if index <= len(value) else None
-    if index < 0:
-        return value[index] if -index <= len(value) else None
-    return None
-
-
 def _first(value: Any, scope: Scope) -> Any:
     """`[]`: the first element of an array; any other value is its own first element."""
     if isinstance(value, list):
@@ -90,13 +74,13 @@ def _index_step(step: ast.Index) -> Step:
         fixed = index.value
 
         def const_step(value: Any, scope: Scope) -> Any:
-            return _pick_index(value, fixed)
+            return pick_index(value, fixed)
 
         return const_step
     index_fn = index.fn
 
     def dynamic_step(value: Any, scope: Scope) -> Any:
-        return _pick_index(value, index_fn(scope))
+        return pick_index(value, index_fn(scope))
 
     return dynamic_step
 

@@ -3,27 +3,18 @@ engine.iml.compiler)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from engine.errors import IMLError
 from engine.iml.functions import iml_function
-from engine.values import to_number, to_text
+from engine.iml.indexes import pick_index
+from engine.values import to_text
 
 
 def _segment(value: Any, segment: str) -> Any:
     if isinstance(value, dict):
         return value.get(segment)
-    if isinstance(value, list):
-        number = to_number(segment)
-        if number is None or not math.isfinite(number) or number != int(number):
-            return None
-        index = int(number)
-        if index > 0:
-            return value[index - 1] if index <= len(value) else None
-        if index < 0:
-            return value[index] if -index <= len(value) else None
-    return None
+    return pick_index(value, segment)
 
 
 def get_path(value: Any, path: Any) -> Any:
