@@ -10,13 +10,18 @@ from collections.abc import Sequence
 from app.commands import COMMANDS
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the command named in `argv` is loaded, the others are listed."""
     parser = argparse.ArgumentParser(
         prog="scenarist",
         description="Make-style automation scenarios on your own machine.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    for name, summary in COMMANDS.items():
+        if name != wanted:
+            sub.add_parser(name, help=summary)  # listed, not loaded
+            continue
         module = importlib.import_module(f"app.commands.{name}")
         cmd = module.add_parser(sub)
         cmd.add_argument(
@@ -29,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)  # exits 2 on bad arguments, with a message
     if args.command is None:  # plain `scenarist` opens the desktop editor
         from app.commands.open import run_default

@@ -5,6 +5,10 @@ One client per run (keep-alive across modules), made on first use through
 as built: no `Accept` header (Make's HTTP app sends none), `Accept-Encoding` only when
 compressed content is asked for, `User-Agent: Scenarist/<version>` unless the user sets one.
 Transport failures become `ModuleError`s named the way Make names them.
+
+With the run's `EffectLog`, every request's outcome (status, headers, body bytes, or the
+transport error) is recorded in order, with the request stripped of its credentials; when the
+log is replaying, requests are answered from it and nothing goes on the network.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from engine.errors import ModuleError
 
 if TYPE_CHECKING:
+    from engine.executor.effects import EffectLog
     from engine.executor.services import RunServices
 
 DEFAULT_TIMEOUT_S = 40.0
@@ -92,7 +97,9 @@ def clamp_timeout(value: Any, default: float = DEFAULT_TIMEOUT_S) -> float:
 class HttpClient:
     """A per-run HTTP client with Make's cookie sharing ("Share cookies with other modules")."""
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None,
+                 effects: EffectLog | None = None) -> None:
+        self._effects = effects
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=DEFAULT_TIMEOUT_S,
@@ -131,6 +138,26 @@ class HttpClient:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
             raise ModuleError(f"{what}: invalid request: {exc}", name="DataError") from exc
         _apply_default_headers(request, headers, compressed=compressed)
+        effects = self._effects
+        if effects is None:
+            return await self._send(request, what, timeout, follow_redirects, share_cookies)
+        if effects.replaying:
+            return _replayed(effects.take("http", _no_live_request))
+        try:
+            response = await self._send(request, what, timeout, follow_redirects, share_cookies)
+        except ModuleError as exc:
+            effects.record("http", {"request": _described(request),
+                                    "error": {"name": exc.name, "message": exc.message}})
+            raise
+        effects.record("http", {
+            "request": _described(request), "status": response.status,
+            "reason": response.reason, "headers": [list(h) for h in response.headers],
+            "content": response.content, "url": _without_credentials(response.url),
+        })
+        return response
+
+    async def _send(self, request: httpx.Request, what: str, timeout: float,
+                    follow_redirects: bool, share_cookies: bool) -> HttpResponse:
         try:
             response = await self._client.send(request, follow_redirects=follow_redirects)
             try:
@@ -155,9 +182,63 @@ class HttpClient:
 
 
 def http_client(run: RunServices) -> HttpClient:
-    """The run's client, made on first use."""
-    client: HttpClient = run.resource("http", HttpClient)
+    """The run's client, made on first use (recording or replaying with the run's effects)."""
+    client: HttpClient = run.resource("http", lambda: HttpClient(effects=run.effects))
     return client
+
+
+# ------------------------------------------------------------- recording, replay
+
+# Headers that carry credentials: never recorded (with any header whose name says so).
+_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key",
+                       "apikey"}
+_CREDENTIAL_WORDS = ("token", "secret", "password", "api-key", "apikey", "api_key", "auth")
+_REDACTED = "[redacted]"
+
+
+def _is_credential(name: str) -> bool:
+    lower = name.lower()
+    return lower in _CREDENTIAL_HEADERS or any(word in lower for word in _CREDENTIAL_WORDS)
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without user:password and with credential-like query values redacted."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    items = []
+    for item in parts.query.split("&") if parts.query else []:
+        name, equals, _value = item.partition("=")
+        items.append(f"{name}={_REDACTED}" if equals and _is_credential(name) else item)
+    query = "&".join(items)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _described(request: httpx.Request) -> dict[str, Any]:
+    """What a recorded request keeps: enough to read the log, never a credential."""
+    return {
+        "method": request.method,
+        "url": _without_credentials(str(request.url)),
+        "headers": [[k, _REDACTED if _is_credential(k) else v]
+                    for k, v in request.headers.multi_items()],
+    }
+
+
+def _no_live_request() -> Any:
+    raise AssertionError("a replaying effect log never produces live values")
+
+
+def _replayed(entry: dict[str, Any]) -> HttpResponse:
+    error = entry.get("error")
+    if error is not None:
+        raise ModuleError(error.get("message", ""), name=error.get("name", "ConnectionError"))
+    content = entry.get("content", b"")
+    return HttpResponse(
+        status=int(entry["status"]),
+        reason=entry.get("reason", ""),
+        headers=[(str(k), str(v)) for k, v in entry.get("headers", [])],
+        content=content if isinstance(content, bytes) else str(content).encode(),
+        url=entry.get("url", ""),
+    )
 
 
 def with_query(url: str, params: Sequence[tuple[str, str]]) -> str:

@@ -1,6 +1,14 @@
 """One module per `scenarist` subcommand, each with `add_parser(subparsers)` and `run(args)`.
 
-Headless commands never import Qt; GUI commands import it inside `run`.
+Headless commands never import Qt; GUI commands import it inside `run`. Only the module of
+the command being run is imported (the others are listed by name), so start-up stays fast.
 """
 
-COMMANDS = ["run", "check", "history", "open"]
+COMMANDS = {
+    "open": "open the desktop editor (the default with no command)",
+    "run": "run a blueprint once, headless",
+    "check": "validate blueprints and report which modules are not supported yet",
+    "history": "past executions: list, show, diff, prune",
+    "incomplete": "incomplete executions: list, show, retry, delete",
+    "replay": "replay a past execution, live or deterministically",
+}

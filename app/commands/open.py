@@ -1,8 +1,12 @@
-"""`scenarist open [FILE ...] [--screenshot OUT.png]`: the desktop editor.
+"""`scenarist open [FILE ...] [--screenshot OUT.png] [--run-once [--input REQUEST.json]]`:
+the desktop editor.
 
 Files are opened in place (not copied into the workspace). With `--screenshot` the main
 window is rendered once the scenarios are laid out and painted, saved as PNG, and the
-command exits 0; this works on the offscreen Qt platform too.
+command exits 0; this works on the offscreen Qt platform too. With `--run-once` the (single)
+scenario runs once in the window first, with the webhook request of `--input`; the
+bubbles and the bundle inspector show the outcome, and the exit code is 0 whatever it is
+(1 only if the app itself failed).
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="save a PNG of the window once the scenarios are painted, then exit",
     )
+    parser.add_argument(
+        "--run-once", action="store_true",
+        help="run the scenario once in the window and show its bubbles and bundles",
+    )
+    parser.add_argument(
+        "--input", metavar="REQUEST.json",
+        help='with --run-once: the webhook request {"body": ..., "headers": {...}}',
+    )
     return parser
 
 
@@ -32,15 +44,35 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"scenarist open: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
+    run_once = getattr(args, "run_once", False)
+    request = None
+    if run_once or getattr(args, "input", None):
+        from app.commands.run import _BadInput, _read_request
+
+        if not run_once or len(args.files) != 1:
+            print("scenarist open: --run-once takes exactly one FILE (and --input needs "
+                  "--run-once)", file=sys.stderr)
+            return 2
+        try:
+            request = _read_request(args.input) if args.input else None
+        except _BadInput as exc:
+            print(f"scenarist open: {exc}", file=sys.stderr)
+            return 2
     # Qt is imported only here: headless commands (and `--help`) never load it.
-    from app.gui.application import run_app
     from engine.store.workspace import resolve_workspace
 
     workspace = resolve_workspace(getattr(args, "data_dir", None))
     screenshot = Path(args.screenshot) if args.screenshot else None
+    if run_once:
+        from app.gui.debugger.run_once_cli import run_once_app
+
+        return run_once_app(Path(args.files[0]), workspace, request, screenshot)
+    from app.gui.application import run_app
+
     return run_app([Path(f) for f in args.files], workspace, screenshot)
 
 
 def run_default() -> int:
     """`scenarist` with no subcommand: open the editor on the workspace."""
-    return run(argparse.Namespace(files=[], screenshot=None, data_dir=None))
+    return run(argparse.Namespace(files=[], screenshot=None, data_dir=None, run_once=False,
+                                  input=None))

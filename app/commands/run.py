@@ -12,11 +12,13 @@ from typing import Any
 import orjson
 
 from app import progress
+from engine.crash import describe, recover_interrupted
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
 from engine.executor.plan import compile_plan
 from engine.executor.run import Executor
 from engine.executor.services import RunServices
+from engine.incomplete.tracked import TrackedRun, new_effect_log
 from engine.loading import load_blueprint
 from engine.report import OutputCollector, build_report, summary_text
 from engine.store.workspace import resolve_workspace
@@ -64,22 +66,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"scenarist run: {exc}", file=sys.stderr)
         return 2
     workspace = resolve_workspace(args.data_dir)
+    for recovered in recover_interrupted(workspace):
+        print(f"scenarist: {describe(recovered)}", file=sys.stderr)
+    scenario = blueprint.name or Path(args.blueprint).stem
+    refused = _refused_by_sequential(workspace, blueprint, scenario)
+    if refused:
+        print(f"scenarist run: {refused}", file=sys.stderr)
+        return 1
+    history = not args.no_history
     services = RunServices(
         data_dir=workspace,
         webhook_request=request,
         auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
-        scenario_name=blueprint.name or Path(args.blueprint).stem,
+        scenario_name=scenario,
         execution_id=uuid.uuid4().hex,
+        effects=new_effect_log(blueprint, history),
     )
     collector = OutputCollector() if args.report == "json" else None
     listeners: list[Any] = [collector] if collector is not None else []
-    recorder = None
-    if not args.no_history:
-        from engine.history import start_recording  # sqlalchemy loads only when recording
-
-        recorder = start_recording(workspace, blueprint, plan, services,
-                                   trigger="webhook" if request is not None else "manual")
-        listeners.append(recorder)
+    tracked = TrackedRun(
+        workspace, blueprint, plan, services, history=history,
+        trigger="webhook" if request is not None else "manual", trigger_input=request,
+        count_outcome=args.break_at is None, store_incomplete=args.break_at is None,
+    )
+    listeners.extend(tracked.start())
     gate, paused = _break_gate(args.break_at)
     executor = Executor(plan, services, listeners, gate=gate)
     result = asyncio.run(
@@ -87,8 +97,7 @@ def run(args: argparse.Namespace) -> int:
             executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
         )
     )
-    if recorder is not None:
-        recorder.finish(result)
+    tracked.finish(result)
     if args.break_at is not None:
         return _print_break(args.break_at, paused, plan, result, collector)
     if args.report:
@@ -103,6 +112,20 @@ def run(args: argparse.Namespace) -> int:
 
 class _BadInput(Exception):
     pass
+
+
+def _refused_by_sequential(workspace: Path, blueprint: Any, scenario: str) -> str | None:
+    """Why a `sequential` scenario may not run now (incomplete executions wait), if so."""
+    if not blueprint.metadata.scenario.sequential:
+        return None
+    from engine.incomplete.policy import SequentialBlocked, check_sequential
+    from engine.store.state_db import state_engine
+
+    try:
+        check_sequential(state_engine(workspace), blueprint, scenario)
+    except SequentialBlocked as exc:
+        return str(exc)
+    return None
 
 
 def _break_gate(module_id: int | None) -> tuple[DebugGate | None, list[Pause]]:

@@ -11,7 +11,7 @@ An unknown store id is created empty on first use. Outputs:
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from datetime import datetime
 from functools import cmp_to_key
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,12 @@ def _store(call: ModuleCall) -> tuple[DataStoreSession, str]:
 
     session = datastore_session(call.run)
     return session, session.ensure_store(store_id)
+
+
+def _new_key(call: ModuleCall) -> str:
+    """A generated record key, through the run (so a deterministic replay reproduces it)."""
+    make: Callable[[], str] = call.run.uuid
+    return make()
 
 
 def _key(call: ModuleCall, *, required: bool = True) -> str:
@@ -89,7 +95,7 @@ def _shaped(session: DataStoreSession, store: str, data: dict[str, Any]) -> dict
 )
 def add_record(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
-    key = _key(call, required=False) or str(uuid.uuid4())
+    key = _key(call, required=False) or _new_key(call)
     data = _shaped(session, store, _data(call))
     if not to_bool(call.mapper.get("overwrite")) and session.exists(store, key):
         raise ModuleError(
@@ -119,7 +125,7 @@ def add_record(call: ModuleCall) -> list[dict[str, Any]]:
 def update_record(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
     upsert = to_bool(call.mapper.get("upsert"))
-    key = _key(call, required=not upsert) or str(uuid.uuid4())
+    key = _key(call, required=not upsert) or _new_key(call)
     changes = _shaped(session, store, _data(call))
     current = session.get(store, key)
     if current is None:

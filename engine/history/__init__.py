@@ -40,6 +40,9 @@ def start_recording(
     trigger: str = "manual",
     secrets: Iterable[str] = (),
     resumed_from: str | None = None,
+    kind: str = "run",
+    trigger_input: Any = None,
+    execution_id: str | None = None,
 ) -> HistoryRecorder | NotRecording:
     """A recorder with its own writer (closed by `finish`): for one-shot runs like the CLI's.
     A long-lived runtime shares one `HistoryWriter` and builds recorders on it instead.
@@ -54,8 +57,10 @@ def start_recording(
         return NotRecording()
     return HistoryRecorder(
         writer, blueprint=blueprint, plan=plan, trigger=trigger, secrets=secrets,
-        resumed_from=resumed_from, own_writer=True,
+        resumed_from=resumed_from, own_writer=True, kind=kind,
         cycle=(lambda: services.cycle) if services is not None else None,
+        effects=services.effects if services is not None else None,
+        trigger_input=trigger_input, execution_id=execution_id,
     )
 
 

@@ -108,7 +108,8 @@ def operations(engine: Engine, workspace: Path, execution_id: str) -> list[dict[
     with engine.connect() as conn:
         row = _execution_row(conn, execution_id)
         rows = conn.execute(
-            select(_OPERATION).where(_OPERATION.c.execution_num == row.num)
+            select(_OPERATION).where(_OPERATION.c.execution_num == row.num,
+                                     _OPERATION.c.kind == "operation")
             .order_by(_OPERATION.c.seq)
         ).all()
     return [
@@ -120,6 +121,25 @@ def operations(engine: Engine, workspace: Path, execution_id: str) -> list[dict[
         }
         for op in rows
     ]
+
+
+def recorded_value(engine: Engine, workspace: Path, execution_id: str, kind: str) -> Any:
+    """A run's row of `kind` beside its operations ("trigger": the input it started from,
+    "effects": its recorded external effects); None when the run has none."""
+    with engine.connect() as conn:
+        row = _execution_row(conn, execution_id)
+        packed = conn.execute(
+            select(_OPERATION.c.input).where(_OPERATION.c.execution_num == row.num,
+                                             _OPERATION.c.kind == kind).limit(1)
+        ).scalar()
+    return decode(packed, blobs_dir(workspace))
+
+
+def execution_entry(engine: Engine, workspace: Path, execution_id: str) -> dict[str, Any]:
+    """One execution's list entry (id, scenario, status, times, counts, ...)."""
+    with engine.connect() as conn:
+        row = _execution_row(conn, execution_id)
+    return _entry(row, blobs_dir(workspace))
 
 
 def stored_blueprint(engine: Engine, workspace: Path, execution_id: str) -> Any:

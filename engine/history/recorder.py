@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from engine.blueprint import Blueprint
+from engine.executor.effects import EffectLog
 from engine.executor.events import (
     Event,
     FilterEvaluated,
@@ -33,12 +34,14 @@ from engine.history.writer import (
     HistoryWriter,
     OperationsJob,
     OperationTuple,
+    RecordJob,
     StartJob,
 )
 from engine.report import build_report
 
 BATCH_OPERATIONS = 2000  # operations handed to the writer at a time
 TRIGGERS = ("manual", "webhook", "schedule")
+TRIGGER_SEQ, EFFECTS_SEQ = -1, -2  # rows beside the operations (see writer.RecordJob)
 
 
 def blueprint_json(blueprint: Blueprint) -> Any:
@@ -70,8 +73,15 @@ class HistoryRecorder:
         cycle: Callable[[], int] | None = None,
         own_writer: bool = False,
         clock: Callable[[], datetime] = _now,
+        effects: EffectLog | None = None,
+        trigger_input: Any = None,
+        execution_id: str | None = None,
     ) -> None:
         self.writer = writer
+        # Recorded external effects and the trigger's input: what replay needs.
+        self.effects = effects
+        self.trigger_input = trigger_input
+        self._execution_id = execution_id  # instead of the run's (a replay reuses that one)
         self.plan = plan
         self.trigger = trigger
         self.resumed_from = resumed_from
@@ -123,7 +133,7 @@ class HistoryRecorder:
             self._ship()
 
     def _started(self, event: RunStarted) -> None:
-        self.execution_id = event.execution_id or hashlib.sha256(
+        self.execution_id = self._execution_id or event.execution_id or hashlib.sha256(
             f"{self.scenario}{self._clock().isoformat()}{id(self)}".encode()
         ).hexdigest()[:32]
         if event.scenario:
@@ -139,6 +149,8 @@ class HistoryRecorder:
             blueprint=self._blueprint,
             sink=self._sink,
         ))
+        if self.trigger_input is not None and not self.confidential:
+            self.writer.submit(RecordJob(self._sink, "trigger", TRIGGER_SEQ, self.trigger_input))
 
     def _ship(self) -> None:
         if self._pending and self.execution_id is not None:
@@ -176,6 +188,9 @@ class HistoryRecorder:
         else:
             status, operations, data_transfer, incomplete, error = "error", self._seq, 0, 0, {
                 "name": "InterruptedError", "message": "the run ended without finishing"}
+        if self.effects is not None and not self.confidential and not self.effects.replaying:
+            self.writer.submit(RecordJob(self._sink, "effects", EFFECTS_SEQ,
+                                         self.effects.entries))
         summary = None
         if result is not None and self.plan is not None:
             summary = build_report(self.plan, result, None)

@@ -118,6 +118,26 @@ class OperationsJob:
 
 
 @dataclass(slots=True)
+class RecordJob:
+    """A non-operation row of an execution (`kind` "trigger": the input the run started from;
+    "effects": its external effects, for deterministic replay). Negative `seq`s keep these
+    rows apart from the operations'."""
+
+    sink: RunSink
+    kind: str
+    seq: int
+    value: Any
+
+    def apply(self, conn: Connection) -> None:
+        if self.sink.num is None:
+            return
+        conn.execute(insert(Operation.__table__).values(  # type: ignore[attr-defined]
+            execution_num=self.sink.num, seq=self.seq, kind=self.kind, cycle=0, module_id=0,
+            input=self.sink.codec.encode(self.value),
+        ))
+
+
+@dataclass(slots=True)
 class FinishJob:
     sink: RunSink
     fields: dict[str, Any]  # plain columns
@@ -152,7 +172,7 @@ class _Stop:
     pass
 
 
-Job = StartJob | OperationsJob | FinishJob
+Job = StartJob | OperationsJob | RecordJob | FinishJob
 
 
 class HistoryWriter:

@@ -7,14 +7,23 @@ transaction, or `rollback()` drops them. No SQLite write lock is ever held acros
 
 Records keep Make's item types: values are stored as JSON with tags for dates
 (`{"$date": iso}`) and buffers (`{"$buffer": base64}`).
+
+Crash safety: a session given a `journal` (the run's execution id and its cycle) records, in the
+same SQLite transaction as each autoCommit write, the record's previous value in
+`data_store_journal`; the journal of a cycle is cleared when the cycle ends. After a crash,
+`undo_journal` puts back what an interrupted run's unfinished cycle changed.
+
+Deterministic replay: with the run's `EffectLog`, every read's result is recorded; when the log
+is replaying, reads return the recorded results and writes do nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +41,7 @@ from engine.store.data_structures import DataStructure, get_structure
 from engine.store.state_db import release_state_engine, state_engine
 
 if TYPE_CHECKING:
+    from engine.executor.effects import EffectLog
     from engine.executor.services import RunServices
 
 
@@ -58,8 +68,22 @@ class DataStoreRecordRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_utc_now)
 
 
+class DataStoreJournalRow(SQLModel, table=True):
+    """A record's value before an autoCommit write of a cycle not yet finished."""
+
+    __tablename__ = "data_store_journal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    execution_id: str = Field(index=True)
+    cycle: int = 0
+    store_id: str
+    key: str
+    previous: str | None = None  # tagged JSON; None: the record did not exist
+
+
 _STORES = DataStoreRow.__table__  # type: ignore[attr-defined]
 _RECORDS = DataStoreRecordRow.__table__  # type: ignore[attr-defined]
+_JOURNAL = DataStoreJournalRow.__table__  # type: ignore[attr-defined]
 
 # --- value codec ---------------------------------------------------------------------------
 
@@ -125,10 +149,17 @@ class DataStoreSession:
     """One run's view of the workspace's data stores (a `Transactional` resource)."""
 
     def __init__(self, engine: Engine, *, auto_commit: bool = True,
-                 temp_dir: Path | None = None) -> None:
+                 temp_dir: Path | None = None,
+                 journal: tuple[str, Callable[[], int]] | None = None,
+                 effects: EffectLog | None = None) -> None:
         self.engine = engine
         self.auto_commit = auto_commit
         self._temp_dir = temp_dir
+        # (execution id, current cycle): autoCommit writes keep their undo in the journal.
+        self._journal = journal if auto_commit and not (effects and effects.replaying) else None
+        self._journaled = False
+        self._effects = effects
+        self._replaying = bool(effects is not None and effects.replaying)
         self._held: dict[str, _HeldChanges] = {}
         self._known_stores: set[str] = set()
         self._structures: dict[str, DataStructure | None] = {}
@@ -138,7 +169,7 @@ class DataStoreSession:
     def ensure_store(self, store_id: Any, name: str = "") -> str:
         """The store's id as text; an unknown store is created empty on first use."""
         sid = str(store_id)
-        if sid not in self._known_stores:
+        if sid not in self._known_stores and not self._replaying:
             with self._write() as conn:
                 conn.execute(
                     insert(_STORES).prefix_with("OR IGNORE").values(
@@ -162,6 +193,44 @@ class DataStoreSession:
     # -- reads (see held writes) --
 
     def get(self, store_id: Any, key: str) -> dict[str, Any] | None:
+        if self._effects is not None:
+            found: dict[str, Any] | None = self._effect(
+                "datastore.get", lambda: self._get(store_id, key))
+            return found
+        return self._get(store_id, key)
+
+    def exists(self, store_id: Any, key: str) -> bool:
+        if self._effects is not None:
+            exists: bool = self._effect("datastore.exists",
+                                        lambda: self._get(store_id, key) is not None)
+            return exists
+        return self._get(store_id, key) is not None
+
+    def records(self, store_id: Any) -> list[tuple[str, dict[str, Any]]]:
+        """Every record, oldest first (a replaced record keeps its place)."""
+        if self._effects is not None:
+            found = self._effect("datastore.records",
+                                 lambda: [[k, r] for k, r in self._records(store_id)])
+            return [(k, r) for k, r in found]
+        return self._records(store_id)
+
+    def count(self, store_id: Any) -> int:
+        if self._effects is not None:
+            count: int = self._effect("datastore.count", lambda: self._count(store_id))
+            return count
+        return self._count(store_id)
+
+    def _effect(self, kind: str, read: Callable[[], Any]) -> Any:
+        """A read recorded for replay (a copy: modules may change what they got), or fed
+        back from the recording."""
+        assert self._effects is not None
+        if self._replaying:
+            return copy.deepcopy(self._effects.take(kind, read))
+        value = read()
+        self._effects.record(kind, copy.deepcopy(value))
+        return value
+
+    def _get(self, store_id: Any, key: str) -> dict[str, Any] | None:
         sid = self.ensure_store(store_id)
         held = self._held.get(sid)
         if held is not None:
@@ -176,11 +245,7 @@ class DataStoreSession:
             ).scalar()
         return loads_record(text) if text is not None else None
 
-    def exists(self, store_id: Any, key: str) -> bool:
-        return self.get(store_id, key) is not None
-
-    def records(self, store_id: Any) -> list[tuple[str, dict[str, Any]]]:
-        """Every record, oldest first (a replaced record keeps its place)."""
+    def _records(self, store_id: Any) -> list[tuple[str, dict[str, Any]]]:
         sid = self.ensure_store(store_id)
         held = self._held.get(sid) or _HeldChanges()
         out: dict[str, dict[str, Any]] = {}
@@ -193,14 +258,14 @@ class DataStoreSession:
                 out[key] = dict(data)
         return list(out.items())
 
-    def count(self, store_id: Any) -> int:
+    def _count(self, store_id: Any) -> int:
         sid = self.ensure_store(store_id)
         if sid not in self._held:
             with self.engine.connect() as conn:
                 return int(conn.execute(
                     select(func.count()).select_from(_RECORDS).where(_RECORDS.c.store_id == sid)
                 ).scalar() or 0)
-        return len(self.records(sid))
+        return len(self._records(sid))
 
     def _stored_records(self, sid: str) -> Iterator[tuple[str, dict[str, Any]]]:
         with self.engine.connect() as conn:
@@ -216,26 +281,35 @@ class DataStoreSession:
 
     def put(self, store_id: Any, key: str, data: dict[str, Any]) -> None:
         """Insert or replace a record."""
+        if self._replaying:
+            return
         sid = self.ensure_store(store_id)
         if self.auto_commit:
             with self._write() as conn:
+                self._journal_keys(conn, sid, [key])
                 _upsert(conn, sid, key, data)
         else:
             self._held.setdefault(sid, _HeldChanges()).writes[key] = dict(data)
 
     def delete(self, store_id: Any, key: str) -> None:
+        if self._replaying:
+            return
         sid = self.ensure_store(store_id)
         if self.auto_commit:
             with self._write() as conn:
+                self._journal_keys(conn, sid, [key])
                 conn.execute(delete(_RECORDS).where(_RECORDS.c.store_id == sid,
                                                     _RECORDS.c.key == key))
         else:
             self._held.setdefault(sid, _HeldChanges()).writes[key] = _DELETED
 
     def delete_all(self, store_id: Any) -> None:
+        if self._replaying:
+            return
         sid = self.ensure_store(store_id)
         if self.auto_commit:
             with self._write() as conn:
+                self._journal_keys(conn, sid, None)
                 conn.execute(delete(_RECORDS).where(_RECORDS.c.store_id == sid))
         else:
             self._held[sid] = _HeldChanges(cleared=True)
@@ -246,8 +320,33 @@ class DataStoreSession:
     def has_pending(self) -> bool:
         return bool(self._held)
 
+    def _journal_keys(self, conn: Connection, sid: str, keys: list[str] | None) -> None:
+        """Keep the previous values of `keys` (None: every record of the store) in the
+        journal, in the write's own transaction, so a crash can undo the write."""
+        if self._journal is None:
+            return
+        execution_id, cycle = self._journal
+        query = select(_RECORDS.c.key, _RECORDS.c.data).where(_RECORDS.c.store_id == sid)
+        if keys is not None:
+            query = query.where(_RECORDS.c.key.in_(keys))
+        found: dict[str, str] = {key: data for key, data in conn.execute(query).all()}
+        rows = [{"execution_id": execution_id, "cycle": cycle(), "store_id": sid, "key": key,
+                 "previous": found.get(key)} for key in (keys if keys is not None else found)]
+        if rows:
+            conn.execute(insert(_JOURNAL), rows)
+            self._journaled = True
+
+    def _clear_journal(self) -> None:
+        """The cycle ended (committed or rolled back): its writes stand."""
+        if self._journal is None or not self._journaled:
+            return
+        self._journaled = False
+        with self._write() as conn:
+            conn.execute(delete(_JOURNAL).where(_JOURNAL.c.execution_id == self._journal[0]))
+
     def commit(self) -> None:
         """Write the held changes in one short transaction (nothing to do with autoCommit)."""
+        self._clear_journal()
         if not self._held:
             return
         held, self._held = self._held, {}
@@ -269,6 +368,7 @@ class DataStoreSession:
     def rollback(self) -> None:
         """Drop the held changes (writes already committed under autoCommit stay)."""
         self._held.clear()
+        self._clear_journal()
 
     def close(self) -> None:
         self._held.clear()
@@ -316,9 +416,12 @@ def datastore_session(run: RunServices) -> DataStoreSession:
 
     def make() -> DataStoreSession:
         if run.data_dir is not None:
-            return DataStoreSession(state_engine(Path(run.data_dir)), auto_commit=run.auto_commit)
+            journal = (run.execution_id, lambda: run.cycle) if run.execution_id else None
+            return DataStoreSession(state_engine(Path(run.data_dir)), auto_commit=run.auto_commit,
+                                    journal=journal, effects=run.effects)
         temp = Path(tempfile.mkdtemp(prefix="scenarist-"))
-        return DataStoreSession(state_engine(temp), auto_commit=run.auto_commit, temp_dir=temp)
+        return DataStoreSession(state_engine(temp), auto_commit=run.auto_commit, temp_dir=temp,
+                                effects=run.effects)
 
     session: DataStoreSession = run.resource("datastore", make)
     return session
@@ -337,3 +440,27 @@ def set_store_structure(engine: Engine, store_id: Any, structure_id: Any, name: 
         set_["name"] = name
     with engine.begin() as conn:
         conn.execute(statement.on_conflict_do_update(index_elements=[_STORES.c.id], set_=set_))
+
+
+def undo_journal(engine: Engine, execution_id: str) -> int:
+    """Put back every record an interrupted run changed in its unfinished cycle (newest
+    change first); returns how many writes were undone."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(_JOURNAL.c.store_id, _JOURNAL.c.key, _JOURNAL.c.previous)
+            .where(_JOURNAL.c.execution_id == execution_id).order_by(_JOURNAL.c.id.desc())
+        ).all()
+        now = _utc_now()
+        for sid, key, previous in rows:
+            if previous is None:
+                conn.execute(delete(_RECORDS).where(_RECORDS.c.store_id == sid,
+                                                    _RECORDS.c.key == key))
+                continue
+            statement = sqlite_insert(_RECORDS).values(
+                store_id=sid, key=key, data=previous, created_at=now, updated_at=now)
+            conn.execute(statement.on_conflict_do_update(
+                index_elements=[_RECORDS.c.store_id, _RECORDS.c.key],
+                set_={"data": statement.excluded.data, "updated_at": now},
+            ))
+        conn.execute(delete(_JOURNAL).where(_JOURNAL.c.execution_id == execution_id))
+    return len(rows)

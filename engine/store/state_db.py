@@ -25,7 +25,9 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000
 
 # Modules that declare state tables (imported for migrations' target metadata).
-SCHEMA_MODULES = ("engine.store.data_structures", "engine.store.datastore")
+SCHEMA_MODULES = (
+    "engine.store.data_structures", "engine.store.datastore", "engine.store.incomplete"
+)
 
 _VERSIONS_DIR = Path(__file__).resolve().parent / "migrations" / "versions"
 

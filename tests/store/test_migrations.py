@@ -35,7 +35,10 @@ from engine.store.state_db import (
     state_db_path,
 )
 
-STATE_TABLES = {"data_store", "data_store_record", "data_structure"}
+STATE_TABLES = {
+    "data_store", "data_store_record", "data_structure", "data_store_journal",
+    "incomplete_blueprint", "incomplete_execution", "scenario_health",
+}
 ROOT = Path(__file__).resolve().parents[2]
 
 # What `SQLModel.metadata.create_all` wrote before migrations existed (user_version=1).

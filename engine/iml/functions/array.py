@@ -6,7 +6,6 @@ array is read as an array of that one value (null as an empty array).
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 from typing import Any
 
@@ -140,10 +139,13 @@ def reverse(array: Any) -> Any:
     return list(reversed(_list(array)))
 
 
-@iml_function("shuffle")
-def shuffle(array: Any) -> list[Any]:
+@iml_function("shuffle", scope=True)
+def shuffle(scope: Any, array: Any) -> list[Any]:
+    """Fisher-Yates with the run's random source, so a deterministic replay reproduces it."""
     items = list(_list(array))
-    random.shuffle(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = int(scope.random() * (i + 1))
+        items[i], items[j] = items[j], items[i]
     return items
 
 

@@ -1,0 +1,195 @@
+"""Crash safety: a run that died with its process (kill -9, power loss) is found and repaired.
+
+Every run writes a small guard file `<workspace>/running/<execution id>.json` (its pid, the
+process's start time, the scenario's blueprint and the trigger's input) and removes it when it
+finishes. At the start of `scenarist run` or any runtime, `recover_interrupted` looks for guard
+files whose process is gone: for each, the data store writes of the unfinished cycle are undone
+from the write journal, the history entry left "running" becomes "interrupted", and the run is
+offered as an incomplete execution that retries from the first module with the same input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+log = logging.getLogger("scenarist.crash")
+
+RUNNING_DIR = "running"
+INTERRUPTED_ERROR = {
+    "name": "ExecutionInterruptedError",
+    "message": "the process running this execution stopped before it finished",
+}
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Linux's /proc/PID/stat fields after the command name (state first), if readable."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()
+
+
+def _process_started(pid: int) -> str | None:
+    """The process's start time (field 22), to tell a reused pid apart."""
+    fields = _proc_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    fields = _proc_stat(pid)
+    if fields is None:
+        return not Path("/proc").is_dir()  # no /proc (macOS): the pid exists, trust it
+    if fields[0] in ("Z", "X"):
+        return False  # a zombie: dead, not yet reaped by its parent
+    return started is None or len(fields) <= 19 or fields[19] == started
+
+
+class RunGuard:
+    """The guard file of one run: written at its start, removed at its end."""
+
+    def __init__(self, workspace: Path, execution_id: str, *, scenario: str,
+                 blueprint_json: Any, trigger_input: Any = None) -> None:
+        self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
+        self._content = {
+            "pid": os.getpid(), "process_started": _process_started(os.getpid()),
+            "execution_id": execution_id, "scenario": scenario,
+            "started_at": datetime.now(UTC).isoformat(), "blueprint": blueprint_json,
+            "trigger": _encode(trigger_input),
+        }
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(orjson.dumps(self._content))
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def finish(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _encode(value: Any) -> Any:
+    if value is None:
+        return None
+    from engine.store.datastore import encode_value
+
+    return encode_value(value)
+
+
+def _decode(value: Any) -> Any:
+    if value is None:
+        return None
+    from engine.store.datastore import decode_value
+
+    return decode_value(value)
+
+
+@dataclass
+class Recovered:
+    execution_id: str
+    scenario: str
+    undone_writes: int
+    incomplete_id: str | None
+
+
+def dead_runs(workspace: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Guard files whose process is gone (cheap: one directory listing when none)."""
+    folder = Path(workspace) / RUNNING_DIR
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            content = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            continue  # being written right now, or already gone
+        if not _alive(int(content.get("pid", 0)), content.get("process_started")):
+            found.append((path, content))
+    return found
+
+
+def recover_interrupted(workspace: Path) -> list[Recovered]:
+    """Repair every run whose process died; returns what was done."""
+    runs = dead_runs(workspace)
+    return [_recover(Path(workspace), path, content) for path, content in runs]
+
+
+def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
+    from engine.store.datastore import undo_journal
+    from engine.store.incomplete import add_incomplete
+    from engine.store.state_db import state_engine
+
+    execution_id = str(content["execution_id"])
+    scenario = str(content.get("scenario", ""))
+    blueprint = content.get("blueprint") or {}
+    engine = state_engine(workspace)
+    undone = undo_journal(engine, execution_id)
+    _mark_history_interrupted(workspace, execution_id)
+    incomplete_id = None
+    flow = blueprint.get("flow") or []
+    if flow:
+        incomplete_id = add_incomplete(
+            engine, scenario=scenario, blueprint_json=blueprint, execution_id=execution_id,
+            module_id=int(flow[0]["id"]), bundles={}, trigger=_decode(content.get("trigger")),
+            error=dict(INTERRUPTED_ERROR), reason="interrupted",
+        )
+    path.unlink(missing_ok=True)
+    log.warning("execution %s of %r was interrupted: %d data store writes undone",
+                execution_id, scenario, undone)
+    return Recovered(execution_id, scenario, undone, incomplete_id)
+
+
+def _mark_history_interrupted(workspace: Path, execution_id: str) -> None:
+    from engine.store.history_db import history_db_path
+
+    if not history_db_path(workspace).exists():
+        return
+    from sqlalchemy import update
+
+    from engine.history.payloads import PayloadCodec
+    from engine.store.history_db import Execution, blobs_dir, open_history_engine
+
+    engine = open_history_engine(workspace)
+    table = Execution.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.id == execution_id, table.c.status == "running")
+                .values(status="interrupted", finished_at=datetime.now(UTC),
+                        error=PayloadCodec(blobs_dir(workspace)).encode(INTERRUPTED_ERROR))
+            )
+    except Exception:  # history must never stop recovery
+        log.exception("could not mark execution %s interrupted in history", execution_id)
+    finally:
+        engine.dispose()
+
+
+def describe(recovered: Recovered) -> str:
+    """One line for the person at the terminal."""
+    offered = (f"; retry it with: scenarist incomplete retry {recovered.incomplete_id[:12]}"
+               if recovered.incomplete_id else "")
+    return (f"execution {recovered.execution_id[:12]} of {recovered.scenario!r} was interrupted"
+            f" (its process died): {recovered.undone_writes} data store write(s) of its"
+            f" unfinished cycle undone{offered}")

@@ -1,0 +1,127 @@
+"""Retrying incomplete executions: resume at the failed module with the stored bundles.
+
+A retry is a new run (a new history entry, kind "retry", whose `resumed_from` names the
+execution the incomplete execution came from). If it finishes without storing the state again
+and without an error, the incomplete execution is resolved; otherwise it stays pending with one
+more attempt, the new error and state, and its next automatic attempt (if any) scheduled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ScenaristError
+from engine.executor.plan import Plan, compile_plan
+from engine.executor.result import ResumePoint, RunResult
+from engine.executor.run import Listener, run_plan
+from engine.executor.services import RunServices
+from engine.incomplete.schedule import next_retry_at
+from engine.incomplete.tracked import TrackedRun, new_effect_log
+from engine.loading import blueprint_from_data
+from engine.store.incomplete import (
+    PENDING,
+    RESOLVED,
+    Incomplete,
+    due_incomplete,
+    get_incomplete,
+    list_incomplete,
+    load_blueprint_json,
+    update_incomplete,
+)
+from engine.store.state_db import state_engine
+
+
+class RetryRefused(ScenaristError):
+    pass
+
+
+@dataclass
+class RetryOutcome:
+    incomplete: Incomplete  # as it is after the retry
+    result: RunResult
+    plan: Plan
+    execution_id: str
+    resolved: bool
+    new_incomplete_ids: list[str] = field(default_factory=list)
+
+
+async def retry_incomplete(
+    workspace: Path,
+    incomplete_id: str,
+    *,
+    history: bool = True,
+    listeners: Iterable[Listener] = (),
+    trigger: str = "manual",
+    now: datetime | None = None,
+) -> RetryOutcome:
+    """Resume one incomplete execution and record how it went."""
+    workspace = Path(workspace)
+    engine = state_engine(workspace)
+    record = get_incomplete(engine, incomplete_id)
+    if record.status != PENDING:
+        raise RetryRefused(f"incomplete execution {record.id} is {record.status}: nothing to retry")
+    blueprint = blueprint_from_data(load_blueprint_json(engine, record.blueprint_sha256))
+    plan = compile_plan(blueprint)
+    services = RunServices(
+        data_dir=workspace,
+        webhook_request=record.trigger,
+        auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
+        scenario_name=record.scenario,
+        execution_id=uuid.uuid4().hex,
+        effects=new_effect_log(blueprint, history),
+    )
+    tracked = TrackedRun(
+        workspace, blueprint, plan, services, history=history, trigger=trigger,
+        trigger_input=record.trigger, kind="retry", resumed_from=record.execution_id or None,
+        store_incomplete=False, count_outcome=False,
+    )
+    resume = ResumePoint(record.module_id, dict(record.bundles), dict(record.execution_vars))
+    every = [*listeners, *tracked.start()]
+    # Not in a try: if this process dies or is interrupted, the guard file stays and the next
+    # start recovers the run like any other.
+    result = await run_plan(plan, services, every, resume=resume)
+    tracked.finish(result)
+    execution_id = tracked.execution_id or services.execution_id
+    now = now or datetime.now(UTC)
+    if result.status != "error" and not result.incomplete:
+        update_incomplete(engine, record.id, status=RESOLVED, resolved_by=execution_id,
+                          last_execution_id=execution_id, attempts=record.attempts + 1,
+                          next_retry_at=None, now=now)
+        return RetryOutcome(get_incomplete(engine, record.id), result, plan, execution_id, True)
+    attempts = record.attempts + 1
+    changes: dict[str, Any] = {"attempts": attempts, "last_execution_id": execution_id,
+                               "next_retry_at": next_retry_at(record.retry, attempts, now)}
+    new_ids: list[str] = []
+    if result.incomplete:
+        state, *others = result.incomplete
+        changes.update(module_id=state.module_id, bundles=state.bundles,
+                       execution_vars=state.execution_vars, error=state.error)
+        if others:  # the retried route stored more than one bundle: each is its own
+            new_ids = tracked.save_incomplete(others, now)
+    elif result.error is not None:
+        changes["error"] = {k: v for k, v in result.error.items() if k != "module_id"}
+    update_incomplete(engine, record.id, now=now, **changes)
+    return RetryOutcome(get_incomplete(engine, record.id), result, plan, execution_id, False,
+                        new_ids)
+
+
+def pending(workspace: Path, scenario: str | None = None) -> list[Incomplete]:
+    return list_incomplete(state_engine(Path(workspace)), scenario=scenario)
+
+
+def due(workspace: Path, now: datetime) -> list[Incomplete]:
+    """Incomplete executions whose automatic retry is due (for the runtime's scheduler)."""
+    return due_incomplete(state_engine(Path(workspace)), now)
+
+
+async def retry_due(workspace: Path, now: datetime, *, history: bool = True
+                    ) -> list[RetryOutcome]:
+    """Run every automatic retry that is due, oldest first, one at a time."""
+    return [await retry_incomplete(workspace, record.id, history=history, trigger="schedule",
+                                   now=now)
+            for record in due(workspace, now)]

@@ -1,0 +1,140 @@
+"""What goes around one run, whoever starts it (the CLI, a retry, a replay, the runtime):
+
+- before: the crash guard file; the history recorder (with the run's external effects);
+- after: the run's incomplete executions stored in state.db (with their automatic-retry
+  schedule), the scenario's consecutive-error count, the guard removed.
+
+Recording effects costs nothing when history is off: no `EffectLog` is made then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.blueprint import Blueprint
+from engine.crash import RunGuard
+from engine.executor.effects import EffectLog
+from engine.executor.plan import Plan
+from engine.executor.result import IncompleteState, RunResult
+from engine.executor.run import Listener
+from engine.executor.services import RunServices
+
+
+def blueprint_json(blueprint: Blueprint) -> Any:
+    return blueprint.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def new_effect_log(blueprint: Blueprint, history: bool) -> EffectLog | None:
+    """An effect log for a recorded run: none without history, and none for confidential
+    scenarios (their runs keep no data, so they can't be replayed deterministically)."""
+    if not history or blueprint.metadata.scenario.confidential:
+        return None
+    return EffectLog()
+
+
+class TrackedRun:
+    def __init__(
+        self,
+        workspace: Path,
+        blueprint: Blueprint,
+        plan: Plan,
+        services: RunServices,
+        *,
+        history: bool = True,
+        trigger: str = "manual",
+        trigger_input: Any = None,
+        kind: str = "run",
+        resumed_from: str | None = None,
+        store_incomplete: bool = True,
+        count_outcome: bool = True,
+        scheduled: bool = False,
+        guard: bool = True,
+        history_id: str | None = None,
+    ) -> None:
+        self.workspace = Path(workspace)
+        self.blueprint = blueprint
+        self.plan = plan
+        self.services = services
+        self.history = history
+        self.trigger = trigger
+        self.trigger_input = trigger_input
+        self.kind = kind
+        self.resumed_from = resumed_from
+        self.store_incomplete = store_incomplete
+        self.count_outcome = count_outcome
+        self.scheduled = scheduled
+        self.history_id = history_id
+        self._guard_wanted = guard
+        self._guard: RunGuard | None = None
+        self._recorder: Any = None
+        self.execution_id: str | None = None  # the history entry's id once recorded
+        self.incomplete_ids: list[str] = []
+
+    def start(self) -> list[Listener]:
+        """Write the guard and start recording; returns the listeners to give the executor."""
+        services = self.services
+        if self._guard_wanted:
+            self._guard = RunGuard(
+                self.workspace, services.execution_id, scenario=services.scenario_name,
+                blueprint_json=blueprint_json(self.blueprint), trigger_input=self.trigger_input,
+            )
+            self._guard.start()
+        if not self.history:
+            return []
+        from engine.history import start_recording  # sqlalchemy loads only when recording
+
+        self._recorder = start_recording(
+            self.workspace, self.blueprint, self.plan, services, trigger=self.trigger,
+            secrets=services.secrets, resumed_from=self.resumed_from, kind=self.kind,
+            trigger_input=self.trigger_input, execution_id=self.history_id,
+        )
+        return [self._recorder]
+
+    def finish(self, result: RunResult) -> None:
+        try:
+            if self._recorder is not None:
+                self.execution_id = self._recorder.finish(result)
+            if self.store_incomplete and result.incomplete:
+                self.incomplete_ids = self.save_incomplete(result.incomplete)
+            if self.count_outcome and (self.history or result.status == "error"):
+                self._count(result)
+        finally:
+            if self._guard is not None:
+                self._guard.finish()
+                self._guard = None
+
+    def save_incomplete(self, states: list[IncompleteState],
+                        now: datetime | None = None) -> list[str]:
+        """Store incomplete executions of this run (with their automatic-retry schedule)."""
+        from engine.incomplete.schedule import next_retry_at, retry_settings
+        from engine.store.incomplete import add_incomplete
+        from engine.store.state_db import state_engine
+
+        engine = state_engine(self.workspace)
+        now = now or datetime.now(UTC)
+        source = blueprint_json(self.blueprint)
+        ids = []
+        for state in states:
+            settings = retry_settings(state.retry, state.error)
+            ids.append(add_incomplete(
+                engine, scenario=self.services.scenario_name, blueprint_json=source,
+                execution_id=self.execution_id or self.services.execution_id,
+                module_id=state.module_id, bundles=state.bundles,
+                execution_vars=state.execution_vars,
+                trigger=self.services.webhook_request, error=state.error,
+                reason="break" if state.retry is not None else "error", retry=settings,
+                next_retry_at=next_retry_at(settings, 0, now), now=now,
+            ))
+        return ids
+
+    def _count(self, result: RunResult) -> None:
+        from engine.incomplete.policy import record_outcome
+        from engine.store.state_db import state_engine
+
+        record_outcome(
+            state_engine(self.workspace), self.services.scenario_name, result.status,
+            result.error, max_errors=self.blueprint.metadata.scenario.maxErrors,
+            scheduled=self.scheduled,
+        )

@@ -1,0 +1,344 @@
+"""Incomplete executions in the workspace's `state.db` (Make's incomplete-executions folder).
+
+One row per stored run state: the scenario and its blueprint version (content-addressed, as in
+history), the execution it came from, the failed module, the bundles mappable into it and the
+execution variables (tagged JSON, so dates and buffers keep their Make types), the error, why it
+was stored, its automatic-retry settings and schedule, and its status (pending, resolved,
+deleted). `scenario_health` counts consecutive failed runs per scenario for `maxErrors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Column, Index, Text, delete, func, literal_column, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel
+
+from engine.store.datastore import decode_value, encode_value
+
+PENDING, RESOLVED, DELETED = "pending", "resolved", "deleted"
+
+
+class IncompleteBlueprintRow(SQLModel, table=True):
+    """A scenario's blueprint as an incomplete execution must resume it, by its sha256."""
+
+    __tablename__ = "incomplete_blueprint"
+
+    sha256: str = Field(primary_key=True)
+    content: str = Field(sa_column=Column(Text, nullable=False))  # the blueprint JSON
+
+
+class IncompleteExecutionRow(SQLModel, table=True):
+    __tablename__ = "incomplete_execution"
+    __table_args__ = (
+        Index("ix_incomplete_scenario_status", "scenario", "status"),
+        Index("ix_incomplete_status_next_retry", "status", "next_retry_at"),
+    )
+
+    id: str = Field(primary_key=True)
+    scenario: str = ""
+    blueprint_sha256: str = Field(foreign_key="incomplete_blueprint.sha256")
+    execution_id: str = ""  # the run (history entry) it came from
+    module_id: int  # the failed module: a retry starts there
+    bundles: str = "{}"  # tagged JSON {module id: bundle}
+    execution_vars: str = "{}"
+    trigger: str | None = None  # the webhook request the run started from (tagged JSON)
+    error: str | None = None  # {"name", "message", ...}
+    reason: str = "error"  # "break" | "error" | "interrupted"
+    retry: str | None = None  # automatic retry: {"kind": "break"|"backoff", count, interval}
+    attempts: int = 0
+    next_retry_at: datetime | None = None  # None: no automatic retry due
+    status: str = PENDING
+    created_at: datetime
+    updated_at: datetime
+    last_execution_id: str | None = None  # the latest retry's execution
+    resolved_by: str | None = None  # the execution that finished it
+
+
+class ScenarioHealthRow(SQLModel, table=True):
+    """Consecutive failed runs of a scenario; a scheduled scenario stops at `maxErrors`."""
+
+    __tablename__ = "scenario_health"
+
+    scenario: str = Field(primary_key=True)
+    consecutive_errors: int = 0
+    deactivated: bool = False
+    deactivated_at: datetime | None = None
+    last_error: str | None = None
+    updated_at: datetime
+
+
+_BLUEPRINTS = IncompleteBlueprintRow.__table__  # type: ignore[attr-defined]
+_INCOMPLETE = IncompleteExecutionRow.__table__  # type: ignore[attr-defined]
+_HEALTH = ScenarioHealthRow.__table__  # type: ignore[attr-defined]
+_ROWID: Any = literal_column("incomplete_execution.rowid")  # insertion order breaks ties
+
+
+# ------------------------------------------------------------------------ values
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Times are stored in UTC (a naive time is taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(encode_value(value)).decode()
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else decode_value(orjson.loads(text))
+
+
+def dump_bundles(bundles: dict[Any, Any]) -> str:
+    return dumps({str(k): v for k, v in bundles.items()})
+
+
+def load_bundles(text: str) -> dict[Any, Any]:
+    """Module ids back to ints (the executor's roots are keyed by them)."""
+    raw = loads(text) or {}
+    return {int(k) if k.lstrip("-").isdigit() else k: v for k, v in raw.items()}
+
+
+def blueprint_sha(blueprint_json: Any) -> str:
+    return hashlib.sha256(orjson.dumps(blueprint_json, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass
+class Incomplete:
+    """An incomplete execution as read back."""
+
+    id: str
+    scenario: str
+    blueprint_sha256: str
+    execution_id: str
+    module_id: int
+    bundles: dict[Any, Any]
+    execution_vars: dict[str, Any]
+    trigger: dict[str, Any] | None
+    error: dict[str, Any] | None
+    reason: str
+    retry: dict[str, Any] | None
+    attempts: int
+    next_retry_at: datetime | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    last_execution_id: str | None = None
+    resolved_by: str | None = None
+
+
+def _from_row(row: Any) -> Incomplete:
+    return Incomplete(
+        id=row.id, scenario=row.scenario, blueprint_sha256=row.blueprint_sha256,
+        execution_id=row.execution_id, module_id=row.module_id,
+        bundles=load_bundles(row.bundles), execution_vars=loads(row.execution_vars) or {},
+        trigger=loads(row.trigger), error=loads(row.error), reason=row.reason,
+        retry=loads(row.retry), attempts=row.attempts,
+        next_retry_at=_utc(row.next_retry_at), status=row.status,
+        created_at=_utc(row.created_at) or utc_now(),
+        updated_at=_utc(row.updated_at) or utc_now(),
+        last_execution_id=row.last_execution_id, resolved_by=row.resolved_by,
+    )
+
+
+# ------------------------------------------------------------------- writing
+
+
+def add_incomplete(
+    engine: Engine,
+    *,
+    scenario: str,
+    blueprint_json: Any,
+    execution_id: str,
+    module_id: int,
+    bundles: dict[Any, Any],
+    execution_vars: dict[str, Any] | None = None,
+    trigger: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+    reason: str = "error",
+    retry: dict[str, Any] | None = None,
+    next_retry_at: datetime | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Store one incomplete execution; returns its id."""
+    now = now or utc_now()
+    sha = blueprint_sha(blueprint_json)
+    new_id = uuid.uuid4().hex
+    with engine.begin() as conn:
+        conn.execute(
+            sqlite_insert(_BLUEPRINTS)
+            .values(sha256=sha, content=orjson.dumps(blueprint_json).decode())
+            .on_conflict_do_nothing()
+        )
+        conn.execute(_INCOMPLETE.insert().values(
+            id=new_id, scenario=scenario, blueprint_sha256=sha, execution_id=execution_id,
+            module_id=module_id, bundles=dump_bundles(bundles),
+            execution_vars=dumps(execution_vars or {}),
+            trigger=None if trigger is None else dumps(trigger),
+            error=None if error is None else dumps(error), reason=reason,
+            retry=None if retry is None else dumps(retry), attempts=0,
+            next_retry_at=_utc(next_retry_at), status=PENDING,
+            created_at=_utc(now), updated_at=_utc(now),
+        ))
+    return new_id
+
+
+def update_incomplete(engine: Engine, incomplete_id: str, **values: Any) -> None:
+    """Change stored fields (bundles, error, attempts, schedule, status, ...)."""
+    encoded: dict[str, Any] = {"updated_at": _utc(values.pop("now", None) or utc_now())}
+    for name, value in values.items():
+        if name == "bundles":
+            encoded[name] = dump_bundles(value)
+        elif name in ("execution_vars", "trigger", "error", "retry"):
+            encoded[name] = None if value is None else dumps(value)
+        elif name == "next_retry_at":
+            encoded[name] = _utc(value)
+        else:
+            encoded[name] = value
+    with engine.begin() as conn:
+        conn.execute(update(_INCOMPLETE).where(_INCOMPLETE.c.id == incomplete_id)
+                     .values(**encoded))
+
+
+def store_blueprint(engine: Engine, blueprint_json: Any) -> str:
+    """Keep a blueprint version (an edited failed module makes a new one); returns its sha."""
+    sha = blueprint_sha(blueprint_json)
+    with engine.begin() as conn:
+        conn.execute(
+            sqlite_insert(_BLUEPRINTS)
+            .values(sha256=sha, content=orjson.dumps(blueprint_json).decode())
+            .on_conflict_do_nothing()
+        )
+    return sha
+
+
+def delete_incomplete(engine: Engine, incomplete_id: str) -> bool:
+    """Mark deleted (as Make does: the record stays, out of the list)."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(_INCOMPLETE)
+            .where(_INCOMPLETE.c.id == incomplete_id, _INCOMPLETE.c.status == PENDING)
+            .values(status=DELETED, next_retry_at=None, updated_at=_utc(utc_now()))
+        )
+    return bool(done.rowcount)
+
+
+def purge_incomplete(engine: Engine, incomplete_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(_INCOMPLETE).where(_INCOMPLETE.c.id == incomplete_id))
+
+
+# ------------------------------------------------------------------- reading
+
+
+class IncompleteNotFound(LookupError):
+    pass
+
+
+def get_incomplete(engine: Engine, incomplete_id: str) -> Incomplete:
+    """One incomplete execution by id (a unique prefix is enough, as with history ids)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(_INCOMPLETE).where(_INCOMPLETE.c.id == incomplete_id)).first()
+        if row is None and incomplete_id:
+            rows = conn.execute(
+                select(_INCOMPLETE)
+                .where(_INCOMPLETE.c.id.startswith(incomplete_id, autoescape=True)).limit(2)
+            ).all()
+            row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        raise IncompleteNotFound(f"no incomplete execution {incomplete_id!r}")
+    return _from_row(row)
+
+
+def list_incomplete(
+    engine: Engine, *, scenario: str | None = None, status: str | None = PENDING
+) -> list[Incomplete]:
+    """Oldest first: the order Make resolves them in."""
+    query = select(_INCOMPLETE).order_by(_INCOMPLETE.c.created_at, _ROWID)
+    if scenario is not None:
+        query = query.where(_INCOMPLETE.c.scenario == scenario)
+    if status is not None:
+        query = query.where(_INCOMPLETE.c.status == status)
+    with engine.connect() as conn:
+        return [_from_row(row) for row in conn.execute(query)]
+
+
+def pending_count(engine: Engine, scenario: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(
+            select(func.count()).select_from(_INCOMPLETE)
+            .where(_INCOMPLETE.c.scenario == scenario, _INCOMPLETE.c.status == PENDING)
+        ).scalar() or 0)
+
+
+def due_incomplete(engine: Engine, now: datetime) -> list[Incomplete]:
+    """Pending incomplete executions whose automatic retry is due, oldest due first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(_INCOMPLETE)
+            .where(_INCOMPLETE.c.status == PENDING, _INCOMPLETE.c.next_retry_at.is_not(None),
+                   _INCOMPLETE.c.next_retry_at <= _utc(now))
+            .order_by(_INCOMPLETE.c.next_retry_at, _INCOMPLETE.c.created_at, _ROWID)
+        ).all()
+    return [_from_row(row) for row in rows]
+
+
+def load_blueprint_json(engine: Engine, sha256: str) -> Any:
+    with engine.connect() as conn:
+        content = conn.execute(
+            select(_BLUEPRINTS.c.content).where(_BLUEPRINTS.c.sha256 == sha256)
+        ).scalar()
+    if content is None:
+        raise IncompleteNotFound(f"blueprint version {sha256[:12]} is missing from state.db")
+    return orjson.loads(content)
+
+
+# ------------------------------------------------------------- scenario health
+
+
+@dataclass
+class ScenarioHealth:
+    scenario: str
+    consecutive_errors: int = 0
+    deactivated: bool = False
+    deactivated_at: datetime | None = None
+    last_error: dict[str, Any] | None = None
+
+
+def scenario_health(engine: Engine, scenario: str) -> ScenarioHealth:
+    with engine.connect() as conn:
+        row = conn.execute(select(_HEALTH).where(_HEALTH.c.scenario == scenario)).first()
+    if row is None:
+        return ScenarioHealth(scenario)
+    return ScenarioHealth(scenario, row.consecutive_errors, bool(row.deactivated),
+                          _utc(row.deactivated_at), loads(row.last_error))
+
+
+def save_health(engine: Engine, health: ScenarioHealth) -> None:
+    now = _utc(utc_now())
+    values = {
+        "consecutive_errors": health.consecutive_errors, "deactivated": health.deactivated,
+        "deactivated_at": _utc(health.deactivated_at),
+        "last_error": None if health.last_error is None else dumps(health.last_error),
+        "updated_at": now,
+    }
+    statement = sqlite_insert(_HEALTH).values(scenario=health.scenario, **values)
+    with engine.begin() as conn:
+        conn.execute(statement.on_conflict_do_update(index_elements=[_HEALTH.c.scenario],
+                                                     set_=values))
