@@ -185,6 +185,20 @@ def payload_size(bundle: Any) -> int:
         )
 
 
+def payloads_size(bundles: list[Any]) -> int:
+    """The summed data transfer of several bundles, serialised in one go (the array's
+    brackets and commas taken off), so a 100,000-bundle iterator costs one call."""
+    if not bundles:
+        return 0
+    if len(bundles) == 1:
+        return payload_size(bundles[0])
+    try:
+        whole = len(orjson.dumps(bundles, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError:
+        return sum(payload_size(b) for b in bundles)
+    return whole - 1 - len(bundles)
+
+
 def _binary_length(value: Any) -> int:
     if isinstance(value, (bytes, bytearray)):
         return len(value)

@@ -1,6 +1,7 @@
 """Take the README's screenshots of a real Scenarist window under Xvfb.
 
     uv run python scripts/screenshots.py [BLUEPRINT.json] [--out docs/screenshots/editor.png]
+    uv run python scripts/screenshots.py --inspector [--out docs/screenshots/inspector.png]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -10,6 +11,11 @@ Debian packages needed (Qt's error message wrongly blames only libxcb-cursor0):
     apt-get install -y xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 \
         libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0
 
+`--inspector` takes the bundle inspector after a Run once of the official
+webhook-router-error-handler pattern with a hot lead, its HTTP module pointed at a local stub
+that hangs up (`scenarist open FILE --run-once --input REQUEST.json --screenshot OUT`): the
+error route fires and the inspector shows the filter verdict, the input and the error.
+
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
 the workspace list and the user's own workspace is never touched.
@@ -18,12 +24,14 @@ the workspace list and the user's own workspace is never touched.
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -74,14 +82,60 @@ def take(blueprint: Path, out: Path) -> int:
         return done.returncode
 
 
+INSPECTOR_CASE = Path("/work/shared/acceptance/cases/webhook-router-error-handler")
+
+
+class _HangUp(http.server.BaseHTTPRequestHandler):
+    """A flaky API: reads the request, then closes the connection without an answer."""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def take_inspector(out: Path) -> int:
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HangUp)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+            workspace = Path(tmp) / "workspace"
+            case = json.loads((INSPECTOR_CASE / "case.json").read_text(encoding="utf-8"))
+            text = (INSPECTOR_CASE / "blueprint.json").read_text(encoding="utf-8").replace(
+                "https://stub.invalid", f"http://127.0.0.1:{stub.server_address[1]}")
+            scenario = workspace / "scenarios" / "Lead intake.blueprint.json"
+            scenario.parent.mkdir(parents=True)
+            scenario.write_text(text, encoding="utf-8")
+            request = Path(tmp) / "request.json"
+            request.write_text(json.dumps(case["runs"][2]["input"]), encoding="utf-8")
+            env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "SCENARIST_HOME": str(workspace)}
+            done = subprocess.run(
+                [sys.executable, "-m", "app", "open", str(scenario), "--run-once",
+                 "--input", str(request), "--screenshot", str(out)],
+                cwd=ROOT, env=env, timeout=120,
+            )
+            return done.returncode
+    finally:
+        stub.shutdown()
+        stub.server_close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("blueprint", nargs="?", type=Path, default=DEFAULT_BLUEPRINT)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "editor.png")
+    parser.add_argument("--inspector", action="store_true",
+                        help="the bundle inspector after a Run once (inspector.png)")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    shots = ROOT / "docs" / "screenshots"
+    out = args.out or shots / ("inspector.png" if args.inspector else "editor.png")
+    args.out = out
     server = start_xvfb()
     try:
-        code = take(args.blueprint, args.out.resolve())
+        code = take_inspector(out.resolve()) if args.inspector else take(
+            args.blueprint, out.resolve())
     finally:
         if server is not None:
             server.terminate()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QWidget
 
 from app.gui.document import ScenarioDocument
@@ -106,6 +106,22 @@ def edit_filter(
     return accepted, value
 
 
+LAID_OUT_MESSAGE = "Modules overlapped, so they were laid out (saved with your next save)"
+
+
+def lay_out_if_overlapping(document: ScenarioDocument) -> bool:
+    """A scenario opened with its modules piled up is laid out at once. Not an edit: the
+    undo history starts after it and the document stays clean (the file changes only when
+    the user saves)."""
+    from app.gui.canvas.overlap import modules_overlap
+
+    if document.dirty or not modules_overlap(document.graph()):
+        return False
+    document.auto_layout()
+    document.undo_stack.clear()
+    return True
+
+
 class ScenarioEditor(QMainWindow):
     """A tab's content (a QMainWindow so the palette and settings can be docks)."""
 
@@ -123,6 +139,9 @@ class ScenarioEditor(QMainWindow):
         document.destroyed.connect(lambda *_: stack.cleanChanged.disconnect())
         self.selection: list[int] = []
         self._added = 0
+        self.laid_out_on_open = lay_out_if_overlapping(document)
+        if self.laid_out_on_open:  # said once the window listens
+            QTimer.singleShot(0, self, lambda: self.message.emit(LAID_OUT_MESSAGE))
 
         self.view, self.canvas = make_canvas(document, self)
         self.setCentralWidget(self.view)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, Q
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.autosave import Autosaver
+from app.gui.debugger import DebugSession, attach_debugger
+from app.gui.debugger.breakpoints import DebugToolbar
 from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
@@ -143,6 +146,17 @@ class MainWindow(QMainWindow):
         self.act_minimap.setCheckable(True)
         self.act_minimap.setChecked(True)
 
+        self.act_run_once = self._action(
+            "▶ Run once", self.run_once, "Ctrl+R",
+            "Run the scenario once and show every operation's bundles")
+        self.debug_toolbar = DebugToolbar(self)
+        self.debug_toolbar.bind(
+            lambda: self._debugger_call("resume"), lambda: self._debugger_call("step"),
+            lambda: self._debugger_call("step_over_route"), lambda: self._debugger_call("stop"))
+        self.addActions(self.debug_toolbar.actions())
+        self.run_status = QLabel("")
+        self.statusBar().addPermanentWidget(self.run_status)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -162,6 +176,10 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([self.act_layout, self.act_minimap])
         view_menu.addAction(self.workspace_dock.toggleViewAction())
+        run_menu = bar.addMenu("&Run")
+        run_menu.addAction(self.act_run_once)
+        run_menu.addSeparator()
+        run_menu.addActions(self.debug_toolbar.actions())
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main")
@@ -173,7 +191,10 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.act_undo, self.act_redo])
         toolbar.addSeparator()
         toolbar.addActions([self.act_fit, self.act_layout, self.act_find])
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_run_once)
         self.addToolBar(toolbar)
+        self.addToolBar(self.debug_toolbar)
 
     # ----------------------------------------------------------------- tabs
 
@@ -203,6 +224,10 @@ class MainWindow(QMainWindow):
         editor = ScenarioEditor(document)
         editor.error.connect(self.show_error)
         editor.message.connect(self.show_message)
+        session = attach_debugger(editor, self.workspace)
+        session.message.connect(self.show_message)
+        session.state_changed.connect(lambda _s: self._update_run_ui(editor))
+        session.status_changed.connect(lambda _t: self._update_run_ui(editor))
         self.undo_group.addStack(document.undo_stack)
         document.dirty_changed.connect(lambda dirty: self._on_dirty(editor, dirty))
         document.path_changed.connect(lambda _path: self._update_title(editor))
@@ -250,6 +275,7 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(editor is not None)
         self._update_window_title()
+        self._update_run_ui(editor)
 
     # ---------------------------------------------------------------- files
 
@@ -512,6 +538,34 @@ class MainWindow(QMainWindow):
     def _toggle_minimap(self) -> None:
         for editor in self.editors():
             editor.set_minimap_visible(self.act_minimap.isChecked())
+
+    # ------------------------------------------------------------------ run
+
+    def debugger(self) -> DebugSession | None:
+        editor = self.current_editor()
+        session = getattr(editor, "debugger", None) if editor is not None else None
+        return session if isinstance(session, DebugSession) else None
+
+    def run_once(self) -> None:
+        session = self.debugger()
+        if session is not None:
+            session.run_once()
+
+    def _debugger_call(self, name: str) -> None:
+        session = self.debugger()
+        if session is not None:
+            getattr(session, name)()
+
+    def _update_run_ui(self, editor: ScenarioEditor | None) -> None:
+        """Run once, the debug toolbar and the run summary follow the current tab."""
+        if editor is not self.current_editor():
+            return
+        session = self.debugger()
+        state = session.state if session is not None else "idle"
+        self.act_run_once.setEnabled(session is not None and state not in (
+            "running", "paused", "waiting"))
+        self.debug_toolbar.set_state(state)
+        self.run_status.setText(session.status_text() if session is not None else "")
 
     # --------------------------------------------------------------- status
 

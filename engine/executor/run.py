@@ -39,7 +39,7 @@ from engine.executor.result import IncompleteState, ResumePoint, RunResult
 from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.spec import ModuleCall
-from engine.values import payload_size
+from engine.values import payload_size, payloads_size
 
 YIELD_EVERY_S = 0.010  # never hold the event loop longer than this
 
@@ -311,8 +311,7 @@ class Executor:
         except Exception as exc:  # a module bug must not kill the run silently
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
             return await self._fail(step, error, mapped, started)
-        for bundle in outputs:
-            self.data_transfer += payload_size(bundle)
+        self.data_transfer += payloads_size(outputs)
         if listening:
             self._emit(
                 OperationFinished(
@@ -437,8 +436,7 @@ class Executor:
             self.ops[agg.id] += 1
             return await self._fail(agg, exc, {}, started)
         self.ops[agg.id] += len(results)
-        for bundle in results:
-            self.data_transfer += payload_size(bundle)
+        self.data_transfer += payloads_size(results)
         if self.listeners:
             self._emit(OperationFinished(agg.id, {}, results, time.perf_counter() - started))
         return results

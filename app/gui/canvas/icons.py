@@ -13,8 +13,8 @@ import zlib
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 ACCENT = QColor("#6d00cc")  # Make's purple
 BACKGROUND = QColor("#f5f4f8")
@@ -69,8 +69,10 @@ _MODULE_GLYPHS = {
     "builtin:Commit": "Cm",
     "builtin:Rollback": "Rb",
     "builtin:Break": "Br",
-    "builtin:BasicRouter": "",
+    "builtin:BasicRouter": "",  # drawn: see _draw_router
 }
+# Drawn as a router fork: the router itself and the Flow control app (the palette's group).
+_ROUTER_GLYPHS = frozenset({"builtin:BasicRouter", "builtin"})
 
 ICON_DIR = Path(__file__).resolve().parents[3] / "resources" / "icons"
 
@@ -89,6 +91,8 @@ def app_color(app: str) -> QColor:
 
 def glyph_for(module_type: str) -> str:
     """The short text drawn inside a module's bubble when the app ships no icon."""
+    if module_type in _ROUTER_GLYPHS:
+        return ""
     if module_type in _MODULE_GLYPHS:
         return _MODULE_GLYPHS[module_type]
     app = app_of(module_type)
@@ -118,10 +122,32 @@ def glyph_pixmap(module_type: str, size: int) -> QPixmap:
         from PySide6.QtSvg import QSvgRenderer
 
         QSvgRenderer(str(svg)).render(painter, QRectF(0, 0, size, size))
+    elif module_type in _ROUTER_GLYPHS:
+        _draw_router(painter, size)
     else:
         _draw_glyph(painter, glyph_for(module_type), size)
     painter.end()
     return pixmap
+
+
+def _draw_router(painter: QPainter, size: int) -> None:
+    """Make's router: one line in, forking into three, a dot at each end."""
+    pen = QPen(QColor("white"), max(1.5, size * 0.09))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    fork = QPointF(size * 0.42, size * 0.5)
+    painter.drawLine(QPointF(size * 0.14, size * 0.5), fork)
+    painter.setBrush(QColor("white"))
+    for dy in (-0.28, 0.0, 0.28):
+        end = QPointF(size * 0.78, size * (0.5 + dy))
+        path = QPainterPath(fork)
+        path.cubicTo(fork + QPointF(size * 0.16, 0), end - QPointF(size * 0.16, 0), end)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        painter.setBrush(QColor("white"))
+        painter.drawEllipse(end, size * 0.05, size * 0.05)
 
 
 def _draw_glyph(painter: QPainter, text: str, size: int) -> None:

@@ -82,7 +82,8 @@ class LinkItem(QGraphicsRectItem):
 
     @property
     def has_funnel(self) -> bool:
-        return self.link.kind != "merge"
+        # Make puts no filter on a merge or on the way into an error handler.
+        return self.link.kind not in ("merge", "onerror")
 
     def funnel_scene_pos(self) -> QPointF:
         return QPointF(self._mid)

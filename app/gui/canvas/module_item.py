@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from app.gui.canvas.scene import ScenarioScene
 
 RADIUS = 40.0  # Make's bubbles are ~80 px
-HUB_RADIUS = 22.0  # routers are small hubs
+HUB_RADIUS = 26.0  # routers are small hubs
 HANDLE_RADIUS = 8.0
 LABEL_WIDTH = 150.0
 LOD_SIMPLE = 0.45  # below this zoom: simplified bubbles
@@ -63,8 +63,6 @@ _HANDLE_PEN = QPen(QColor("#a9a6b8"), 1.5)
 _TEXT_PEN = QPen(icons.TEXT)
 _MUTED_PEN = QPen(QColor("#6f6d7a"))
 _BOLT = ((1, -7), (-4, 1), (0, 1), (-1, 7), (4, -1), (0, -1))
-_HUB_PEN = QPen(_WHITE, 2.5)
-_HUB_PEN.setCapStyle(Qt.PenCapStyle.RoundCap)
 
 
 _POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
@@ -76,8 +74,8 @@ def _brush(app: str | None) -> QBrush:
 
 
 @cache
-def _elided_label(text: str) -> str:
-    metrics = QFontMetricsF(_LABEL_FONT)
+def _elided(text: str, bold: bool) -> str:
+    metrics = QFontMetricsF(_TITLE_FONT if bold else _LABEL_FONT)
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH)
 
 
@@ -166,8 +164,9 @@ class ModuleItem(QGraphicsRectItem):
         self.look = look
         app = icons.app_of(look.module_type)
         self._brush = _brush(app if look.supported else None)
-        self._title = app_title(app)
-        self._label = _elided_label(look.label)
+        # As Make: the module's label (or its given name) in bold, its app small below.
+        self.title = _elided(look.label, True)
+        self.subtitle = _elided(app_title(app), False)
         bounds, self._shape = _geometry(self.radius, look.supported)
         self.setRect(bounds)
         self.setToolTip(
@@ -208,26 +207,17 @@ class ModuleItem(QGraphicsRectItem):
         painter.setPen(_OUTLINE if self.look.supported else _PLACEHOLDER_PEN)
         painter.setBrush(self._brush)
         painter.drawEllipse(QPointF(0, 0), r, r)
-        if self.look.module_type == "builtin:BasicRouter":
-            self._draw_hub(painter, r)
-        else:
-            size = int(r * 1.2)
-            painter.drawPixmap(
-                QRectF(-size / 2, -size / 2, size, size),
-                icons.glyph_pixmap(self.look.module_type, 96),
-                QRectF(0, 0, 96, 96),
-            )
+        size = r * (1.5 if self.look.module_type == "builtin:BasicRouter" else 1.2)
+        painter.drawPixmap(
+            QRectF(-size / 2, -size / 2, size, size),
+            icons.glyph_pixmap(self.look.module_type, 96),
+            QRectF(0, 0, 96, 96),
+        )
         self._draw_handle(painter)
         self._draw_badge(painter, r)
         if self.look.first:
             self._draw_trigger(painter, r)
         self._draw_text(painter, r)
-
-    def _draw_hub(self, painter: QPainter, r: float) -> None:
-        painter.setPen(_HUB_PEN)
-        painter.drawLine(QPointF(-r * 0.5, 0), QPointF(0, 0))
-        for dy in (-0.45, 0.0, 0.45):
-            painter.drawLine(QPointF(0, 0), QPointF(r * 0.5, r * dy))
 
     def _draw_handle(self, painter: QPainter) -> None:
         c = self.handle_center()
@@ -272,10 +262,10 @@ class ModuleItem(QGraphicsRectItem):
         painter.setPen(_TEXT_PEN)
         top = r + 6
         center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top, LABEL_WIDTH, 18), center, self._title)
+        painter.drawText(QRectF(-LABEL_WIDTH / 2, top, LABEL_WIDTH, 18), center, self.title)
         painter.setFont(_LABEL_FONT)
         painter.setPen(_MUTED_PEN)
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top + 18, LABEL_WIDTH, 16), center, self._label)
+        painter.drawText(QRectF(-LABEL_WIDTH / 2, top + 18, LABEL_WIDTH, 16), center, self.subtitle)
         if not self.look.supported:
             painter.setPen(_PLACEHOLDER_PEN)
             painter.drawText(

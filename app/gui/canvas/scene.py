@@ -385,7 +385,8 @@ class ScenarioScene(QGraphicsScene):
 
     def link_menu(self, link: Link, parent: QWidget | None = None) -> QMenu:
         menu = QMenu(parent)
-        menu.addAction("Set up a filter", lambda: self.filter_requested.emit(link.target))
+        if link.kind not in ("merge", "onerror"):  # Make filters neither
+            menu.addAction("Set up a filter", lambda: self.filter_requested.emit(link.target))
         if link.kind == "route":
             if link.fallback:
                 menu.addAction(

@@ -16,6 +16,12 @@ MIN_ZOOM = 0.05
 MAX_ZOOM = 3.0
 KEY_ZOOM_STEP = 1.25
 FIT_MARGIN = 60.0
+# Fit keeps a small scenario readable: up to SMALL_SCENARIO modules it stops zooming out at
+# SMALL_FIT_ZOOM, as long as the modules then overflow the view by at most FIT_OVERFLOW
+# (centred: the overflow is the margins around them, even on both sides).
+SMALL_SCENARIO = 25
+SMALL_FIT_ZOOM = 0.8
+FIT_OVERFLOW = 1.2
 
 
 class ScenarioView(QGraphicsView):
@@ -70,7 +76,8 @@ class ScenarioView(QGraphicsView):
         self.zoom_by(zoom / self.zoom())
 
     def fit(self) -> None:
-        """Show every module (never zooming in past 100% for a small scenario)."""
+        """Show every module, centred: never zooming in past 100%, and for a small scenario
+        never out below SMALL_FIT_ZOOM."""
         rect = self.canvas().modules_rect()
         if rect.isEmpty():
             self.resetTransform()
@@ -80,11 +87,19 @@ class ScenarioView(QGraphicsView):
                 rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN),
                 Qt.AspectRatioMode.KeepAspectRatio,
             )
-            zoom = min(1.0, max(MIN_ZOOM, self.zoom()))
+            zoom = min(1.0, max(self._fit_floor(rect), self.zoom()))
             self.resetTransform()
             self.scale(zoom, zoom)
             self.centerOn(rect.center())
         self.minimap.update()
+
+    def _fit_floor(self, rect: QRectF) -> float:
+        if len(self.canvas().modules) > SMALL_SCENARIO:
+            return MIN_ZOOM
+        room = self.viewport().rect()
+        fits = (rect.width() * SMALL_FIT_ZOOM <= room.width() * FIT_OVERFLOW
+                and rect.height() * SMALL_FIT_ZOOM <= room.height() * FIT_OVERFLOW)
+        return SMALL_FIT_ZOOM if fits else MIN_ZOOM
 
     def center_on_module(self, module_id: int) -> None:
         """Find a module: select it, zoom in if the bubbles are simplified, centre on it."""

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
@@ -74,13 +75,44 @@ class FieldContext:
     compact: bool = False  # inside an array item or collection: text fields are one line
 
 
+class WrappingLabel(QLabel):
+    """A label that asks for its whole text on one line and wraps only when the dock is
+    narrower (a plain word-wrapped QLabel asks for a narrow, tall box and wraps early)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        one_line = self.fontMetrics().horizontalAdvance(_plain(self.text())) + 4
+        return QSize(one_line, hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, super().minimumSizeHint().height())
+
+
+def _plain(text: str) -> str:
+    return QTextDocumentFragment.fromHtml(text).toPlainText() if "<" in text else text
+
+
 def field_label(spec: FieldSpec) -> QLabel:
     text = spec.label or spec.name
-    label = QLabel(f"{text} <span style='color:#d1242f'>*</span>" if spec.required else text)
+    label = WrappingLabel(
+        f"{text} <span style='color:#d1242f'>*</span>" if spec.required else text
+    )
     label.setTextFormat(Qt.TextFormat.RichText)
     if spec.help:
         label.setToolTip(spec.help)
     return label
+
+
+def narrow_combo(combo: QComboBox) -> QComboBox:
+    """A combo box as narrow as its dock: long option texts are elided, not widening the
+    form (the popup still shows them whole)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    return combo
 
 
 def as_text(value: Any) -> str:
@@ -362,10 +394,15 @@ class BooleanField(MappableField):
     def _static_from_text(self, text: str) -> Any:
         return {"true": True, "false": False}.get(text.strip(), CLEARED)
 
+    def problem(self) -> str | None:
+        if not self.mapped:  # a checkbox always has a value: unticked is "No"
+            return None
+        return super().problem()
+
 
 class SelectField(MappableField):
     def _make_static(self) -> QWidget:
-        self.combo = QComboBox(self)
+        self.combo = narrow_combo(QComboBox(self))
         options = self.spec.options
         if options is None:
             options = dynamic_options(self.ctx.module_type, self.spec)
@@ -597,7 +634,7 @@ class ConnectionField(FieldEditor):
     def __init__(self, spec: FieldSpec, ctx: FieldContext, parent: QWidget | None = None):
         super().__init__(spec, ctx, parent)
         self.noun = _CONNECTION_NOUNS.get(spec.type, "connection")
-        self.combo = QComboBox(self)
+        self.combo = narrow_combo(QComboBox(self))
         self.body.addWidget(self.combo, 1)
         self.combo.activated.connect(
             lambda i: self._emit((), _or_cleared(self.combo.itemData(i)), False)
@@ -616,7 +653,7 @@ class ModuleRefField(FieldEditor):
 
     def __init__(self, spec: FieldSpec, ctx: FieldContext, parent: QWidget | None = None):
         super().__init__(spec, ctx, parent)
-        self.combo = QComboBox(self)
+        self.combo = narrow_combo(QComboBox(self))
         self.body.addWidget(self.combo, 1)
         self.combo.activated.connect(
             lambda i: self._emit((), _or_cleared(self.combo.itemData(i)), False)

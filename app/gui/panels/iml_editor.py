@@ -12,8 +12,8 @@ import weakref
 from collections.abc import Iterable
 
 import shiboken6
-from PySide6.QtCore import QMimeData, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QTextCursor
+from PySide6.QtCore import QEvent, QMimeData, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
 
 from app.gui.panels.iml_highlighter import ImlHighlighter
@@ -52,6 +52,19 @@ def inside_expression(text: str, position: int) -> bool:
     return before.rfind("{{") > before.rfind("}}")
 
 
+_LINES = 4  # the height a multi-line editor asks for
+
+_UNDO_REDO = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+
+def _is_undo_redo(event: QEvent) -> bool:
+    if not isinstance(event, QKeyEvent):
+        return False
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    ctrl_y = event.key() == Qt.Key.Key_Y and event.modifiers() == ctrl
+    return ctrl_y or any(event.matches(k) for k in _UNDO_REDO)
+
+
 class ImlEditor(QPlainTextEdit):
     text_edited = Signal(str)  # the user's edits only
     error_changed = Signal(object)  # IMLError | None
@@ -64,6 +77,9 @@ class ImlEditor(QPlainTextEdit):
         self._last_text = ""
         self.highlighter = ImlHighlighter(self.document())
         self.setTabChangesFocus(True)
+        # The document's undo stack owns undo: Ctrl+Z here undoes the typed step (merged
+        # keystrokes) through the window's Undo, like everywhere else in the editor.
+        self.setUndoRedoEnabled(False)
         if single_line:
             self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -84,6 +100,15 @@ class ImlEditor(QPlainTextEdit):
 
     def text(self) -> str:
         return self.toPlainText()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """A few lines high (QPlainTextEdit asks for ~12): forms stay compact and the
+        editor grows only when its panel has room to spare."""
+        hint = super().sizeHint()
+        if self.single_line:
+            return hint
+        margins = int(self.document().documentMargin() * 2) + self.frameWidth() * 2
+        return QSize(hint.width(), self.fontMetrics().lineSpacing() * _LINES + margins)
 
     def set_text(self, text: str) -> None:
         """Show the model's value; the cursor stays put when the text is unchanged."""
@@ -141,7 +166,16 @@ class ImlEditor(QPlainTextEdit):
         global _last_focused
         _last_focused = weakref.ref(self)
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and _is_undo_redo(event):
+            event.ignore()  # let the window's Undo/Redo shortcuts have it
+            return False
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if _is_undo_redo(event):
+            event.ignore()  # no window to take it (a bare editor): nothing to undo here
+            return
         popup = self.completer.popup()
         keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Tab)
         if popup.isVisible() and event.key() in keys:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -117,14 +117,18 @@ class ModuleTree(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setHeaderHidden(True)
-        self.setColumnCount(2)
+        self.setColumnCount(1)
         self.setIconSize(QSize(22, 22))
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setRootIsDecorated(True)
-        # Labels in full; the kind, subtle, in what room is left.
-        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # As wide as the dock, never wider: long labels are elided (the tooltip has them
+        # whole, with the module id and kind), so there is no sideways scrolling.
+        self.header().setStretchLastSection(True)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt override)
         return [MODULE_MIME]
@@ -136,7 +140,6 @@ class ModuleTree(QTreeWidget):
     def populate(self, entries: list[PaletteEntry]) -> None:
         self.clear()
         groups: dict[str, QTreeWidgetItem] = {}
-        subtle = QColor("#8a8a99")
         for entry in entries:
             group = groups.get(entry.group)
             if group is None:
@@ -147,11 +150,10 @@ class ModuleTree(QTreeWidget):
                 font.setBold(True)
                 group.setFont(0, font)
                 groups[entry.group] = group
-            item = QTreeWidgetItem(group, [entry.label, entry.kind])
+            item = QTreeWidgetItem(group, [entry.label])
             item.setIcon(0, app_icon(entry.type, 18))
             item.setData(0, TYPE_ROLE, entry.type)
             item.setToolTip(0, f"{entry.label}\n{entry.type} · {entry.kind}")
-            item.setForeground(1, subtle)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDragEnabled

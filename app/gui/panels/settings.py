@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.panels.aggregated_fields import AggregatedFields
 from app.gui.panels.fields import (
     CLEARED,
     FieldContext,
     FieldEditor,
     ImlField,
+    WrappingLabel,
     build_editor,
     field_label,
 )
@@ -49,6 +51,8 @@ UNSUPPORTED = "This module is not supported yet; its settings are kept and expor
 OTHER_FIELDS = "Other fields (kept as imported)"
 SECTIONS = ("parameters", "mapper")
 NO_FALLBACK = 1_000_000  # the "No fallback route" button's id (Qt reserves -1)
+# Modules whose undeclared mapper keys are the item they build (edited as "Aggregated fields").
+AGGREGATED_FIELDS_MODULES = frozenset({"builtin:BasicAggregator"})
 
 
 class SettingsPanel(QWidget):
@@ -63,6 +67,7 @@ class SettingsPanel(QWidget):
         self.json_view: QPlainTextEdit | None = None
         self.fallback_group: QButtonGroup | None = None
         self.advanced_toggle: QCheckBox | None = None
+        self.aggregated_fields: AggregatedFields | None = None
 
         self.icon = QLabel(self)
         self.title = QLabel(self)
@@ -70,8 +75,10 @@ class SettingsPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.title.setFont(font)
+        self.title.setWordWrap(True)
         self.subtitle = QLabel(self)
         self.subtitle.setStyleSheet("color: #8a8a99")
+        self.subtitle.setWordWrap(True)
         self.status = QLabel(self)  # refused edits (EditError)
         self.status.setStyleSheet("color: #d1242f")
         self.status.setWordWrap(True)
@@ -84,6 +91,8 @@ class SettingsPanel(QWidget):
         heading.addLayout(names, 1)
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
+        # The form wraps and elides to the dock's width: it scrolls down, never sideways.
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
         layout.addWidget(self.status)
@@ -131,6 +140,7 @@ class SettingsPanel(QWidget):
         self.json_view = None
         self.fallback_group = None
         self.advanced_toggle = None
+        self.aggregated_fields = None
         self.status.hide()
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -154,6 +164,8 @@ class SettingsPanel(QWidget):
             self._build_unsupported(layout, node)
             return
         self._build_fields(layout, node, spec)
+        if node.module in AGGREGATED_FIELDS_MODULES:
+            layout.addWidget(self._aggregated_box(node))
         if node.routes is not None:
             layout.addWidget(self._routes_box(node))
         if node.branches is not None:
@@ -161,7 +173,8 @@ class SettingsPanel(QWidget):
         self._other_keys = self._undeclared(node)
         if any(self._other_keys.values()):
             layout.addWidget(self._other_box(node))
-        if not self.editors and node.routes is None and node.branches is None:
+        if (not self.editors and node.routes is None and node.branches is None
+                and self.aggregated_fields is None):
             layout.addWidget(QLabel("This module has no settings."))
         self._refresh_values(node)
 
@@ -175,10 +188,9 @@ class SettingsPanel(QWidget):
 
     def _build_fields(self, layout: QVBoxLayout, node: Any, spec: Any) -> None:
         completions = reference_words(self.document, node.id, self.samples)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        layout.addLayout(form)
-        advanced: list[int] = []
+        rows = QVBoxLayout()
+        layout.addLayout(rows)
+        advanced: list[QWidget] = []
         for section, specs in (("parameters", spec.parameters), ("mapper", spec.mapper)):
             ctx = FieldContext(self.document, node.id, node.module, section == "mapper",
                                completions)
@@ -187,17 +199,16 @@ class SettingsPanel(QWidget):
                 if editor is None:
                     continue
                 editor.edited.connect(self._edit_handler(section, field.name))
+                row = field_row(field_label(field), editor)
+                rows.addWidget(row)
                 if field.advanced:
-                    advanced.append(form.rowCount())
-                form.addRow(field_label(field), editor)
+                    advanced.append(row)
                 self.editors[(section, field.name)] = editor
         if advanced:
             toggle = QCheckBox("Show advanced settings", layout.parentWidget())
-            toggle.toggled.connect(
-                lambda shown: [form.setRowVisible(row, shown) for row in advanced]
-            )
+            toggle.toggled.connect(lambda shown: [row.setVisible(shown) for row in advanced])
             for row in advanced:
-                form.setRowVisible(row, False)
+                row.setVisible(False)
             layout.addWidget(toggle)
             self.advanced_toggle = toggle
 
@@ -223,6 +234,21 @@ class SettingsPanel(QWidget):
             editor.set_value(_section(node, section).get(name))
         if self.json_view is not None:
             self.json_view.setPlainText(_json_of(node))
+        if self.aggregated_fields is not None:
+            self.aggregated_fields.set_value(node.mapper)
+
+    def _aggregated_box(self, node: Any) -> AggregatedFields:
+        box = AggregatedFields(reference_words(self.document, node.id, self.samples))
+        box.edited.connect(
+            lambda path, value, typing: self._write("mapper", tuple(path), value, typing)
+        )
+        box.problem.connect(self._show_problem)
+        self.aggregated_fields = box
+        return box
+
+    def _show_problem(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.show()
 
     # ------------------------------------------------------- undeclared fields
 
@@ -234,6 +260,8 @@ class SettingsPanel(QWidget):
             "parameters": {f.name for f in spec.parameters},
             "mapper": {f.name for f in spec.mapper},
         }
+        if node.module in AGGREGATED_FIELDS_MODULES:  # shown as aggregated fields
+            declared["mapper"] = set(_section(node, "mapper"))
         return {
             section: [k for k in _section(node, section) if k not in declared[section]]
             for section in SECTIONS
@@ -241,8 +269,7 @@ class SettingsPanel(QWidget):
 
     def _other_box(self, node: Any) -> QGroupBox:
         box = QGroupBox(OTHER_FIELDS)
-        form = QFormLayout(box)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        rows = QVBoxLayout(box)
         for section, keys in self._other_keys.items():
             ctx = FieldContext(self.document, node.id, node.module, section == "mapper")
             for key in keys:
@@ -251,7 +278,7 @@ class SettingsPanel(QWidget):
                 # Non-text values stay as they are: shown as JSON, not editable as text.
                 editor = ImlField(field, ctx, box, read_only=not isinstance(value, str))
                 editor.edited.connect(self._edit_handler(section, key))
-                form.addRow(QLabel(key), editor)
+                rows.addWidget(field_row(WrappingLabel(key), editor))
                 self.editors[(section, key)] = editor
         return box
 
@@ -270,7 +297,7 @@ class SettingsPanel(QWidget):
     def _routes_box(self, node: Any) -> QGroupBox:
         box = QGroupBox("Routes")
         column = QVBoxLayout(box)
-        column.addWidget(QLabel("Fallback route: runs for bundles no other route accepts."))
+        column.addWidget(WrappingLabel("Fallback route: runs for bundles no other route accepts."))
         group = QButtonGroup(box)
         fallback = (node.parameters or {}).get("else")
         none = QRadioButton("No fallback route")
@@ -280,11 +307,16 @@ class SettingsPanel(QWidget):
         for k, route in enumerate(node.routes or []):
             first = route.flow[0].id if route.flow else None
             target = module_title(self.document, first) if first is not None else "empty"
-            text = f"Route {k + 1} → {target}" + (" (disabled)" if route.disabled else "")
-            radio = QRadioButton(text)
+            text = f"→ {target}" + (" (disabled)" if route.disabled else "")
+            radio = QRadioButton(f"Route {k + 1}")
+            radio.setToolTip(f"Route {k + 1} {text}")
             group.addButton(radio, k)
             radio.setChecked(fallback == k)
-            column.addWidget(radio)
+            where = WrappingLabel(text)  # a long module name never widens the form
+            row = QHBoxLayout()
+            row.addWidget(radio)
+            row.addWidget(where, 1)
+            column.addLayout(row)
         group.idClicked.connect(self._fallback_chosen)
         self.fallback_group = group
         return box
@@ -333,6 +365,19 @@ class SettingsPanel(QWidget):
         assert self.module_id is not None
         self.document.set_branch(self.module_id, index, value.get("name"),
                                  value.get("conditions") or [])
+
+
+def field_row(label: QLabel, editor: QWidget) -> QWidget:
+    """A field's label above its editor, both as wide as the panel: a long label wraps
+    (a QFormLayout gives a label its one-line width and would cut it)."""
+    row = QWidget()
+    column = QVBoxLayout(row)
+    column.setContentsMargins(0, 2, 0, 4)
+    column.setSpacing(3)
+    label.setWordWrap(True)
+    column.addWidget(label)
+    column.addWidget(editor)
+    return row
 
 
 def _section(node: Any, section: str) -> dict[str, Any]:

@@ -170,12 +170,12 @@ def test_number_field_maps_with_the_toggle(qtbot, case_document) -> None:  # noq
     assert not timeout.mapped and timeout.spin.value() == 30
 
 
-def test_iterator_aggregator_module_4_keeps_its_undeclared_fields(qtbot, case_document) -> None:  # noqa: ANN001
+def test_iterator_aggregator_module_4_shows_its_aggregated_fields(qtbot, case_document) -> None:  # noqa: ANN001
     doc = case_document("iterator-aggregator")
     panel = panel_for(qtbot, doc, 4)
-    assert any(t == OTHER_FIELDS for t in _group_titles(panel))
-    line = panel.editor_for("mapper", "line")
-    assert line.editor.text() == "{{3.value}}"
+    assert not any(t == OTHER_FIELDS for t in _group_titles(panel))  # not "unknown" keys
+    [line] = panel.aggregated_fields.rows
+    assert (line.name.text(), line.value.text()) == ("line", "{{3.value}}")
     feeder = panel.editor_for("parameters", "feeder")
     assert isinstance(feeder, ModuleRefField)
     assert feeder.combo.currentText() == "2. Iterator"

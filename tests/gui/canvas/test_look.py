@@ -1,0 +1,97 @@
+"""What a Make user sees on the canvas: module labels under the bubbles, a router glyph,
+no filter on error-handler links, readable zoom after "fit", piled-up imports laid out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QColor
+
+from app.gui.canvas import ScenarioScene, ScenarioView, icons
+from app.gui.canvas.overlap import modules_overlap
+from app.gui.canvas.view import SMALL_FIT_ZOOM
+from app.gui.document import ScenarioDocument
+from engine.loading import load_blueprint
+
+CASES = Path("/work/shared/acceptance/cases")
+PILED_UP = Path(
+    "/work/shared/corpus/blueprints/"
+    "Joseph19820124__make-blueprint-20250527__blueprint-skool-scraper-0525.json"
+)
+
+
+def white_pixels(module_type: str) -> int:
+    image = icons.glyph_pixmap(module_type, 48).toImage()
+    return sum(
+        1 for y in range(48) for x in range(48) if QColor.fromRgba(image.pixel(x, y)).alpha() > 200
+    )
+
+
+def test_the_title_is_the_module_label_and_the_app_is_below(qtbot, document):
+    scene = ScenarioScene(document)
+    router, http = scene.modules[3], scene.modules[4]
+    assert (router.title, router.subtitle) == ("Router", "Flow Control")
+    assert (http.title, http.subtitle) == ("Make a request", "HTTP")
+    document.rename_module(4, "Fallback call")
+    assert scene.modules[4].title == "Fallback call"
+
+
+def test_router_and_flow_control_have_a_drawn_glyph_not_letters(qtbot):
+    assert icons.glyph_for("builtin") == ""  # the palette group showed "Bu"
+    assert white_pixels("builtin:BasicRouter") > 40
+    assert white_pixels("builtin") > 40
+
+
+def test_error_handler_links_carry_no_filter_funnel(qtbot, document):
+    handler = document.add_error_handler(4, "Ignore")
+    scene = ScenarioScene(document)
+    error_link = scene.link_item(4, handler)
+    assert error_link is not None and error_link.link.kind == "onerror"
+    assert not error_link.has_funnel
+    assert not error_link.funnel_contains(error_link.funnel_scene_pos())
+    menu = scene.link_menu(error_link.link)
+    assert "Set up a filter" not in [a.text() for a in menu.actions()]
+    assert scene.link_item(1, 2).has_funnel
+
+
+def test_fit_keeps_a_small_scenario_readable_and_centred(qtbot):
+    doc = ScenarioDocument.open(CASES / "iterator-aggregator" / "blueprint.json")
+    view = ScenarioView(ScenarioScene(doc))
+    qtbot.addWidget(view)
+    view.resize(1000, 600)  # 5 modules 1,200 wide: a plain fit would zoom to ~0.65
+    view.show()
+    view.fit()
+    assert view.zoom() == SMALL_FIT_ZOOM
+    centre = view.mapToScene(view.viewport().rect().center())
+    middle = view.canvas().modules_rect().center()
+    assert abs(centre.x() - middle.x()) < 5 and abs(centre.y() - middle.y()) < 5
+    view.resize(1600, 600)
+    view.fit()
+    assert view.zoom() == 1.0  # never zoomed in past 100%
+    doc.undo_stack.clear()
+
+
+def test_modules_piled_on_one_spot_are_laid_out_on_open_without_dirtying(qtbot):
+    from app.gui.editor import ScenarioEditor
+
+    doc = ScenarioDocument(load_blueprint(PILED_UP), PILED_UP)
+    assert modules_overlap(doc.graph())
+    editor = ScenarioEditor(doc)
+    qtbot.addWidget(editor)
+    assert editor.laid_out_on_open
+    assert not modules_overlap(doc.graph())
+    assert not doc.dirty and doc.undo_stack.count() == 0
+    with qtbot.waitSignal(editor.message) as said:
+        pass
+    assert "laid out" in said.args[0]
+
+
+def test_a_scenario_laid_out_by_make_keeps_its_positions(qtbot):
+    doc = ScenarioDocument.open(CASES / "iterator-aggregator" / "blueprint.json")
+    before = {i: (m.x, m.y) for i, m in doc.graph().modules.items()}
+    from app.gui.editor import ScenarioEditor
+
+    editor = ScenarioEditor(doc)
+    qtbot.addWidget(editor)
+    assert not editor.laid_out_on_open
+    assert {i: (m.x, m.y) for i, m in doc.graph().modules.items()} == before
