@@ -1,10 +1,10 @@
 """The workspace's history database, `history.db`: a second SQLite file, apart from state.db.
 
 Heavy history logging must never block webhook intake or data stores, so it gets its own file
-(and so its own write lock). Connections get the settings of state.db: WAL,
-`synchronous=NORMAL`, foreign keys, a busy timeout. The schema is declared by the SQLModel
-tables below, on their own metadata (never mixed with state.db's), and created by the Alembic
-environment in `engine/store/history_migrations/`.
+(and so its own write lock). Connections get the settings of state.db
+(`engine.store.sqlite_db`): WAL, `synchronous=NORMAL`, foreign keys, a busy timeout. The
+schema is declared by the SQLModel tables below, on their own metadata (never mixed with
+state.db's), and created by the Alembic environment in `engine/store/history_migrations/`.
 
 Tables are generic on purpose: `operation.kind` is "operation" today; incomplete executions
 (the failed module and the bundles mappable into it) and deterministic-replay records
@@ -13,22 +13,21 @@ Tables are generic on purpose: `operation.kind` is "operation" today; incomplete
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel, create_engine
+from sqlmodel import Field, SQLModel
+
+from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from engine.store.sqlite_db import head_revision, open_migrated_engine
+from engine.store.sqlite_db import stored_revision as stored_revision
 
 HISTORY_DB_NAME = "history.db"
 BLOBS_DIR_NAME = "blobs"
-BUSY_TIMEOUT_MS = 5000
-
-_VERSIONS_DIR = Path(__file__).resolve().parent / "history_migrations" / "versions"
+MIGRATIONS_PACKAGE = "engine.store.history_migrations"
 
 
 class HistoryTable(SQLModel, registry=registry()):
@@ -123,16 +122,9 @@ class HistoryMeta(HistoryTable, table=True):
 HISTORY_METADATA = HistoryTable.metadata
 
 
-def _head_revision() -> str:
-    # Revisions are numbered like their files (versions/0001_initial.py is "0001").
-    numbers = [name[:4] for name in os.listdir(_VERSIONS_DIR)
-               if name.endswith(".py") and name[:4].isdigit()]
-    return max(numbers)
-
-
-HEAD_REVISION = _head_revision()
-
-_migration_lock = threading.Lock()  # Alembic's migration context is process-global
+HEAD_REVISION = head_revision(
+    Path(__file__).resolve().parent / "history_migrations" / "versions"
+)
 
 
 def history_db_path(workspace: Path) -> Path:
@@ -143,49 +135,9 @@ def blobs_dir(workspace: Path) -> Path:
     return Path(workspace) / BLOBS_DIR_NAME
 
 
-def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        # The busy timeout first: switching a new file to WAL needs the write lock.
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def stored_revision(conn: Connection) -> str | None:
-    """The Alembic revision history.db is at (None: never migrated)."""
-    versioned = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-    ).scalar()
-    if not versioned:
-        return None
-    revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    return None if revision is None else str(revision)
-
-
 def open_history_engine(workspace: Path) -> Engine:
     """A new engine on `<workspace>/history.db`, schema migrated (the caller disposes it)."""
-    path = history_db_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    return open_migrated_engine(
+        history_db_path(workspace), HEAD_REVISION, MIGRATIONS_PACKAGE,
         hide_parameters=True,  # error messages must never carry bundle data (or secrets)
     )
-    event.listen(engine, "connect", _configure_connection)
-    try:
-        with engine.connect() as conn:
-            current = stored_revision(conn)
-        if current != HEAD_REVISION:
-            # Alembic loads only when there is work to do.
-            from engine.store import history_migrations
-
-            with _migration_lock:
-                history_migrations.upgrade(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine

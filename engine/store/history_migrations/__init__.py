@@ -17,52 +17,27 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
-from engine.errors import ScenaristError
-from engine.store.history_db import stored_revision
+from engine.store import sqlite_db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
     """An Alembic config built in code: our script folder, and the connection to migrate."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("path_separator", "os")
-    if url is not None:
-        config.set_main_option("sqlalchemy.url", url)
-    config.attributes["connection"] = connection
-    return config
+    return sqlite_db.alembic_config(MIGRATIONS_DIR, connection, url=url)
 
 
 def script_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no revision in history_migrations/versions"
-    return head
+    return sqlite_db.script_head(MIGRATIONS_DIR)
 
 
 def upgrade(engine: Engine) -> None:
     """Bring history.db to the head revision (not thread-safe: Alembic's context is global)."""
-    with engine.connect() as conn:
-        try:
-            # The write lock first, then decide: another process may have just migrated.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            config = alembic_config(conn)
-            script = ScriptDirectory.from_config(config)
-            revision = stored_revision(conn)
-            if revision is not None:
-                try:
-                    script.get_revision(revision)
-                except CommandError as exc:
-                    raise ScenaristError(
-                        f"history.db is at schema revision {revision!r}, which this Scenarist"
-                        " does not know: it was written by a newer version"
-                    ) from exc
-            if revision != script.get_current_head():
-                command.upgrade(config, "head")
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
+    with engine.connect() as conn, sqlite_db.write_locked(conn):
+        config = alembic_config(conn)
+        script = ScriptDirectory.from_config(config)
+        revision = sqlite_db.known_stored_revision(conn, script, "history.db")
+        if revision != script.get_current_head():
+            command.upgrade(config, "head")

@@ -21,13 +21,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from engine.errors import ScenaristError
-from engine.store.state_db import SCHEMA_MODULES, SCHEMA_VERSION, stored_revision
+from engine.store import sqlite_db
+from engine.store.state_db import SCHEMA_MODULES, SCHEMA_VERSION
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 FIRST_REVISION = "0001"
@@ -35,19 +35,11 @@ FIRST_REVISION = "0001"
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
     """An Alembic config built in code: our script folder, and the connection to migrate."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("path_separator", "os")
-    if url is not None:
-        config.set_main_option("sqlalchemy.url", url)
-    config.attributes["connection"] = connection
-    return config
+    return sqlite_db.alembic_config(MIGRATIONS_DIR, connection, url=url)
 
 
 def script_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no revision in migrations/versions"
-    return head
+    return sqlite_db.script_head(MIGRATIONS_DIR)
 
 
 def state_metadata() -> MetaData:
@@ -68,13 +60,8 @@ def upgrade(engine: Engine) -> None:
         # Off outside the transaction: a table rebuilt by batch mode must not cascade deletes.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            # The write lock first, then decide: another process may have just migrated.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            _upgrade_locked(conn)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
+            with sqlite_db.write_locked(conn):
+                _upgrade_locked(conn)
         finally:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.commit()
@@ -83,15 +70,8 @@ def upgrade(engine: Engine) -> None:
 def _upgrade_locked(conn: Connection) -> None:
     config = alembic_config(conn)
     script = ScriptDirectory.from_config(config)
-    revision = stored_revision(conn)
+    revision = sqlite_db.known_stored_revision(conn, script, "state.db")
     if revision is not None:
-        try:
-            script.get_revision(revision)
-        except CommandError as exc:
-            raise ScenaristError(
-                f"state.db is at schema revision {revision!r}, which this Scenarist does not"
-                " know: it was written by a newer version"
-            ) from exc
         if revision == script.get_current_head():
             return
     elif _table_names(conn):

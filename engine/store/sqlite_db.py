@@ -1,0 +1,196 @@
+"""What the workspace's SQLite files (state.db, history.db) share: connections and migrations.
+
+Connections get a busy timeout, `journal_mode=WAL`, `synchronous=NORMAL` and `foreign_keys=ON`,
+so a reader never waits for a writer and a writer waits (briefly) instead of failing.
+Each file's schema is an Alembic script folder (a migrations package with its own `env.py` and
+`upgrade(engine)`). Opening a file already at its head revision costs one small query and never
+loads Alembic: Alembic is imported only inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import create_engine
+
+from engine.errors import ScenaristError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+BUSY_TIMEOUT_MS = 5000
+
+_migration_lock = threading.Lock()  # Alembic's migration context is process-global
+
+
+def configure_connection(dbapi_connection: Any, _record: Any = None) -> None:
+    """The settings of every connection (a SQLAlchemy "connect" event listener)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        # The busy timeout first: switching a new file to WAL needs the write lock.
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """The Alembic revision a database is at (None: never migrated)."""
+    versioned = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+    ).scalar()
+    if not versioned:
+        return None
+    revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return None if revision is None else str(revision)
+
+
+def head_revision(versions_dir: Path) -> str:
+    """The newest revision of a script folder, read from its file names (no Alembic)."""
+    # Revisions are numbered like their files (versions/0001_initial.py is "0001");
+    # the migrations tests check this.
+    numbers = [name[:4] for name in os.listdir(versions_dir)
+               if name.endswith(".py") and name[:4].isdigit()]
+    return max(numbers)
+
+
+def create_sqlite_engine(path: Path, **options: Any) -> Engine:
+    """An engine on the file at `path` (its folder made), every connection configured."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **options,
+    )
+    event.listen(engine, "connect", configure_connection)
+    return engine
+
+
+def upgrade_to_head(engine: Engine, head: str, migrations_package: str) -> None:
+    """Migrate with `<migrations_package>.upgrade(engine)`, unless already at `head`."""
+    with engine.connect() as conn:
+        if stored_revision(conn) == head:
+            return
+    # Alembic loads only when there is work to do.
+    migrations = importlib.import_module(migrations_package)
+    with _migration_lock:
+        migrations.upgrade(engine)
+
+
+def open_migrated_engine(
+    path: Path, head: str, migrations_package: str, **options: Any
+) -> Engine:
+    """A new engine on `path`, schema migrated to `head` (the caller disposes it)."""
+    engine = create_sqlite_engine(path, **options)
+    try:
+        upgrade_to_head(engine, head, migrations_package)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+# --- Used by the migrations packages only (they have imported Alembic already) ---
+
+
+def alembic_config(
+    script_location: Path, connection: Connection | None = None, *, url: str | None = None
+) -> Config:
+    """An Alembic config built in code (no alembic.ini): the script folder, the connection."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url)
+    config.attributes["connection"] = connection
+    return config
+
+
+def script_head(script_location: Path) -> str:
+    """The head revision as Alembic reads it from the script folder."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
+    assert head is not None, f"no revision in {script_location / 'versions'}"
+    return head
+
+
+def known_stored_revision(conn: Connection, script: ScriptDirectory, db_name: str) -> str | None:
+    """`stored_revision`, refusing a revision the script folder lacks (a newer Scenarist's)."""
+    from alembic.util import CommandError
+
+    revision = stored_revision(conn)
+    if revision is not None:
+        try:
+            script.get_revision(revision)
+        except CommandError as exc:
+            raise ScenaristError(
+                f"{db_name} is at schema revision {revision!r}, which this Scenarist does not"
+                " know: it was written by a newer version"
+            ) from exc
+    return revision
+
+
+@contextmanager
+def write_locked(conn: Connection) -> Iterator[None]:
+    """One transaction that takes SQLite's write lock first, committed unless it raises."""
+    try:
+        # The write lock first, then decide: another process may have just migrated.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def run_alembic_env(target_metadata: MetaData) -> None:
+    """The body of every `env.py`, which `alembic` loads for each migration command.
+
+    Scenarist runs migrations itself (the package's `upgrade`) on a connection it has already
+    locked; that connection comes in `config.attributes["connection"]`. Without one (a
+    developer drafting a revision with autogenerate), `sqlalchemy.url` is used.
+    `render_as_batch` makes autogenerate write `batch_alter_table` blocks, the only way
+    SQLite can alter a table.
+    """
+    from alembic import context
+    from sqlalchemy import create_engine as create_plain_engine
+
+    config = context.config
+
+    def run(connection: Connection) -> None:
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+            render_as_batch=True, literal_binds=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    elif (given := config.attributes.get("connection")) is not None:
+        run(given)
+    else:
+        engine = create_plain_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+        try:
+            with engine.begin() as connection:
+                run(connection)
+        finally:
+            engine.dispose()
