@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.support.http_stub import Answer, Recorded, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT.parent / "shared" / "acceptance" / "cases" / "error-directives"
@@ -38,33 +38,16 @@ class PriceStub:
 def price_stub(dropping: set[str] | None = None) -> Iterator[PriceStub]:
     stub = PriceStub(set(dropping or ()))
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            path = self.path.split("?", 1)[0]
-            item = path.rsplit("/", 1)[-1]
-            stub.requests.append(path)
-            if item in stub.dropping:
-                self.close_connection = True
-                return  # nothing sent: the client sees the connection closed
-            data = json.dumps({"price": PRICES.get(item, 0)}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(request: Recorded) -> Answer | None:
+        item = request.path.rsplit("/", 1)[-1]
+        stub.requests.append(request.path)
+        if item in stub.dropping:
+            return None  # the client sees the connection closed (Make's ConnectionError)
+        return Answer.of(200, {"price": PRICES.get(item, 0)})
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    stub.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(respond) as port:
+        stub.port = port
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def error_directives_blueprint(base_url: str, **settings: Any) -> dict[str, Any]:
