@@ -28,6 +28,7 @@ from app.gui.debugger.breakpoints import DebugToolbar
 from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
+from app.gui.history import attach_history
 from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
 from engine.errors import BlueprintError
 from engine.loading import blueprint_from_data
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         session.message.connect(self.show_message)
         session.state_changed.connect(lambda _s: self._update_run_ui(editor))
         session.status_changed.connect(lambda _t: self._update_run_ui(editor))
+        attach_history(editor, self.workspace, self.tabs, self.show_message)
         self.undo_group.addStack(document.undo_stack)
         document.dirty_changed.connect(lambda dirty: self._on_dirty(editor, dirty))
         document.path_changed.connect(lambda _path: self._update_title(editor))
@@ -387,7 +389,11 @@ class MainWindow(QMainWindow):
     def close_tab(self, index: int) -> bool:
         editor = self.tabs.widget(index)
         if not isinstance(editor, ScenarioEditor):
-            return False
+            if editor is None:
+                return False
+            self.tabs.removeTab(index)  # a past run's tab: nothing to save
+            editor.deleteLater()
+            return True
         if not self.ask_to_save(editor):
             return False
         self._remove_tab(editor)

@@ -92,10 +92,14 @@ class TrackedRun:
         )
         return [self._recorder]
 
-    def finish(self, result: RunResult) -> None:
+    def finish(self, result: RunResult | None) -> None:
+        """`result` None: the run was cancelled (the app's Stop): recorded as an error, nothing
+        stored or counted."""
         try:
             if self._recorder is not None:
                 self.execution_id = self._recorder.finish(result)
+            if result is None:
+                return
             if self.store_incomplete and result.incomplete:
                 self.incomplete_ids = self.save_incomplete(result.incomplete)
             if self.count_outcome and (self.history or result.status == "error"):

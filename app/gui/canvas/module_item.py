@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 RADIUS = 40.0  # Make's bubbles are ~80 px
 HUB_RADIUS = 26.0  # routers are small hubs
 HANDLE_RADIUS = 8.0
-LABEL_WIDTH = 150.0
+LABEL_WIDTH = 170.0
 LOD_SIMPLE = 0.45  # below this zoom: simplified bubbles
 
 _APP_NAMES = {
@@ -47,10 +47,10 @@ _APP_NAMES = {
 }
 
 _TITLE_FONT = QFont()
-_TITLE_FONT.setPixelSize(13)
+_TITLE_FONT.setPixelSize(15)  # readable at the zoom a fitted scenario gets
 _TITLE_FONT.setBold(True)
 _LABEL_FONT = QFont()
-_LABEL_FONT.setPixelSize(11)
+_LABEL_FONT.setPixelSize(12)
 _BADGE_FONT = QFont()
 _BADGE_FONT.setPixelSize(10)
 _BADGE_FONT.setBold(True)
@@ -82,7 +82,7 @@ def _elided(text: str, bold: bool) -> str:
 @cache
 def _geometry(r: float, supported: bool) -> tuple[QRectF, QPainterPath]:
     """The area a bubble paints (label and handle included) and its clickable shape."""
-    below = 48.0 if supported else 62.0
+    below = 52.0 if supported else 68.0
     bounds = QRectF(-LABEL_WIDTH / 2, -r - 8, LABEL_WIDTH, 2 * r + 8 + below)
     bounds = bounds.united(QRectF(-r - 6, -r - 8, 2 * r + 2 * HANDLE_RADIUS + 12, 2 * r + 16))
     shape = QPainterPath()
@@ -262,12 +262,12 @@ class ModuleItem(QGraphicsRectItem):
         painter.setPen(_TEXT_PEN)
         top = r + 6
         center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top, LABEL_WIDTH, 18), center, self.title)
+        painter.drawText(QRectF(-LABEL_WIDTH / 2, top, LABEL_WIDTH, 20), center, self.title)
         painter.setFont(_LABEL_FONT)
         painter.setPen(_MUTED_PEN)
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top + 18, LABEL_WIDTH, 16), center, self.subtitle)
+        painter.drawText(QRectF(-LABEL_WIDTH / 2, top + 20, LABEL_WIDTH, 16), center, self.subtitle)
         if not self.look.supported:
             painter.setPen(_PLACEHOLDER_PEN)
             painter.drawText(
-                QRectF(-LABEL_WIDTH / 2, top + 34, LABEL_WIDTH, 16), center, "not supported yet"
+                QRectF(-LABEL_WIDTH / 2, top + 37, LABEL_WIDTH, 16), center, "not supported yet"
             )

@@ -28,11 +28,13 @@ from engine.blueprint import Blueprint
 from engine.edits.tree import upstream
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
+from engine.executor.effects import EffectLog
 from engine.executor.events import Event, FilterEvaluated, OperationFinished
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import RunResult
 from engine.executor.run import Executor
 from engine.filters import CompiledFilter, FilterVerdict
+from engine.incomplete.tracked import TrackedRun, new_effect_log
 
 FLUSH_MS = 50
 FLUSH_BUDGET_S = 0.008  # event folding per batch; the rest waits for the next batch
@@ -64,11 +66,16 @@ def preload_history() -> threading.Event:
     return _history_loaded
 
 
-def _start_recording(workspace: Path, blueprint: Blueprint, plan: Plan,
-                     services: DebugRunServices, trigger: str) -> Any:
-    from engine.history import start_recording  # sqlalchemy loads only when recording
+def _sequential_refusal(workspace: Path, blueprint: Blueprint) -> str | None:
+    """Why a `sequential` scenario may not run now (incomplete executions wait), if so."""
+    from engine.incomplete.policy import SequentialBlocked, check_sequential
+    from engine.store.state_db import state_engine
 
-    return start_recording(workspace, blueprint, plan, services, trigger=trigger)
+    try:
+        check_sequential(state_engine(workspace), blueprint, blueprint.name or "")
+    except SequentialBlocked as exc:
+        return str(exc)
+    return None
 
 
 class RunController(QObject):
@@ -98,6 +105,8 @@ class RunController(QObject):
         self.record = RunRecord()
         self.previous: RunRecord | None = None  # the run before a "module only" one
         self.result: RunResult | None = None
+        self.execution_id: str | None = None  # the last run's history entry
+        self.incomplete_ids: list[str] = []  # incomplete executions the last run stored
         self.pause: Pause | None = None
         self.executor: Executor | None = None
         self.gate: DebugGate | None = None
@@ -109,6 +118,7 @@ class RunController(QObject):
         self._seen: dict[int, int] = {}  # events per module in this run
         self._blueprint_copy: Blueprint | None = None
         self._task: asyncio.Task[Any] | None = None
+        self._stopped = False  # the user pressed Stop during this run
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self.flush)
@@ -147,20 +157,34 @@ class RunController(QObject):
             self.set_state(IDLE)
             return None
         blueprint, plan = prepared
-        services = self._services(blueprint, request, start_from)
+        recorded = self.record_history and self.workspace is not None
+        services = self._services(blueprint, request, start_from,
+                                  effects=new_effect_log(blueprint, recorded))
+        tracked: TrackedRun | None = None
+        if recorded and self.workspace is not None:
+            if blueprint.metadata.scenario.sequential:
+                refused = await asyncio.to_thread(_sequential_refusal, self.workspace,
+                                                  blueprint)
+                if refused:
+                    self.failed.emit(f"Cannot run: {refused}")
+                    self.set_state(IDLE)
+                    return None
+            # As `scenarist run` does: crash guard, history with the run's external effects
+            # (deterministic replay), incomplete executions, error counts.
+            tracked = TrackedRun(
+                self.workspace, blueprint, plan, services,
+                trigger="webhook" if request is not None else "manual", trigger_input=request)
         gate = DebugGate(on_pause=self._on_pause)
         for module_id, condition in self.breakpoints.points.items():
             self._set_breakpoint(gate, module_id, condition)
-        recorder = None
-        if self.record_history and self.workspace is not None:
+        listeners: list[Any] = [self._listen]
+        if tracked is not None:
             # Opening history.db (migrating a new one) takes a while: off the GUI thread.
-            recorder = await asyncio.to_thread(
-                _start_recording, self.workspace, blueprint, plan, services,
-                "webhook" if request is not None else "manual")
-        listeners: list[Any] = [self._listen] + ([recorder] if recorder is not None else [])
+            listeners.extend(await asyncio.to_thread(tracked.start))
+        self.execution_id, self.incomplete_ids = None, []
         self.previous, self.record = self.record, RunRecord(self._handled(plan))
         self.result, self.pause = None, None
-        self.gate = gate
+        self.gate, self._stopped = gate, False
         self.executor = Executor(plan, services, listeners, gate=gate,
                                  pins=self.pins.pins() or None)
         self.flush_started = time.perf_counter()
@@ -177,8 +201,11 @@ class RunController(QObject):
             self._timer.stop()
             self.flush(everything=True)
             self.gate = None
-        if recorder is not None:
-            await asyncio.to_thread(recorder.finish, result)
+        if tracked is not None:
+            if self._stopped or result is None:  # the user's Stop is not a failure of the scenario
+                tracked.count_outcome = tracked.store_incomplete = False
+            await asyncio.to_thread(tracked.finish, result)
+            self.execution_id, self.incomplete_ids = tracked.execution_id, tracked.incomplete_ids
         if result is not None:
             self.record.status = result.status
             self.record.error = result.error
@@ -237,7 +264,8 @@ class RunController(QObject):
         return blueprint, plan
 
     def _services(self, blueprint: Blueprint, request: dict[str, Any] | None,
-                  start_from: dict[str, Any] | None) -> DebugRunServices:
+                  start_from: dict[str, Any] | None, effects: EffectLog | None = None
+                  ) -> DebugRunServices:
         return DebugRunServices(
             data_dir=self.workspace,
             webhook_request=request,
@@ -245,6 +273,7 @@ class RunController(QObject):
             scenario_name=blueprint.name or "",
             execution_id=uuid.uuid4().hex,
             start_from=start_from,
+            effects=effects,
         )
 
     @staticmethod
@@ -272,6 +301,7 @@ class RunController(QObject):
         """Stop cleanly: the gate ends the run before the next operation; a module still
         busy after STOP_GRACE_S (a hanging request) is cancelled."""
         if self.gate is not None:
+            self._stopped = True
             self.gate.stop()
         task = self._task
         if task is not None and not task.done():

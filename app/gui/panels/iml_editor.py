@@ -12,8 +12,15 @@ import weakref
 from collections.abc import Iterable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QMimeData, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtCore import QMimeData, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
 
 from app.gui.panels.iml_highlighter import ImlHighlighter
@@ -57,9 +64,7 @@ _LINES = 4  # the height a multi-line editor asks for
 _UNDO_REDO = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
 
 
-def _is_undo_redo(event: QEvent) -> bool:
-    if not isinstance(event, QKeyEvent):
-        return False
+def _is_undo_redo(event: QKeyEvent) -> bool:
     ctrl = Qt.KeyboardModifier.ControlModifier
     ctrl_y = event.key() == Qt.Key.Key_Y and event.modifiers() == ctrl
     return ctrl_y or any(event.matches(k) for k in _UNDO_REDO)
@@ -78,7 +83,7 @@ class ImlEditor(QPlainTextEdit):
         self.highlighter = ImlHighlighter(self.document())
         self.setTabChangesFocus(True)
         # The document's undo stack owns undo: Ctrl+Z here undoes the typed step (merged
-        # keystrokes) through the window's Undo, like everywhere else in the editor.
+        # keystrokes) through the window's Undo action, like everywhere else in the editor.
         self.setUndoRedoEnabled(False)
         if single_line:
             self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -166,15 +171,9 @@ class ImlEditor(QPlainTextEdit):
         global _last_focused
         _last_focused = weakref.ref(self)
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and _is_undo_redo(event):
-            event.ignore()  # let the window's Undo/Redo shortcuts have it
-            return False
-        return super().event(event)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if _is_undo_redo(event):
-            event.ignore()  # no window to take it (a bare editor): nothing to undo here
+            self._window_shortcut(event)  # the document's Undo/Redo, not the text's
             return
         popup = self.completer.popup()
         keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Tab)
@@ -190,6 +189,16 @@ class ImlEditor(QPlainTextEdit):
             event.ignore()
             return
         super().keyPressEvent(event)
+
+    def _window_shortcut(self, event: QKeyEvent) -> bool:
+        """Trigger the window's action for this key (Undo, Redo), if it has one."""
+        pressed = QKeySequence(event.keyCombination())
+        exact = QKeySequence.SequenceMatch.ExactMatch
+        for action in self.window().findChildren(QAction):
+            if action.isEnabled() and any(k.matches(pressed) == exact for k in action.shortcuts()):
+                action.trigger()
+                return True
+        return False
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 (Qt override)
         if self.single_line and source.hasText():

@@ -1,0 +1,117 @@
+"""The history panel's query: one page of a scenario's executions, newest first.
+
+Only the list's columns are read (no error or summary payloads to decompress), a page at a
+time (LIMIT/OFFSET over the (scenario, started_at) index), so a scenario with thousands of
+runs costs the panel what one page costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from engine.store.history_db import Execution, history_db_path, open_history_engine
+
+_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
+_COLUMNS = (
+    _EXECUTION.c.id, _EXECUTION.c.status, _EXECUTION.c.started_at, _EXECUTION.c.finished_at,
+    _EXECUTION.c.operations, _EXECUTION.c.data_transfer, _EXECUTION.c.trigger,
+    _EXECUTION.c.kind, _EXECUTION.c.check_run, _EXECUTION.c.resumed_from,
+)
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    scenario: str
+    status: str | None = None  # None: every status
+    since: datetime | None = None  # aware; inclusive
+    until: datetime | None = None  # aware; exclusive
+    check_runs: bool = False  # Make hides check runs unless asked
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    status: str
+    started_at: datetime  # aware, UTC
+    finished_at: datetime | None
+    operations: int
+    data_transfer: int
+    trigger: str
+    kind: str
+    check_run: bool
+    resumed_from: str | None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """As history stores times: in UTC (the column type wants them aware)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _where(query: Any, run_filter: RunFilter) -> Any:
+    query = query.where(_EXECUTION.c.scenario == run_filter.scenario)
+    if run_filter.status is not None:
+        query = query.where(_EXECUTION.c.status == run_filter.status)
+    if not run_filter.check_runs:
+        query = query.where(_EXECUTION.c.check_run.is_(False))
+    if run_filter.since is not None:
+        query = query.where(_EXECUTION.c.started_at >= _utc(run_filter.since))
+    if run_filter.until is not None:
+        query = query.where(_EXECUTION.c.started_at < _utc(run_filter.until))
+    return query
+
+
+def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -> list[RunRow]:
+    query = _where(select(*_COLUMNS), run_filter).order_by(
+        _EXECUTION.c.started_at.desc(), _EXECUTION.c.num.desc()).offset(offset).limit(limit)
+    with engine.connect() as conn:
+        return [
+            RunRow(row.id, row.status, _aware(row.started_at), _aware(row.finished_at),  # type: ignore[arg-type]
+                   row.operations, row.data_transfer, row.trigger, row.kind,
+                   bool(row.check_run), row.resumed_from)
+            for row in conn.execute(query)
+        ]
+
+
+def count_runs(engine: Engine, run_filter: RunFilter) -> int:
+    query = _where(select(func.count()).select_from(_EXECUTION), run_filter)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+class HistoryReader:
+    """A history.db engine opened on first need (never creating the file just to read it)."""
+
+    def __init__(self, workspace: Path | None) -> None:
+        self.workspace = workspace
+        self._engine: Engine | None = None
+
+    def engine(self) -> Engine | None:
+        if self._engine is None and self.workspace is not None \
+                and history_db_path(self.workspace).exists():
+            self._engine = open_history_engine(self.workspace)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
