@@ -26,6 +26,7 @@ import orjson
 
 BLOB_THRESHOLD = 64 * 1024
 REDACTED = "[redacted]"
+_SLICE = 2000  # bundles serialised per call (a few ms each)
 COMPRESSION_LEVEL = 1  # level 1 compresses JSON ~5x at several hundred MB/s
 # Below this, zlib's fixed cost (~2.5 µs a call) buys little: stored as JSON text. A stored
 # payload says which it is by its first byte: zlib streams start with 0x78, JSON never does.
@@ -55,7 +56,7 @@ class PayloadCodec:
     # ------------------------------------------------------------- encoding
 
     def encode(self, value: Any) -> bytes:
-        raw = orjson.dumps(value, default=self._default, option=_OPTIONS)
+        raw = self._dumps(value)
         if self._needles and any(needle in raw for needle in self._needles):
             raw = orjson.dumps(self.redact(value), default=self._default, option=_OPTIONS)
         if len(raw) < COMPRESS_FROM_BYTES:
@@ -66,6 +67,25 @@ class PayloadCodec:
             packed = zlib.compress(raw, COMPRESSION_LEVEL)
         self.stored_bytes += len(packed)
         return packed
+
+    def _dumps(self, value: Any) -> bytes:
+        """JSON of a payload; long lists (an iterator's 100,000 bundles, at any depth of
+        collections) in slices, so this thread gives the interpreter lock back to the window
+        between them instead of holding it for one long serialisation."""
+        if isinstance(value, list) and len(value) > _SLICE:
+            parts = [
+                orjson.dumps(value[i:i + _SLICE], default=self._default, option=_OPTIONS)[1:-1]
+                for i in range(0, len(value), _SLICE)
+            ]
+            return b"[" + b",".join(p for p in parts if p) + b"]"
+        if isinstance(value, dict) and any(_long(v) for v in value.values()):
+            items = [
+                orjson.dumps(str(k)) + b":" + self._dumps(v) for k, v in value.items()
+            ]
+            return b"{" + b",".join(items) + b"}"
+        if isinstance(value, list) and any(_long(v) for v in value):
+            return b"[" + b",".join(self._dumps(v) for v in value) + b"]"
+        return orjson.dumps(value, default=self._default, option=_OPTIONS)
 
     def redact(self, value: Any) -> Any:
         """The value with every string containing a secret replaced by `REDACTED`."""
@@ -113,6 +133,15 @@ class PayloadCodec:
 
 
 # ----------------------------------------------------------------- decoding
+
+
+def _long(value: Any) -> bool:
+    """A list long enough to serialise in slices, or a collection holding one."""
+    if isinstance(value, list):
+        return len(value) > _SLICE or any(_long(v) for v in value[:50])
+    if isinstance(value, dict):
+        return any(_long(v) for v in value.values())
+    return False
 
 
 def unpack(packed: bytes) -> bytes:
