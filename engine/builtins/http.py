@@ -20,7 +20,7 @@ import orjson
 
 from engine.errors import ModuleError
 from engine.http_client import DEFAULT_TIMEOUT_S, FilePart, HttpResponse, clamp_timeout, http_client
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleSpec, ModuleTable
 from engine.values import to_bool, to_json_value, to_text
 
 MODULES = ModuleTable()
@@ -328,46 +328,21 @@ async def action_send_data(call: ModuleCall) -> list[dict[str, Any]]:
     return await _send_v3(call)
 
 
-@MODULES.module(
-    "http:ActionSendDataBasicAuth",
-    label="Make a Basic Auth request",
-    kind="action",
-    parameters=[FieldSpec(name="key", type="keychain", label="Credentials", required=True),
-                _HANDLE_ERRORS],
-    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
-    interface=_V3_INTERFACE,
-    connection="basicauth",
-)
-async def action_send_data_basic_auth(call: ModuleCall) -> list[dict[str, Any]]:
-    return await _send_v3(call)
-
-
-@MODULES.module(
-    "http:ActionSendDataAPIKeyAuth",
-    label="Make an API Key Auth request",
-    kind="action",
-    parameters=[FieldSpec(name="auth", type="keychain", label="Credentials", required=True),
-                _HANDLE_ERRORS],
-    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
-    interface=_V3_INTERFACE,
-    connection="apikeyauth",
-)
-async def action_send_data_api_key_auth(call: ModuleCall) -> list[dict[str, Any]]:
-    return await _send_v3(call)
-
-
-@MODULES.module(
-    "http:ActionSendDataOAuth",
-    label="Make an OAuth 2.0 request",
-    kind="action",
-    parameters=[FieldSpec(name="account", type="account", label="Connection", required=True),
-                _HANDLE_ERRORS],
-    mapper=[f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")],
-    interface=_V3_INTERFACE,
-    connection="oauth2",
-)
-async def action_send_data_oauth(call: ModuleCall) -> list[dict[str, Any]]:
-    return await _send_v3(call)
+# The credential variants differ only in the keychain/connection they name.
+_V3_WITHOUT_LOGIN = [f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")]
+for _module_id, _label, _credential, _connection in [
+    ("http:ActionSendDataBasicAuth", "Make a Basic Auth request",
+     FieldSpec(name="key", type="keychain", label="Credentials", required=True), "basicauth"),
+    ("http:ActionSendDataAPIKeyAuth", "Make an API Key Auth request",
+     FieldSpec(name="auth", type="keychain", label="Credentials", required=True), "apikeyauth"),
+    ("http:ActionSendDataOAuth", "Make an OAuth 2.0 request",
+     FieldSpec(name="account", type="account", label="Connection", required=True), "oauth2"),
+]:
+    MODULES.add(ModuleSpec(
+        id=_module_id, label=_label, kind="action", parameters=[_credential, _HANDLE_ERRORS],
+        mapper=_V3_WITHOUT_LOGIN, interface=_V3_INTERFACE, connection=_connection,
+        implementation=action_send_data,
+    ))
 
 
 # --- v3: Get a file ----------------------------------------------------------------------------

@@ -288,7 +288,8 @@ async def test_shared_cookies_only_between_sharing_modules(stub: Stub, run: RunS
 
 async def test_credential_modules_run_without_credentials(stub: Stub, run: RunServices) -> None:
     stub.route("GET", "/k", Reply(body=b"ok"))
-    [bundle] = await call(http.action_send_data_api_key_auth, run, v3(stub.url("/k")),
+    api_key_auth = next(s for s in http.MODULES if s.id == "http:ActionSendDataAPIKeyAuth")
+    [bundle] = await call(api_key_auth.implementation, run, v3(stub.url("/k")),
                           {"auth": 1234, "handleErrors": False})
     assert bundle["statusCode"] == 200
     assert "authorization" not in stub.requests[0].headers
