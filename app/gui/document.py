@@ -170,6 +170,9 @@ class ScenarioDocument(QObject):
     ) -> None:
         self.push(commands.set_branch(self.blueprint, if_else_id, index, label, conditions))
 
+    def set_else_branch(self, if_else_id: int, index: int) -> None:
+        self.push(commands.set_else_branch(self.blueprint, if_else_id, index))
+
     def set_fallback(self, router_id: int, route_index: int | None) -> None:
         self.push(commands.set_fallback(self.blueprint, router_id, route_index))
 

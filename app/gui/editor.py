@@ -183,6 +183,7 @@ class ScenarioEditor(QMainWindow):
             ("selection_changed", self._on_selection),
             ("module_activated", self._on_activated),
             ("filter_requested", self._on_filter_requested),
+            ("condition_requested", self._on_condition_requested),
             ("add_after_requested", self._on_add_after),
             ("error", self.error.emit),
         ):
@@ -312,6 +313,25 @@ class ScenarioEditor(QMainWindow):
         accepted, filter_ = edit_filter(self.document, module_id, self)
         if accepted:
             self.run_edit(self.document.set_filter, module_id, filter_)
+
+    def _on_condition_requested(self, if_else_id: int, index: int) -> None:
+        """An If-else branch's condition, edited with the filter editor (same shape)."""
+        branch = (self.document.node(if_else_id).branches or [])[index]
+        if branch.type == "else":
+            self.message.emit("The Else branch runs when no condition matched; it has none")
+            return
+        editor_class = _panel("FilterEditor", "filter_editor")
+        if editor_class is None:
+            return
+        current = {"name": branch.label or "", "conditions": [
+            [c.model_dump(mode="json", exclude_unset=True) for c in group]
+            for group in branch.conditions or []]}
+        dialog = editor_class(current, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            value = dialog.value() or {}
+            self.run_edit(self.document.set_branch, if_else_id, index, value.get("name"),
+                          value.get("conditions") or [])
+        dialog.deleteLater()
 
     def _on_add_after(self, module_id: int, at: QPointF) -> None:
         view: Any = self.view

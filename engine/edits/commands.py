@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from engine.blueprint import Blueprint, Condition, Filter, ModuleNode, Route
+from engine.blueprint import Blueprint, Branch, Condition, Filter, ModuleNode, Route
 from engine.edits.graph import Link
 from engine.edits.primitives import (
     _MISSING,
@@ -28,6 +28,8 @@ from engine.edits.tree import find, next_id, orphans, place_of, position, resolv
 from engine.errors import ScenaristError
 
 ROUTER = "builtin:BasicRouter"
+IF_ELSE = "builtin:BasicIfElse"
+MERGE = "builtin:BasicMerge"
 DIRECTIVES = ("Ignore", "Resume", "Commit", "Rollback", "Break")
 
 
@@ -106,6 +108,8 @@ def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
     if source == target:
         raise EditError("a module cannot be linked to itself")
     target_place = place_of(blueprint, target)
+    if find(blueprint, target).module == MERGE:
+        return _connect_to_merge(blueprint, source, target)
     if target_place.flow[0] != "orphan" or target_place.index != 0:
         raise EditError(f"module {target} already has an incoming link")
     src_place = place_of(blueprint, source)
@@ -120,6 +124,13 @@ def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
         flow = resolve(blueprint, place.flow)
         if source_node.module == ROUTER:
             b.do(InsertRoute(source, len(source_node.routes or []), Route(flow=chain)))
+        elif source_node.module == IF_ELSE:
+            branches = list(source_node.branches or [])
+            label = f"Condition {sum(1 for x in branches if x.type != 'else') + 1}"
+            branches.insert(_else_index(branches), Branch(type="condition", label=label,
+                                                          conditions=[], merge=False,
+                                                          flow=chain))
+            b.do(SetValue(source, ("branches",), branches, "structure"))
         elif place.index == len(flow) - 1:
             b.do(InsertNodes(place.flow, place.index + 1, chain))
         else:
@@ -133,6 +144,79 @@ def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
     return _build(blueprint, "Link modules", fill)
 
 
+def _else_index(branches: list[Branch]) -> int:
+    """New condition branches go before the Else branch, which stays last."""
+    for k, branch in enumerate(branches):
+        if branch.type == "else":
+            return k
+    return len(branches)
+
+
+def _connect_to_merge(blueprint: Blueprint, source: int, merge: int) -> Edit:
+    """The last module of an If-Else branch linked to a Merge: the branch merges there. An
+    unattached Merge first takes its place right after the If-Else."""
+    place = place_of(blueprint, source)
+    if place.flow[0] != "branch" or place.index != len(resolve(blueprint, place.flow)) - 1:
+        raise EditError("only the last module of an If-else branch can be linked to a Merge")
+    if_else_id, k = place.flow[1], place.flow[2]
+    if_else_place = place_of(blueprint, if_else_id)
+    owner = resolve(blueprint, if_else_place.flow)
+    after = owner[if_else_place.index + 1] if if_else_place.index + 1 < len(owner) else None
+    merge_place = place_of(blueprint, merge)
+
+    def fill(b: _Builder) -> None:
+        if after is None or after.id != merge:
+            if after is not None and after.module == MERGE:
+                raise EditError(f"this If-else already merges into module {after.id}")
+            if merge_place.flow[0] != "orphan" or merge_place.index != 0:
+                raise EditError(f"module {merge} already has an incoming link")
+            chain = orphans(blueprint)[merge_place.flow[1]]
+            b.do(RemoveOrphan(merge_place.flow[1]))
+            tail = owner[if_else_place.index + 1:]
+            if tail:
+                raise EditError("the If-else is already followed by other modules")
+            b.do(InsertNodes(if_else_place.flow, if_else_place.index + 1, chain))
+        b.do(SetValue(if_else_id, ("branches", k, "merge"), True, "structure"))
+        node = find(blueprint, merge)
+        outputs = [o.model_copy(deep=True) for o in node.outputs or []]
+        for output in outputs:  # one mapping per merging branch, in branch order
+            while len(output.mappings) < _merging(blueprint, if_else_id):
+                output.mappings.append("")
+        b.do(SetValue(merge, ("outputs",), outputs, "settings"))
+
+    return _build(blueprint, "Merge branch", fill)
+
+
+def _merging(blueprint: Blueprint, if_else_id: int) -> int:
+    return sum(1 for x in find(blueprint, if_else_id).branches or [] if x.merge)
+
+
+def _owner(blueprint: Blueprint, link: Link) -> int:
+    """The If-else a merge link belongs to (its source is a branch's last module, or the
+    If-else itself for an empty branch)."""
+    if find(blueprint, link.source).module == IF_ELSE:
+        return link.source
+    return int(place_of(blueprint, link.source).flow[1])
+
+
+def set_else_branch(blueprint: Blueprint, if_else_id: int, index: int) -> Edit:
+    """Make branch `index` the If-else's Else branch (runs when no condition matched); the
+    previous Else becomes a condition branch. The Else branch moves last, as Make keeps it."""
+    branches = [x.model_copy() for x in find(blueprint, if_else_id).branches or []]
+    if not 0 <= index < len(branches):
+        raise EditError(f"the If-else has no branch {index + 1}")
+    for k, branch in enumerate(branches):
+        if k == index:
+            branch.type, branch.label, branch.conditions = "else", "Else", None
+        elif branch.type == "else":
+            branch.type, branch.conditions = "condition", []
+            branch.label = f"Condition {k + 1}"
+    chosen = branches.pop(index)
+    branches.append(chosen)
+    return _build(blueprint, "Set Else branch", lambda b: b.do(
+        SetValue(if_else_id, ("branches",), branches, "structure")))
+
+
 def disconnect(blueprint: Blueprint, link: Link) -> Edit:
     """Remove a link: the target and everything after it become an unattached chain."""
 
@@ -140,8 +224,16 @@ def disconnect(blueprint: Blueprint, link: Link) -> Edit:
         place = place_of(blueprint, link.target)
         flow = resolve(blueprint, place.flow)
         chain = flow[place.index :]
+        if link.kind == "merge":  # the branch stops merging; nothing else moves
+            b.do(SetValue(_owner(blueprint, link), ("branches", link.index, "merge"), False,
+                          "structure"))
+            return
         if link.kind == "route" and place.index == 0:
             b.do(RemoveRoute(link.source, place.flow[2]))
+        elif link.kind == "branch" and place.index == 0:
+            branches = list(find(blueprint, link.source).branches or [])
+            del branches[place.flow[2]]
+            b.do(SetValue(link.source, ("branches",), branches, "structure"))
         elif link.kind == "onerror" and place.index == 0:
             b.do(SetValue(link.source, ("onerror",), _MISSING, "structure"))
         else:
@@ -211,9 +303,9 @@ def delete_modules(blueprint: Blueprint, module_ids: Iterable[int]) -> Edit:
             except KeyError:
                 continue  # inside something deleted already
             node = find(blueprint, module_id)
-            for route in node.routes or []:
-                if route.flow:
-                    b.do(InsertOrphan(len(orphans(blueprint)), route.flow))
+            for nested in [*(node.routes or []), *(node.branches or [])]:
+                if nested.flow:
+                    b.do(InsertOrphan(len(orphans(blueprint)), nested.flow))
             b.do(RemoveNodes(place.flow, place.index, 1))
             flow = resolve(blueprint, place.flow)
             if not flow:

@@ -197,3 +197,45 @@ def test_upstream_lists_what_a_module_can_map_nearest_first():
         json.loads((CASES / "iterator-aggregator" / "blueprint.json").read_text())
     )
     assert upstream(bp, 5) == [4, 2, 1]  # after the aggregator the loop's modules are gone
+
+
+def test_if_else_branches_and_merge_are_built_by_linking():
+    bp = Blueprint.model_validate({"name": "Priorities"})
+    ids = {}
+    for name, module in [("hook", "gateway:CustomWebHook"), ("if", "builtin:BasicIfElse"),
+                         ("fast", "util:ComposeTransformer"), ("slow", "util:ComposeTransformer"),
+                         ("merge", "builtin:BasicMerge"), ("post", "util:SetVariable2")]:
+        edit, ids[name] = c.add_module(bp, module, 0, 0)
+        applied(bp, edit)
+    applied(bp, c.connect(bp, ids["hook"], ids["if"]))
+    applied(bp, c.connect(bp, ids["if"], ids["fast"]))
+    applied(bp, c.connect(bp, ids["if"], ids["slow"]))
+    if_else = bp.flow[1]
+    assert [(b.type, b.label) for b in if_else.branches] == [
+        ("condition", "Condition 1"), ("condition", "Condition 2")]
+    applied(bp, c.set_else_branch(bp, ids["if"], 1))
+    assert [b.type for b in if_else.branches] == ["condition", "else"]
+    # Linking each branch's end to the Merge puts the Merge after the If-else.
+    applied(bp, c.connect(bp, ids["fast"], ids["merge"]))
+    applied(bp, c.connect(bp, ids["slow"], ids["merge"]))
+    assert [n.id for n in bp.flow] == [ids["hook"], ids["if"], ids["merge"]]
+    assert [b.merge for b in if_else.branches] == [True, True]
+    applied(bp, c.connect(bp, ids["merge"], ids["post"]))
+    assert (ids["slow"], ids["merge"], "merge") in links(bp)
+    # Unlinking a merge link stops that branch merging; unlinking a branch removes it.
+    merge_link = next(x for x in project(bp).links
+                      if x.kind == "merge" and x.source == ids["fast"])
+    applied(bp, c.disconnect(bp, merge_link))
+    assert [b.merge for b in if_else.branches] == [False, True]
+    branch_link = next(x for x in project(bp).links if x.kind == "branch" and x.index == 0)
+    applied(bp, c.disconnect(bp, branch_link))
+    assert [b.type for b in if_else.branches] == ["else"]
+    assert [[n.id for n in ch] for ch in orphans(bp)] == [[ids["fast"]]]
+
+
+def test_only_a_branch_end_links_to_a_merge():
+    bp = build_iterator_aggregator()
+    edit, merge = c.add_module(bp, "builtin:BasicMerge", 0, 0)
+    applied(bp, edit)
+    with pytest.raises(c.EditError, match="last module of an If-else branch"):
+        c.connect(bp, 3, merge)

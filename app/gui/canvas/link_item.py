@@ -135,7 +135,10 @@ class LinkItem(QGraphicsRectItem):
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         scene: ScenarioScene | None = self.scene()  # type: ignore[assignment]
         if scene is not None and self.funnel_contains(event.scenePos()):
-            scene.filter_requested.emit(self.link.target)
+            if self.link.kind == "branch":  # an If-else branch's condition, not a filter
+                scene.condition_requested.emit(self.link.source, self.link.index)
+            else:
+                scene.filter_requested.emit(self.link.target)
 
     # ------------------------------------------------------------- drawing
 

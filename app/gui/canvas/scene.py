@@ -54,6 +54,7 @@ class ScenarioScene(QGraphicsScene):
     module_activated = Signal(int)
     selection_changed = Signal(list)
     filter_requested = Signal(int)  # the module whose filter sits on the clicked link
+    condition_requested = Signal(int, int)  # If-else id, branch index (a branch link's funnel)
     add_after_requested = Signal(int, QPointF)
     link_context_requested = Signal(object, QPoint)  # Link, screen position
     error = Signal(str)
@@ -385,7 +386,14 @@ class ScenarioScene(QGraphicsScene):
 
     def link_menu(self, link: Link, parent: QWidget | None = None) -> QMenu:
         menu = QMenu(parent)
-        if link.kind not in ("merge", "onerror"):  # Make filters neither
+        if link.kind == "branch":
+            menu.addAction("Set up the condition",
+                           lambda: self.condition_requested.emit(link.source, link.index))
+            menu.addAction(
+                "Make this the Else branch",
+                lambda: self.run_edit(self.document.set_else_branch, link.source, link.index),
+            )
+        elif link.kind not in ("merge", "onerror"):  # Make filters neither
             menu.addAction("Set up a filter", lambda: self.filter_requested.emit(link.target))
         if link.kind == "route":
             if link.fallback:
