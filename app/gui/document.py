@@ -170,6 +170,23 @@ class ScenarioDocument(QObject):
     ) -> None:
         self.push(commands.set_branch(self.blueprint, if_else_id, index, label, conditions))
 
+    def set_merge_outputs(
+        self, merge_id: int, outputs: list[dict[str, Any]], *, typing: bool = False,
+    ) -> None:
+        """A Merge's outputs in one step; `typing=True` merges successive keystrokes into
+        the same cell (the first output name or mapping that differs from the model)."""
+
+        def cells(items: list[dict[str, Any]]) -> list[tuple[int, Any, Any]]:
+            return [(i, key, value) for i, o in enumerate(items)
+                    for key, value in [("name", o.get("name")),
+                                       *enumerate(o.get("mappings") or [])]]
+
+        edit = commands.set_merge_outputs(self.blueprint, merge_id, outputs)
+        old = cells([o.model_dump() for o in self.node(merge_id).outputs or []])
+        new = cells(outputs)
+        where = next((n[:2] for k, n in enumerate(new) if old[k:k + 1] != [n]), None)
+        self.push(edit, (merge_id, "outputs", where) if typing else None)
+
     def set_else_branch(self, if_else_id: int, index: int) -> None:
         self.push(commands.set_else_branch(self.blueprint, if_else_id, index))
 

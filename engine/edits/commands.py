@@ -8,8 +8,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
-from engine.blueprint import Blueprint, Branch, Condition, Filter, ModuleNode, Route
+from engine.blueprint import (
+    Blueprint,
+    Branch,
+    Condition,
+    Filter,
+    MergeOutput,
+    ModuleNode,
+    Route,
+)
 from engine.edits.graph import Link
 from engine.edits.primitives import (
     _MISSING,
@@ -303,9 +312,11 @@ def delete_modules(blueprint: Blueprint, module_ids: Iterable[int]) -> Edit:
             except KeyError:
                 continue  # inside something deleted already
             node = find(blueprint, module_id)
-            for nested in [*(node.routes or []), *(node.branches or [])]:
-                if nested.flow:
-                    b.do(InsertOrphan(len(orphans(blueprint)), nested.flow))
+            nested: list[list[ModuleNode]] = [r.flow for r in node.routes or []]
+            nested += [x.flow for x in node.branches or []]
+            for flow_ in nested:
+                if flow_:
+                    b.do(InsertOrphan(len(orphans(blueprint)), flow_))
             b.do(RemoveNodes(place.flow, place.index, 1))
             flow = resolve(blueprint, place.flow)
             if not flow:
@@ -488,3 +499,21 @@ def set_branch(
         b.do(SetValue(if_else_id, (*base, "conditions"), parsed))
 
     return _build(blueprint, "Edit branch condition", fill)
+
+
+def set_merge_outputs(blueprint: Blueprint, merge_id: int, outputs: list[dict[str, Any]]) -> Edit:
+    """A Merge's outputs (`[{name, mappings: [IML per merging branch]}]`) as one undo step.
+    Names must be unique and non-empty: `{{<merge_id>.<name>}}` reads them after the Merge."""
+    if find(blueprint, merge_id).module != MERGE:
+        raise EditError(f"module {merge_id} is not a Merge")
+    try:
+        parsed = [MergeOutput.model_validate(deep(o)) for o in outputs]
+    except ValidationError:
+        raise EditError("a merged output needs a name and a list of mappings") from None
+    names = [o.name.strip() for o in parsed]
+    if any(not name for name in names):
+        raise EditError("every merged output needs a name")
+    if len(set(names)) != len(names):
+        raise EditError("two merged outputs have the same name")
+    return _build(blueprint, "Edit merged outputs",
+                  lambda b: b.do(SetValue(merge_id, ("outputs",), parsed)))

@@ -43,8 +43,9 @@ from app.gui.panels.fields import (
 )
 from app.gui.panels.filter_editor import FilterEditor
 from app.gui.panels.mapping_picker import module_title, reference_words
+from app.gui.panels.merge_outputs import MergeOutputs, merging_branch_labels
 from app.gui.panels.palette import app_icon, app_name
-from engine.edits.commands import EditError
+from engine.edits.commands import MERGE, EditError
 from engine.spec import FieldSpec
 
 UNSUPPORTED = "This module is not supported yet; its settings are kept and exported unchanged"
@@ -68,6 +69,7 @@ class SettingsPanel(QWidget):
         self.fallback_group: QButtonGroup | None = None
         self.advanced_toggle: QCheckBox | None = None
         self.aggregated_fields: AggregatedFields | None = None
+        self.merge_outputs: MergeOutputs | None = None
 
         self.icon = QLabel(self)
         self.title = QLabel(self)
@@ -124,7 +126,7 @@ class SettingsPanel(QWidget):
         except KeyError:  # the module was deleted (or its addition undone)
             self.show_module(None)
             return
-        if "structure" in kinds:
+        if "structure" in kinds or self._merge_labels_changed():
             self._build()
         elif self.module_id in module_ids:
             if self._other_keys != self._undeclared(node):
@@ -141,6 +143,7 @@ class SettingsPanel(QWidget):
         self.fallback_group = None
         self.advanced_toggle = None
         self.aggregated_fields = None
+        self.merge_outputs = None
         self.status.hide()
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -166,6 +169,8 @@ class SettingsPanel(QWidget):
         self._build_fields(layout, node, spec)
         if node.module in AGGREGATED_FIELDS_MODULES:
             layout.addWidget(self._aggregated_box(node))
+        if node.module == MERGE:
+            layout.addWidget(self._merge_box(node))
         if node.routes is not None:
             layout.addWidget(self._routes_box(node))
         if node.branches is not None:
@@ -174,7 +179,7 @@ class SettingsPanel(QWidget):
         if any(self._other_keys.values()):
             layout.addWidget(self._other_box(node))
         if (not self.editors and node.routes is None and node.branches is None
-                and self.aggregated_fields is None):
+                and self.aggregated_fields is None and self.merge_outputs is None):
             layout.addWidget(QLabel("This module has no settings."))
         self._refresh_values(node)
 
@@ -236,6 +241,8 @@ class SettingsPanel(QWidget):
             self.json_view.setPlainText(_json_of(node))
         if self.aggregated_fields is not None:
             self.aggregated_fields.set_value(node.mapper)
+        if self.merge_outputs is not None:
+            self.merge_outputs.set_value(node.outputs)
 
     def _aggregated_box(self, node: Any) -> AggregatedFields:
         box = AggregatedFields(reference_words(self.document, node.id, self.samples))
@@ -245,6 +252,27 @@ class SettingsPanel(QWidget):
         box.problem.connect(self._show_problem)
         self.aggregated_fields = box
         return box
+
+    def _merge_box(self, node: Any) -> MergeOutputs:
+        labels = merging_branch_labels(self.document.blueprint, node.id)
+        box = MergeOutputs(labels, reference_words(self.document, node.id, self.samples))
+        box.edited.connect(self._write_merge_outputs)
+        box.problem.connect(self._show_problem)
+        self.merge_outputs = box
+        return box
+
+    def _write_merge_outputs(self, outputs: list[dict[str, Any]], typing: bool) -> None:
+        assert self.module_id is not None
+        try:
+            self.document.set_merge_outputs(self.module_id, outputs, typing=typing)
+        except EditError as error:
+            self._show_problem(str(error))
+
+    def _merge_labels_changed(self) -> bool:
+        """A branch of the If-else before this Merge was renamed or (un)linked."""
+        box = self.merge_outputs
+        return box is not None and box.branches != merging_branch_labels(
+            self.document.blueprint, self.module_id)
 
     def _show_problem(self, text: str) -> None:
         self.status.setText(text)
