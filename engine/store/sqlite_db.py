@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,11 +40,26 @@ def configure_connection(dbapi_connection: Any, _record: Any = None) -> None:
     try:
         # The busy timeout first: switching a new file to WAL needs the write lock.
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL mode. Switching a brand-new file can fail at once with "database is locked" when
+    several connections create it together (SQLite does not wait on the busy handler
+    there), so it is retried briefly; an existing WAL file needs no switch at all."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def stored_revision(conn: Connection) -> str | None:
