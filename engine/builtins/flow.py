@@ -7,6 +7,7 @@ declared here so the palette, the settings forms and `scenarist check` know them
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from engine.errors import ModuleError
@@ -55,7 +56,7 @@ MODULES.add_declaration(
         FieldSpec(name="__IMTLENGTH__", type="uinteger", label="Total number of bundles"),
     ],
 )
-def iterate(call: ModuleCall) -> list[dict[str, Any]]:
+async def iterate(call: ModuleCall) -> list[dict[str, Any]]:
     items = call.mapper.get("array")
     if items is None or items == "":
         return []
@@ -68,7 +69,12 @@ def iterate(call: ModuleCall) -> list[dict[str, Any]]:
         bundle["__IMTINDEX__"] = position
         bundle["__IMTLENGTH__"] = total
         out.append(bundle)
+        if not position % _SPLIT_CHUNK:
+            await asyncio.sleep(0)  # a huge array must not hold the event loop (the window)
     return out
+
+
+_SPLIT_CHUNK = 10_000
 
 
 @MODULES.module(
