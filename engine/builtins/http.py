@@ -318,7 +318,7 @@ async def _send_v3(call: ModuleCall) -> list[dict[str, Any]]:
 
 @MODULES.module(
     "http:ActionSendData",
-    label="Make a request",
+    label="Make a request (legacy)",
     kind="action",
     parameters=[_HANDLE_ERRORS],
     mapper=_V3_MAPPER,

@@ -34,7 +34,7 @@ def test_router_fallback_scene_has_every_module_and_link(qtbot, document):
     assert not scene.link_item(3, 4).filled
     assert scene.link_item(3, 4).link.fallback and not scene.link_item(3, 5).link.fallback
     # labels come from the registry's declarations
-    assert scene.modules[4].look.label == "Make a request"
+    assert scene.modules[4].look.label == "Make a request (legacy)"
     # links start on the source's right side and end on the target's left side
     curve = scene.link_item(1, 2).curve()
     assert curve.pointAtPercent(0) == scene.modules[1].output_scene_pos()
@@ -93,7 +93,7 @@ def test_moves_renames_and_filters_refresh_only_what_changed(qtbot, document):
     document.undo_stack.undo()
     assert not scene.link_item(3, 4).filled
     document.undo_stack.undo()
-    assert scene.modules[4].look.label == "Make a request"
+    assert scene.modules[4].look.label == "Make a request (legacy)"
     document.undo_stack.undo()
     assert (scene.modules[2].x(), scene.modules[2].y()) == (300, 0)
 
