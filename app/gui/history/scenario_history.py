@@ -92,13 +92,14 @@ class ScenarioHistory(QObject):
         self.history_dock = self._dock("History", self.panel, "history_dock")
         self.incomplete_dock = self._dock("Incomplete executions", self.incomplete,
                                           "incomplete_dock")
+        # Tabs under the canvas, each with the full width (side by side, the inspector's
+        # trees were squeezed); a run brings the inspector to the front.
         inspector = getattr(getattr(editor, "debugger", None), "inspector_dock", None)
-        if isinstance(inspector, QDockWidget):  # side by side: a run raises the inspector
-            editor.splitDockWidget(inspector, self.history_dock, Qt.Orientation.Horizontal)
-            editor.resizeDocks([inspector, self.history_dock], [3, 2], Qt.Orientation.Horizontal)
+        if isinstance(inspector, QDockWidget):
+            editor.tabifyDockWidget(inspector, self.history_dock)
         editor.tabifyDockWidget(self.history_dock, self.incomplete_dock)
         editor.resizeDocks([self.history_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
-        self.history_dock.raise_()
+        (inspector if isinstance(inspector, QDockWidget) else self.history_dock).raise_()
 
         self.panel.open_requested.connect(self.start_open)
         self.incomplete.message.connect(self.say)
