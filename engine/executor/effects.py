@@ -11,6 +11,10 @@ from engine.errors import ModuleError
 
 T = TypeVar("T")
 
+# The debugger's pinned outputs of a run, kept with its effects so a deterministic replay
+# skips the same modules: {"<module id>": [bundles]}.
+PINS_EFFECT = "pins"
+
 
 class ReplayMismatch(ModuleError):
     """The replayed run asked for an effect the original run did not have."""
@@ -47,6 +51,13 @@ class EffectLog:
         """Record an effect produced elsewhere (no-op on replay)."""
         if not self.replaying:
             self.entries.setdefault(kind, []).append(value)
+
+    def pins(self) -> dict[int, list[dict[str, Any]]] | None:
+        """The pinned outputs the recorded run used, if any."""
+        recorded = self.entries.get(PINS_EFFECT)
+        if not recorded:
+            return None
+        return {int(k): v for k, v in recorded[0].items()}
 
     def _next(self, kind: str) -> Any:
         index = self._cursor.get(kind, 0)

@@ -159,7 +159,7 @@ async def replay(
             raise ReplayError(f"--from {from_module}: no such module in the scenario as it was")
         assert log is not None
         gate = _StopAt(from_module, occurrence)
-        await run_plan(plan, services(log, original_id), (), gate=gate)
+        await run_plan(plan, services(log, original_id), (), gate=gate, pins=log.pins())
         if gate.roots is None:
             raise ReplayError(
                 f"module {from_module} ran {gate.seen} time(s) in execution {original_id}:"
@@ -172,6 +172,7 @@ async def replay(
     pins = None
     if deterministic:
         run_effects, run_id = log, original_id  # `{{var.scenario.executionId}}` reproduces
+        pins = log.pins() if log is not None else None  # pinned modules stay pinned
     else:
         run_effects = new_effect_log(blueprint, history) if resume is None else None
         run_id = uuid.uuid4().hex

@@ -28,7 +28,7 @@ from engine.blueprint import Blueprint
 from engine.edits.tree import upstream
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
-from engine.executor.effects import EffectLog
+from engine.executor.effects import PINS_EFFECT, EffectLog
 from engine.executor.events import Event, FilterEvaluated, OperationFinished
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import RunResult
@@ -185,8 +185,10 @@ class RunController(QObject):
         self.previous, self.record = self.record, RunRecord(self._handled(plan))
         self.result, self.pause = None, None
         self.gate, self._stopped = gate, False
-        self.executor = Executor(plan, services, listeners, gate=gate,
-                                 pins=self.pins.pins() or None)
+        pins = self.pins.pins() or None
+        if pins and services.effects is not None:  # a deterministic replay uses them too
+            services.effects.record(PINS_EFFECT, {str(k): v for k, v in pins.items()})
+        self.executor = Executor(plan, services, listeners, gate=gate, pins=pins)
         self.flush_started = time.perf_counter()
         self.updated.emit(set(plan.steps))  # the previous run's bubbles go away
         self.set_state(RUNNING)
