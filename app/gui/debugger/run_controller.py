@@ -93,9 +93,11 @@ class RunController(QObject):
         pins: PinStore,
         registry: Any = None,
         parent: QObject | None = None,
+        name: Any = None,
     ) -> None:
         super().__init__(parent)
         self._blueprint = blueprint  # a callable returning the current Blueprint
+        self._name = name  # a callable: the name runs are recorded under (file name fallback)
         self.workspace = workspace
         self.registry = registry
         self.breakpoints = breakpoints
@@ -272,7 +274,7 @@ class RunController(QObject):
             data_dir=self.workspace,
             webhook_request=request,
             auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
-            scenario_name=blueprint.name or "",
+            scenario_name=self._name() if self._name is not None else (blueprint.name or ""),
             execution_id=uuid.uuid4().hex,
             start_from=start_from,
             effects=effects,

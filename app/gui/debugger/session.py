@@ -64,7 +64,7 @@ class DebugSession(QObject):
         self.pins = PinStore(self.side, self)
         self.controller = RunController(
             lambda: self.document.blueprint, workspace, self.breakpoints, self.pins,
-            self.document.registry, self)
+            self.document.registry, self, name=lambda: self.document.name)
         self.start_from: dict[str, Any] | None = None
         self.wait_dialog: WebhookWaitDialog | None = None
         self._task: asyncio.Task[Any] | None = None

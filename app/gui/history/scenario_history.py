@@ -28,8 +28,9 @@ Say = Callable[[str], Any]
 
 
 def scenario_name(document: Any) -> str:
-    """The name runs are recorded under (as the debugger's run controller names them)."""
-    return document.blueprint.name or ""
+    """The name runs are recorded under (as the debugger's run controller names them): the
+    scenario's name, else its file's, as `scenarist run` does."""
+    return str(document.name)
 
 
 async def open_past_run(workspace: Path, execution_id: str, tabs: QTabWidget,
