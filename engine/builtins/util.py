@@ -182,7 +182,14 @@ def get_variables(call: ModuleCall) -> list[dict[str, Any]]:
 def increment(call: ModuleCall) -> list[dict[str, Any]]:
     counters = call.run.counters
     module_id = call.module_id
-    if (call.parameters.get("reset") or "run") == "run":
+    reset = call.parameters.get("reset") or "run"
+    if reset == "scenario":  # never: the count goes on from the scenario's previous runs
+        from engine.store.counters import PersistedCounters
+
+        persisted = call.run.resource("util:FunctionIncrement.persisted",
+                                      lambda: PersistedCounters(call.run))
+        return [{"i": persisted.next(module_id)}]
+    if reset == "run":
         # Per cycle: restart when the run's cycle number (if the executor keeps one) changes.
         cycle = getattr(call.run, "cycle", None)
         seen = call.run.resource("util:FunctionIncrement.cycles", dict)

@@ -26,7 +26,8 @@ SCHEMA_VERSION = 1
 
 # Modules that declare state tables (imported for migrations' target metadata).
 SCHEMA_MODULES = (
-    "engine.store.data_structures", "engine.store.datastore", "engine.store.incomplete"
+    "engine.store.data_structures", "engine.store.datastore", "engine.store.incomplete",
+    "engine.store.counters",
 )
 MIGRATIONS_PACKAGE = "engine.store.migrations"
 

@@ -296,3 +296,26 @@ def test_table_aggregator_writes_rows_of_columns() -> None:
              "rowSeparator": "other", "otherRowSeparator": ";"}
     assert aggregate("util:AggregateAggregator", other, mappers) == [
         {"text": "Ada | 2;Bob | 1"}]
+
+
+async def test_increment_set_to_never_reset_counts_on_across_runs(tmp_path):
+    from engine.blueprint import Blueprint
+    from engine.executor.plan import compile_plan
+    from engine.executor.run import run_plan
+
+    blueprint = Blueprint.model_validate({"name": "Ticket numbers", "flow": [
+        {"id": 1, "module": "util:BasicTrigger",
+         "parameters": {"values": [{"spec": [{"name": "n", "value": "a"}]},
+                                   {"spec": [{"name": "n", "value": "b"}]}]}},
+        {"id": 2, "module": "util:FunctionIncrement", "parameters": {"reset": "scenario"}},
+        {"id": 3, "module": "util:FunctionIncrement", "parameters": {"reset": "execution"}},
+    ]})
+    seen = []
+    for _ in range(2):
+        events: list = []
+        services = RunServices(data_dir=tmp_path, scenario_name="Ticket numbers")
+        await run_plan(compile_plan(blueprint), services, [events.append])
+        seen.append([(e.outputs[0]["i"]) for e in events
+                     if getattr(e, "module_id", 0) in (2, 3) and getattr(e, "outputs", None)])
+    # module 2 never resets: 1, 2 then 3, 4; module 3 starts again each run.
+    assert seen == [[1, 1, 2, 2], [3, 1, 4, 2]]
