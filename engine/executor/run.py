@@ -96,6 +96,8 @@ class Executor:
         self.incomplete: list[IncompleteState] = []
         self.warning = False
         self._loops: dict[int, Any] = {}
+        self._handle_errors = True  # False while running one module alone (the debugger)
+        self._upstream: dict[int, list[int]] = {}
         self._ticks = 0
         self._last_yield = time.perf_counter()
 
@@ -192,15 +194,13 @@ class Executor:
         return outputs or [], errors[-1] if len(errors) > errors_before else None
 
     async def _operate_alone(self, step: Step) -> list[dict[str, Any]] | None:
-        saved_onerror, step.onerror = step.onerror, None  # report the error, don't handle it
-        saved_dlq = self.settings.dlq
-        self.settings.dlq = True  # an error is returned, not raised
+        self._handle_errors = False  # report the error; no handler route, no incomplete run
         try:
             return await self._operate(step)
+        except StopRun:
+            return None  # the error is in self.errors
         finally:
-            step.onerror = saved_onerror
-            self.settings.dlq = saved_dlq
-            self.incomplete.clear()
+            self._handle_errors = True
 
     async def _walk_from_resume(self, resume: ResumePoint) -> None:
         """Finish an incomplete execution: its bundles back in place, the failed module
@@ -455,6 +455,8 @@ class Executor:
             self._emit(
                 OperationFinished(step.id, mapped, [], time.perf_counter() - started, described)
             )
+        if not self._handle_errors:
+            raise StopRun("error", {"module_id": step.id, **described})
         if step.onerror is not None:
             return await self._handle(step, error, bundles, described)
         if self.settings.dlq:
@@ -512,7 +514,10 @@ class Executor:
     def mappable(self, step: Step) -> dict[Any, Any]:
         """The bundles `step` can map now: its upstream modules' current bundles (what an
         incomplete execution keeps, what the debugger shows)."""
-        return {i: self.roots[i] for i in upstream(self.plan.blueprint, step.id) if i in self.roots}
+        ids = self._upstream.get(step.id)
+        if ids is None:  # a walk of the blueprint: once per module, errors can be many
+            ids = self._upstream[step.id] = upstream(self.plan.blueprint, step.id)
+        return {i: self.roots[i] for i in ids if i in self.roots}
 
     # ----------------------------------------------------------------- events
 
