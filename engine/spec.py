@@ -77,6 +77,9 @@ class FieldSpec(BaseModel):
     options: list[Any] | None = None  # select: values or {"label","value"}
     spec: list[FieldSpec] | None = None  # nested fields of a collection or array item
     advanced: bool = False
+    # Shown only while a sibling field has one of these values, e.g. the API key keychain
+    # when {"authenticationType": ["apiKey"]} (the form keeps hidden values as they are).
+    shown_when: dict[str, list[Any]] | None = None
 
 
 class ModuleCall:

@@ -64,6 +64,7 @@ class SettingsPanel(QWidget):
         self.module_id: int | None = None
         self.samples = samples if samples is not None else {}
         self.editors: dict[tuple[str, str], FieldEditor] = {}
+        self.conditional: list[tuple[str, dict[str, list[Any]], QWidget]] = []
         self._other_keys: dict[str, list[str]] = {}
         self.json_view: QPlainTextEdit | None = None
         self.fallback_group: QButtonGroup | None = None
@@ -138,6 +139,7 @@ class SettingsPanel(QWidget):
 
     def _build(self) -> None:
         self.editors = {}
+        self.conditional = []
         self._other_keys = {}
         self.json_view = None
         self.fallback_group = None
@@ -206,7 +208,9 @@ class SettingsPanel(QWidget):
                 editor.edited.connect(self._edit_handler(section, field.name))
                 row = field_row(field_label(field), editor)
                 rows.addWidget(row)
-                if field.advanced:
+                if field.shown_when:
+                    self.conditional.append((section, field.shown_when, row))
+                elif field.advanced:
                     advanced.append(row)
                 self.editors[(section, field.name)] = editor
         if advanced:
@@ -216,6 +220,13 @@ class SettingsPanel(QWidget):
                 row.setVisible(False)
             layout.addWidget(toggle)
             self.advanced_toggle = toggle
+
+    def _apply_visibility(self, node: Any) -> None:
+        """Rows shown only for some values of a sibling field (e.g. the credentials of the
+        chosen authentication type)."""
+        for section, when, row in self.conditional:
+            values = _section(node, section)
+            row.setVisible(all(values.get(name) in allowed for name, allowed in when.items()))
 
     def _edit_handler(self, section: str, name: str) -> Any:
         def edited(path: tuple[Any, ...], value: Any, typing: bool) -> None:
@@ -237,6 +248,7 @@ class SettingsPanel(QWidget):
     def _refresh_values(self, node: Any) -> None:
         for (section, name), editor in self.editors.items():
             editor.set_value(_section(node, section).get(name))
+        self._apply_visibility(node)
         if self.json_view is not None:
             self.json_view.setPlainText(_json_of(node))
         if self.aggregated_fields is not None:

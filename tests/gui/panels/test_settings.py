@@ -231,3 +231,21 @@ def _group_titles(panel: SettingsPanel) -> list[str]:
     from PySide6.QtWidgets import QGroupBox
 
     return [g.title() for g in panel.scroll.widget().findChildren(QGroupBox)]
+
+
+def test_credentials_show_only_for_the_chosen_authentication(qtbot, empty_document) -> None:  # noqa: ANN001
+    module_id = added(empty_document, "http:MakeRequest")
+    panel = panel_for(qtbot, empty_document, module_id)
+
+    def shown() -> set[str]:
+        return {name for (section, name), editor in panel.editors.items()
+                if section == "parameters" and editor.isVisibleTo(panel)
+                and name.endswith(("Keychain", "Account"))}
+
+    assert shown() == set()  # no authentication chosen yet
+    empty_document.set_field(module_id, "parameters", ("authenticationType",), "apiKey")
+    assert shown() == {"apiKeyKeychain"}
+    empty_document.set_field(module_id, "parameters", ("authenticationType",), "oAuth")
+    assert shown() == {"oAuthAccount"}
+    empty_document.undo_stack.undo()
+    assert shown() == {"apiKeyKeychain"}
