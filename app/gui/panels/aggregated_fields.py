@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.panels.fields import CLEARED, as_text
 from app.gui.panels.iml_editor import ImlEditor
+from app.gui.panels.named_rows import NamedRows
 
 HINT = "Each bundle of the loop adds one item with these fields to the output array."
 
@@ -54,19 +54,17 @@ class AggregatedFieldRow(QWidget):
         line.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignTop)
 
 
-class AggregatedFields(QGroupBox):
+class AggregatedFields(NamedRows):
     edited = Signal(object, object, bool)  # path (relative to the mapper), value, typing
-    problem = Signal(str)
+    what = "an aggregated field"
 
     def __init__(self, completions: list[str], parent: QWidget | None = None) -> None:
         super().__init__("Aggregated fields", parent)
         self.completions = completions
         self.mapper: dict[str, Any] = {}
-        self.rows: list[AggregatedFieldRow] = []
         hint = QLabel(HINT, self)
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #8a8a99")
-        self.rows_layout = QVBoxLayout()
         self.add_button = QPushButton("Add field", self)
         self.add_button.clicked.connect(self.add_row)
         column = QVBoxLayout(self)
@@ -78,15 +76,7 @@ class AggregatedFields(QGroupBox):
 
     def set_value(self, mapper: Any) -> None:
         self.mapper = dict(mapper) if isinstance(mapper, dict) else {}
-        keys = list(self.mapper)
-        shown = [row.key for row in self.rows if row.key is not None]
-        if shown != keys:
-            pending = [row for row in self.rows if row.key is None]
-            for row in list(self.rows):
-                if row.key is not None:
-                    self._drop_row(row)
-            for key in keys:
-                self._new_row(key, self.rows_layout.count() - len(pending))
+        self._sync_rows(list(self.mapper))
         for row in self.rows:
             if row.key is not None:
                 value = self.mapper.get(row.key)
@@ -110,22 +100,9 @@ class AggregatedFields(QGroupBox):
         self.rows.insert(index, row)
         return row
 
-    def _drop_row(self, row: AggregatedFieldRow) -> None:
-        self.rows.remove(row)
-        self.rows_layout.removeWidget(row)
-        row.hide()
-        row.deleteLater()
-
     def _named(self, row: AggregatedFieldRow) -> None:
-        name = row.name.text().strip()
-        if name == (row.key or ""):
-            return
-        if not name:  # a field is removed with its ✕, not by emptying its name
-            row.name.setText(row.key or "")
-            return
-        if name in self.mapper:
-            self.problem.emit(f"There is already an aggregated field named “{name}”.")
-            row.name.setText(row.key or "")
+        name = self._checked_name(row, list(self.mapper))
+        if name is None:
             return
         if row.key is None:  # a new row: it enters the blueprint with its name
             row.key = name

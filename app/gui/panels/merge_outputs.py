@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.panels.fields import WrappingLabel, as_text
 from app.gui.panels.iml_editor import ImlEditor
+from app.gui.panels.named_rows import NamedRows
 from engine.blueprint import Blueprint
 from engine.edits.commands import IF_ELSE
 from engine.edits.tree import place_of, resolve
@@ -86,9 +86,9 @@ class MergeOutputRow(QWidget):
         return [editor.text() for editor in self.mappings]
 
 
-class MergeOutputs(QGroupBox):
+class MergeOutputs(NamedRows):
     edited = Signal(object, bool)  # the whole outputs list, typing
-    problem = Signal(str)
+    what = "a merged output"
 
     def __init__(self, branches: list[str] | None, completions: list[str],
                  parent: QWidget | None = None) -> None:
@@ -96,9 +96,7 @@ class MergeOutputs(QGroupBox):
         self.branches = branches
         self.completions = completions
         self.outputs: list[dict[str, Any]] = []
-        self.rows: list[MergeOutputRow] = []
         column = QVBoxLayout(self)
-        self.rows_layout = QVBoxLayout()
         self.add_button = QPushButton("Add output", self)
         self.add_button.clicked.connect(self.add_row)
         if branches is None:  # nothing merges here yet: no branch to map from
@@ -120,14 +118,7 @@ class MergeOutputs(QGroupBox):
                         for o in outputs or []]
         if self.branches is None:
             return
-        names = [o.get("name") for o in self.outputs]
-        if [row.key for row in self.rows if row.key is not None] != names:
-            pending = [row for row in self.rows if row.key is None]
-            for row in list(self.rows):
-                if row.key is not None:
-                    self._drop_row(row)
-            for name in names:
-                self._new_row(name, len(self.rows) - len(pending))
+        self._sync_rows([str(o.get("name")) for o in self.outputs])
         named = [row for row in self.rows if row.key is not None]
         for row, output in zip(named, self.outputs, strict=True):
             mappings = list(output.get("mappings") or [])
@@ -154,25 +145,12 @@ class MergeOutputs(QGroupBox):
         self.rows.insert(index, row)
         return row
 
-    def _drop_row(self, row: MergeOutputRow) -> None:
-        self.rows.remove(row)
-        self.rows_layout.removeWidget(row)
-        row.hide()
-        row.deleteLater()
-
     def _index(self, row: MergeOutputRow) -> int:
         return [o.get("name") for o in self.outputs].index(row.key)
 
     def _named(self, row: MergeOutputRow) -> None:
-        name = row.name.text().strip()
-        if name == (row.key or ""):
-            return
-        if not name:  # an output is removed with its ✕, not by emptying its name
-            row.name.setText(row.key or "")
-            return
-        if any(o.get("name") == name for o in self.outputs):
-            self.problem.emit(f"There is already a merged output named “{name}”.")
-            row.name.setText(row.key or "")
+        name = self._checked_name(row, [str(o.get("name")) for o in self.outputs])
+        if name is None:
             return
         outputs = [dict(o) for o in self.outputs]
         if row.key is None:  # a new row: it enters the blueprint with its name
