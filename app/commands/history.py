@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from app.commands.actions import action_adder
 from engine.history.queries import (
     ExecutionNotFound,
     diff_executions,
@@ -26,15 +27,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(
         "history", help="list, show and compare past runs", description=__doc__
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def action(name: str, help_text: str) -> argparse.ArgumentParser:
-        cmd: argparse.ArgumentParser = actions.add_parser(name, help=help_text,
-                                                          description=help_text)
-        # Also accepted after the action; SUPPRESS keeps a value given before it.
-        cmd.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                         help="workspace folder")
-        return cmd
+    action = action_adder(parser)
 
     listing = action("list", "past executions, newest first (check runs hidden)")
     listing.add_argument("--scenario", metavar="NAME", help="only this scenario")

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from app.commands.actions import action_adder
 from engine.crash import describe, recover_interrupted
 from engine.errors import ScenaristError
 from engine.report import OutputCollector, build_report, summary_text
@@ -25,14 +26,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "incomplete", help="list, inspect, retry and delete incomplete executions",
         description=__doc__,
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def action(name: str, help_text: str) -> argparse.ArgumentParser:
-        cmd: argparse.ArgumentParser = actions.add_parser(name, help=help_text,
-                                                          description=help_text)
-        cmd.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                         help="workspace folder")
-        return cmd
+    action = action_adder(parser)
 
     listing = action("list", "incomplete executions waiting, oldest first")
     listing.add_argument("--scenario", metavar="NAME", help="only this scenario")
