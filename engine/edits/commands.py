@@ -33,7 +33,7 @@ from engine.edits.primitives import (
     SetValue,
     deep,
 )
-from engine.edits.tree import find, next_id, orphans, place_of, position, resolve
+from engine.edits.tree import contains, find, next_id, orphans, place_of, position, resolve
 from engine.errors import ScenaristError
 
 ROUTER = "builtin:BasicRouter"
@@ -54,6 +54,17 @@ class _Builder:
         self.blueprint = blueprint
         self.forward: list[Primitive] = []
         self.inverse: list[Primitive] = []
+        self._free: int | None = None
+
+    def new_id(self) -> int:
+        """A fresh module id. Counted from the blueprint as it was before this edit's first
+        step: a step that takes modules out of the tree for a moment (relinking a tail
+        into a router) must not free their ids for the new module."""
+        if self._free is None:
+            assert not self.forward, "ask for ids before the first step"
+            self._free = next_id(self.blueprint)
+        self._free += 1
+        return self._free - 1
 
     def do(self, step: Primitive) -> None:
         self.inverse.append(step.apply(self.blueprint))
@@ -98,16 +109,17 @@ def new_module(module_id: int, module_type: str, x: float, y: float, **extra: An
 def add_module(blueprint: Blueprint, module_type: str, x: float, y: float) -> tuple[Edit, int]:
     """A new module where it was dropped: the first module of an empty scenario is the
     trigger; others wait unattached until linked."""
-    module_id = next_id(blueprint)
-    node = new_module(module_id, module_type, x, y)
+    made: list[int] = []
 
     def fill(b: _Builder) -> None:
+        made.append(b.new_id())
+        node = new_module(made[0], module_type, x, y)
         if not blueprint.flow:
             b.do(InsertNodes(("main",), 0, [node]))
         else:
             b.do(InsertOrphan(len(orphans(blueprint)), [node]))
 
-    return _build(blueprint, f"Add {module_type}", fill), module_id
+    return _build(blueprint, f"Add {module_type}", fill), made[0]
 
 
 def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
@@ -121,12 +133,13 @@ def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
         return _connect_to_merge(blueprint, source, target)
     if target_place.flow[0] != "orphan" or target_place.index != 0:
         raise EditError(f"module {target} already has an incoming link")
-    src_place = place_of(blueprint, source)
-    if src_place.flow == target_place.flow:
-        raise EditError("that link would make a loop")
+    place_of(blueprint, source)  # a KeyError for an unknown source, before anything moves
+    if any(contains(node, source) for node in orphans(blueprint)[target_place.flow[1]]):
+        raise EditError("that link would make a loop")  # the source is in the target's chain
     source_node = find(blueprint, source)
 
     def fill(b: _Builder) -> None:
+        router_id = b.new_id()  # taken now: the steps below move modules out for a moment
         chain = orphans(blueprint)[target_place.flow[1]]
         b.do(RemoveOrphan(target_place.flow[1]))
         place = place_of(blueprint, source)
@@ -146,7 +159,7 @@ def connect(blueprint: Blueprint, source: int, target: int) -> Edit:
             tail = flow[place.index + 1 :]
             b.do(RemoveNodes(place.flow, place.index + 1, len(tail)))
             x, y = position(source_node)
-            router = new_module(next_id(blueprint), ROUTER, x + 150, y)
+            router = new_module(router_id, ROUTER, x + 150, y)
             router.routes = [Route(flow=tail), Route(flow=chain)]
             b.do(InsertNodes(place.flow, place.index + 1, [router]))
 
@@ -179,12 +192,14 @@ def _connect_to_merge(blueprint: Blueprint, source: int, merge: int) -> Edit:
                 raise EditError(f"this If-else already merges into module {after.id}")
             if merge_place.flow[0] != "orphan" or merge_place.index != 0:
                 raise EditError(f"module {merge} already has an incoming link")
-            chain = orphans(blueprint)[merge_place.flow[1]]
-            b.do(RemoveOrphan(merge_place.flow[1]))
-            tail = owner[if_else_place.index + 1:]
-            if tail:
+            if after is not None:
                 raise EditError("the If-else is already followed by other modules")
-            b.do(InsertNodes(if_else_place.flow, if_else_place.index + 1, chain))
+            chain = orphans(blueprint)[merge_place.flow[1]]
+            if any(contains(node, source) for node in chain):
+                raise EditError("that link would make a loop")
+            b.do(RemoveOrphan(merge_place.flow[1]))
+            here = place_of(blueprint, if_else_id)  # taking the chain out renumbers orphans
+            b.do(InsertNodes(here.flow, here.index + 1, chain))
         b.do(SetValue(if_else_id, ("branches", k, "merge"), True, "structure"))
         node = find(blueprint, merge)
         outputs = [o.model_copy(deep=True) for o in node.outputs or []]
@@ -238,7 +253,7 @@ def disconnect(blueprint: Blueprint, link: Link) -> Edit:
                           "structure"))
             return
         if link.kind == "route" and place.index == 0:
-            b.do(RemoveRoute(link.source, place.flow[2]))
+            _remove_route(b, link.source, place.flow[2])
         elif link.kind == "branch" and place.index == 0:
             branches = list(find(blueprint, link.source).branches or [])
             del branches[place.flow[2]]
@@ -255,16 +270,21 @@ def disconnect(blueprint: Blueprint, link: Link) -> Edit:
 def insert_on_link(blueprint: Blueprint, link: Link, module_type: str) -> tuple[Edit, int]:
     """A module dropped on a link runs between its two ends (the filter stays with the
     module it guarded)."""
-    module_id = next_id(blueprint)
     sx, sy = position(find(blueprint, link.source))
     tx, ty = position(find(blueprint, link.target))
-    node = new_module(module_id, module_type, (sx + tx) / 2, (sy + ty) / 2)
+    made: list[int] = []
 
     def fill(b: _Builder) -> None:
+        made.append(b.new_id())
+        node = new_module(made[0], module_type, (sx + tx) / 2, (sy + ty) / 2)
+        if link.kind == "merge":  # at the branch's end: the Merge must stay after the If-else
+            branch = ("branch", _owner(blueprint, link), link.index)
+            b.do(InsertNodes(branch, len(resolve(blueprint, branch)), [node]))
+            return
         place = place_of(blueprint, link.target)
         b.do(InsertNodes(place.flow, place.index, [node]))
 
-    return _build(blueprint, f"Insert {module_type}", fill), module_id
+    return _build(blueprint, f"Insert {module_type}", fill), made[0]
 
 
 def append_after(blueprint: Blueprint, source: int, module_type: str) -> tuple[Edit, int]:
@@ -288,13 +308,14 @@ def add_error_handler(blueprint: Blueprint, module_id: int, directive: str) -> t
         raise EditError(f"unknown error handler directive {directive!r}")
     node = find(blueprint, module_id)
     x, y = position(node)
-    handler_id = next_id(blueprint)
-    handler = new_module(handler_id, f"builtin:{directive}", x + 150, y + 150, mapper=None)
+    made: list[int] = []
 
     def fill(b: _Builder) -> None:
+        made.append(b.new_id())
+        handler = new_module(made[0], f"builtin:{directive}", x + 150, y + 150, mapper=None)
         b.do(InsertNodes(("onerror", module_id), len(node.onerror or []), [handler]))
 
-    return _build(blueprint, f"Add {directive} error handler", fill), handler_id
+    return _build(blueprint, f"Add {directive} error handler", fill), made[0]
 
 
 # ----------------------------------------------------------------------- deleting
@@ -329,9 +350,19 @@ def _drop_empty(b: _Builder, ref: tuple[Any, ...]) -> None:
     if ref[0] == "orphan":
         b.do(RemoveOrphan(ref[1]))
     elif ref[0] == "route":
-        b.do(RemoveRoute(ref[1], ref[2]))
+        _remove_route(b, ref[1], ref[2])
     elif ref[0] == "onerror":
         b.do(SetValue(ref[1], ("onerror",), _MISSING, "structure"))
+
+
+def _remove_route(b: _Builder, router_id: int, index: int) -> None:
+    """Remove a route; the fallback (`parameters.else`, a route index) keeps naming the same
+    route, or goes with it."""
+    fallback = (find(b.blueprint, router_id).parameters or {}).get("else")
+    if isinstance(fallback, int) and not isinstance(fallback, bool) and fallback >= index:
+        value: Any = _MISSING if fallback == index else fallback - 1
+        b.do(SetValue(router_id, ("parameters", "else"), value, "structure"))
+    b.do(RemoveRoute(router_id, index))
 
 
 # ------------------------------------------------------------------ settings
@@ -375,6 +406,9 @@ def set_filter(blueprint: Blueprint, module_id: int, filter_: dict[str, Any] | N
 
 
 def set_fallback(blueprint: Blueprint, router_id: int, route_index: int | None) -> Edit:
+    routes = find(blueprint, router_id).routes or []
+    if route_index is not None and not 0 <= route_index < len(routes):
+        raise EditError(f"the router has no route {route_index + 1}")
     value: Any = _MISSING if route_index is None else route_index
     return _build(
         blueprint,
@@ -416,9 +450,71 @@ def set_note(blueprint: Blueprint, module_id: int, text: str | None) -> Edit:
 
 
 def copy_modules(blueprint: Blueprint, module_ids: Iterable[int]) -> str:
-    """The chosen modules as JSON for the clipboard (routers keep their routes)."""
-    nodes = [find(blueprint, i).model_dump(mode="json", exclude_unset=True) for i in module_ids]
+    """The chosen modules as JSON for the clipboard (routers keep their routes; a chosen
+    module inside another chosen one comes along once, inside it)."""
+    chosen = [find(blueprint, i) for i in dict.fromkeys(module_ids)]
+    tops = [n for n in chosen
+            if not any(o is not n and n.id is not None and contains(o, n.id) for o in chosen)]
+    nodes = [n.model_dump(mode="json", exclude_unset=True) for n in tops]
     return orjson.dumps({"scenarist/modules": nodes}).decode()
+
+
+_MAPPING = re.compile(r"\{\{(.*?)\}\}", re.S)
+_REFERENCE = re.compile(r"(?<![\w.`])(\d+)(?=\.)")
+
+
+def _is_module(value: Any) -> bool:
+    return (isinstance(value, dict) and isinstance(value.get("id"), int)
+            and not isinstance(value["id"], bool) and isinstance(value.get("module"), str))
+
+
+def _renumbered(raw: list[Any], new_id: Callable[[], int]) -> tuple[list[Any], list[int]]:
+    """Pasted JSON with a fresh id for every module in it (each occurrence, so even a
+    clipboard naming one id twice pastes unique ids). Mappings `{{N.x}}` and an
+    aggregator's `feeder` between pasted modules follow the new ids; references to modules
+    outside stay as they are."""
+    renumber: dict[int, int] = {}
+
+    def collect(value: Any) -> None:  # document order, so ids count up as they read
+        if _is_module(value) and value["id"] not in renumber:
+            renumber[value["id"]] = new_id()
+        if isinstance(value, dict):
+            for child in value.values():
+                collect(child)
+        elif isinstance(value, list):
+            for child in value:
+                collect(child)
+
+    collect(raw)
+    seen: set[int] = set()
+
+    def remap(text: str) -> str:
+        def inside(m: re.Match[str]) -> str:
+            refs = _REFERENCE.sub(
+                lambda r: str(renumber.get(int(r.group(1)), r.group(1))), m.group(1))
+            return "{{" + refs + "}}"
+
+        return _MAPPING.sub(inside, text)
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, str):
+            return remap(value)
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: rewrite(v) for k, v in value.items()}
+        if _is_module(value):
+            fresh = renumber[value["id"]]
+            out["id"] = fresh if fresh not in seen else new_id()
+            seen.add(out["id"])
+            feeder = (out.get("parameters") or {}).get("feeder")
+            if isinstance(feeder, int) and feeder in renumber:
+                out["parameters"]["feeder"] = renumber[feeder]
+        return out
+
+    nodes = [rewrite(n) for n in raw]
+    return nodes, [n["id"] for n in nodes if _is_module(n)]
 
 
 def paste_modules(
@@ -429,61 +525,31 @@ def paste_modules(
     try:
         data = orjson.loads(text)
         raw = data["scenarist/modules"]
+        if not isinstance(raw, list):
+            raise TypeError
     except (orjson.JSONDecodeError, KeyError, TypeError):
         raise EditError("the clipboard holds no Scenarist modules") from None
-    first_new = next_id(blueprint)
-    renumber: dict[int, int] = {}
-
-    def collect(node: dict[str, Any]) -> None:
-        if isinstance(node.get("id"), int) and node["id"] not in renumber:
-            renumber[node["id"]] = first_new + len(renumber)
-        for key in ("routes", "branches"):
-            for sub in node.get(key) or []:
-                for child in sub.get("flow") or []:
-                    collect(child)
-        for child in node.get("onerror") or []:
-            collect(child)
-
-    for node in raw:
-        collect(node)
-    pattern = re.compile(r"\{\{(.*?)\}\}", re.S)
-    ref = re.compile(r"(?<![\w.`])(\d+)(?=\.)")
-
-    def remap(text_: str) -> str:
-        def inside(m: re.Match[str]) -> str:
-            return (
-                "{{"
-                + ref.sub(lambda r: str(renumber.get(int(r.group(1)), r.group(1))), m.group(1))
-                + "}}"
-            )
-
-        return pattern.sub(inside, text_)
-
-    def rewrite(value: Any) -> Any:
-        if isinstance(value, str):
-            return remap(value)
-        if isinstance(value, list):
-            return [rewrite(v) for v in value]
-        if isinstance(value, dict):
-            out = {k: rewrite(v) for k, v in value.items()}
-            if isinstance(out.get("id"), int) and "module" in out:
-                out["id"] = renumber[value["id"]]
-            return out
-        return value
-
-    nodes = [ModuleNode.model_validate(rewrite(n)) for n in raw]
-    if at is not None and nodes:
-        x0, y0 = position(nodes[0])
-        for node in nodes:
-            x, y = position(node)
-            designer = (node.metadata or {}).setdefault("designer", {})
-            designer["x"], designer["y"] = round(at[0] + x - x0), round(at[1] + y - y0)
+    pasted: list[int] = []
 
     def fill(b: _Builder) -> None:
+        data, ids = _renumbered(raw, b.new_id)
+        try:
+            nodes = [ModuleNode.model_validate(n) for n in data]
+        except ValidationError:
+            raise EditError("the clipboard holds no Scenarist modules") from None
+        if at is not None and nodes:
+            x0, y0 = position(nodes[0])
+            for node in nodes:
+                x, y = position(node)
+                if node.metadata is None:
+                    node.metadata = {}
+                designer = node.metadata.setdefault("designer", {})
+                designer["x"], designer["y"] = round(at[0] + x - x0), round(at[1] + y - y0)
+        pasted.extend(ids)
         for node in nodes:
             b.do(InsertOrphan(len(orphans(blueprint)), [node]))
 
-    return _build(blueprint, "Paste", fill), [n.id for n in nodes if n.id is not None]
+    return _build(blueprint, "Paste", fill), pasted
 
 
 def set_branch(

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.blueprint import Blueprint, ModuleNode, Route
-from engine.edits.tree import FlowRef, find, orphans, orphans_for_write, resolve
+from engine.edits.tree import FlowRef, find, orphans, resolve
 
 # What an edit changed, for views to refresh only that: "structure", "positions",
 # "settings", "notes", "scenario".
@@ -29,15 +29,37 @@ class Primitive:
 
 
 @dataclass
+class Compound(Primitive):
+    """Primitives applied in order as one (an inverse that must also remove a container the
+    forward step had to make)."""
+
+    steps: list[Primitive]
+
+    def apply(self, blueprint: Blueprint) -> Primitive:
+        return Compound([step.apply(blueprint) for step in self.steps][::-1])
+
+    def touched(self) -> set[int]:
+        return set().union(*(step.touched() for step in self.steps))
+
+
+@dataclass
 class InsertNodes(Primitive):
     flow: FlowRef
     index: int
     nodes: list[ModuleNode]
 
     def apply(self, blueprint: Blueprint) -> Primitive:
+        made: list[Primitive] = []  # containers this makes, so undo takes them away again
+        if self.flow[0] == "onerror" and find(blueprint, self.flow[1]).onerror is None:
+            made.append(SetValue(self.flow[1], ("onerror",), [], "structure").apply(blueprint))
+        if self.flow == ("main",) and "flow" not in blueprint.model_fields_set:
+            # a default (unset) flow is left out of the saved JSON, modules and all
+            assert not blueprint.flow
+            made.append(SetValue(None, ("flow",), [], "structure").apply(blueprint))
         target = resolve(blueprint, self.flow)
         target[self.index : self.index] = self.nodes
-        return RemoveNodes(self.flow, self.index, len(self.nodes))
+        remove = RemoveNodes(self.flow, self.index, len(self.nodes))
+        return Compound([remove, *made]) if made else remove
 
     def touched(self) -> set[int]:
         return {n.id for n in self.nodes if n.id is not None}
@@ -62,8 +84,14 @@ class InsertOrphan(Primitive):
     chain: list[ModuleNode]
 
     def apply(self, blueprint: Blueprint) -> Primitive:
-        orphans_for_write(blueprint).insert(self.index, self.chain)
-        return RemoveOrphan(self.index)
+        made: list[Primitive] = []
+        designer = blueprint.metadata.designer
+        if designer is None or designer.orphans is None:  # undo takes the list away again
+            path = ("metadata", "designer", "orphans")
+            made.append(SetValue(None, path, [], "structure").apply(blueprint))
+        orphans(blueprint).insert(self.index, self.chain)
+        remove = RemoveOrphan(self.index)
+        return Compound([remove, *made]) if made else remove
 
 
 @dataclass
@@ -119,12 +147,13 @@ class SetValue(Primitive):
         owner: Any = blueprint if self.module_id is None else find(blueprint, self.module_id)
         *parents, last = self.path
         for depth, key in enumerate(parents):
+            was = _get(owner, key)
             owner, created = _child(owner, key)
-            if created:  # undo removes the containers this made, not just the leaf
+            if created:  # undo puts back what was there (missing or null), not just the leaf
                 for sub in parents[depth + 1 :]:
                     owner, _ = _child(owner, sub)
                 _set(owner, last, self.value)
-                return SetValue(self.module_id, self.path[: depth + 1], _MISSING, self.change)
+                return SetValue(self.module_id, self.path[: depth + 1], was, self.change)
         old = _get(owner, last)
         _set(owner, last, self.value)
         return SetValue(self.module_id, self.path, old, self.change)

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.blueprint import Blueprint, Designer, ModuleNode
+from engine.blueprint import Blueprint, ModuleNode
+from engine.blueprint_check import iter_modules
 
 # ("main",) | ("orphan", k) | ("route", router_id, k) | ("branch", if_else_id, k)
 # | ("onerror", module_id)
@@ -34,16 +35,6 @@ def orphans(blueprint: Blueprint) -> list[list[ModuleNode]]:
     return designer.orphans
 
 
-def orphans_for_write(blueprint: Blueprint) -> list[list[ModuleNode]]:
-    """The orphan chains, made in the designer metadata when missing."""
-    designer = blueprint.metadata.designer
-    if designer is None:
-        designer = blueprint.metadata.designer = Designer(orphans=[])
-    if designer.orphans is None:
-        designer.orphans = []
-    return designer.orphans
-
-
 def resolve(blueprint: Blueprint, ref: FlowRef) -> list[ModuleNode]:
     kind = ref[0]
     if kind == "main":
@@ -57,10 +48,8 @@ def resolve(blueprint: Blueprint, ref: FlowRef) -> list[ModuleNode]:
     if kind == "branch":
         assert node.branches is not None
         return node.branches[ref[2]].flow
-    if kind == "onerror":
-        if node.onerror is None:
-            node.onerror = []
-        return node.onerror
+    if kind == "onerror":  # `InsertNodes` makes a missing handler route (and undoes that)
+        return node.onerror if node.onerror is not None else []
     raise KeyError(f"unknown flow reference {ref!r}")
 
 
@@ -102,9 +91,33 @@ def place_of(blueprint: Blueprint, module_id: int) -> Place:
     raise KeyError(f"module {module_id} is not in the scenario")
 
 
+def all_ids(blueprint: Blueprint) -> Iterator[int]:
+    """The id of every module anywhere: the flow, routes, branches, error handlers, orphan
+    chains, and the flows of AI-agent tools (kept as raw JSON in the model)."""
+    for _, node in modules(blueprint):
+        if isinstance(node.id, int):
+            yield node.id
+        tools = (node.model_extra or {}).get("tools")
+        if isinstance(tools, list):
+            for tool in tools:
+                if isinstance(tool, dict):
+                    for _, raw in iter_modules(tool.get("flow")):
+                        if isinstance(raw.get("id"), int) and not isinstance(raw["id"], bool):
+                            yield raw["id"]
+
+
 def next_id(blueprint: Blueprint) -> int:
-    """Ids are unique across the whole blueprint, orphans included; new ones count up."""
-    return max((n.id for _, n in modules(blueprint) if n.id is not None), default=0) + 1
+    """The one id allocator: ids are unique across the whole blueprint, so a new one is one
+    more than the largest anywhere. Ask it before an edit moves anything out of the tree
+    (`commands._Builder.new_id` does)."""
+    return max(all_ids(blueprint), default=0) + 1
+
+
+def contains(node: ModuleNode, module_id: int) -> bool:
+    """Whether `module_id` is `node` or nested anywhere inside it."""
+    if node.id == module_id:
+        return True
+    return any(contains(child, module_id) for _, flow in node.children() for child in flow)
 
 
 def position(node: ModuleNode) -> tuple[float, float]:
