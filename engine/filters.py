@@ -8,12 +8,17 @@ Choices where Make's behaviour is not documented:
 - `exist` means "not empty" as in `engine.values.is_empty`: null, "", [] and {} do not exist.
 - A side that cannot be read as the operator's type (number, date, time, semver) makes the
   condition false, for the negated comparisons (`notequal`) too.
-- An invalid regular expression makes both `text:pattern` and `text:notpattern` false.
+- An invalid regular expression makes both `text:pattern` and `text:notpattern` false; a
+  pattern that runs past the regex time limit (engine.patterns) is an error naming it.
+- An operator we don't know (real exports carry `text:isempty`) still loads and round-trips;
+  only evaluating that condition fails, with an error naming the operator.
 - `array:contain` compares items by their text; a missing array is empty; a single value
   is an array of one. Length comparisons on a value that is neither an array nor missing
   are false.
 
 Every condition becomes one closure with its operator bound; a constant `b` is coerced once.
+Evaluation errors are IMLErrors located at the condition (`filter.conditions[0][1]`); the
+executor adds the module.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import BlueprintError, IMLError
+from engine.patterns import JsPattern, PatternError, compile_js
 from engine.values import is_empty, to_bool, to_date, to_number, to_text
 
 if TYPE_CHECKING:
@@ -116,15 +122,11 @@ def semver_key(value: Any) -> tuple[Any, ...] | None:
     return (*core, 0, parts)
 
 
-_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-
-
-def compile_pattern(pattern: Any, *, ignore_case: bool) -> re.Pattern[str] | None:
-    """A JavaScript-style regular expression for Python's `re`; None when invalid."""
-    text = _NAMED_GROUP.sub("(?P<", to_text(pattern))
+def compile_pattern(pattern: Any, *, ignore_case: bool) -> JsPattern | None:
+    """A JavaScript regular expression (time-limited, engine.patterns); None when invalid."""
     try:
-        return re.compile(text, re.IGNORECASE if ignore_case else 0)
-    except (re.error, OverflowError):
+        return compile_js(to_text(pattern), "i" if ignore_case else "")
+    except PatternError:
         return None
 
 
@@ -175,7 +177,7 @@ def _build_table() -> dict[str, Operator]:
             add(f"text:{name}{suffix}", _text_test(check, read, negate=False), read)
             add(f"text:not{name}{suffix}", _text_test(check, read, negate=True), read)
 
-        def prep_pattern(b: Any, ci: bool = ci) -> re.Pattern[str] | None:
+        def prep_pattern(b: Any, ci: bool = ci) -> JsPattern | None:
             return compile_pattern(b, ignore_case=ci)
 
         add(f"text:pattern{suffix}",
@@ -223,6 +225,16 @@ def find_operator(name: Any) -> Operator | None:
     return found
 
 
+def _unknown_operator(name: str) -> Operator:
+    """Stands in for an operator we don't know: the blueprint loads and keeps it; only
+    evaluating the condition fails, naming it."""
+
+    def test(_a: Any, _b: Any) -> bool:
+        raise IMLError(f"unknown filter operator {name!r}: Scenarist cannot evaluate it")
+
+    return Operator(name, test)
+
+
 # ---- compiling --------------------------------------------------------------------------
 
 
@@ -256,7 +268,10 @@ def compile_condition(condition: Any, *, where: str | None = None,
     a, o, b = _parts(condition)
     found = find_operator(o)
     if found is None:
-        raise BlueprintError(f"unknown filter operator {o!r}", module_id=module_id, path=where)
+        if not isinstance(o, str) or not o:
+            raise BlueprintError(f"unknown filter operator {o!r}", module_id=module_id,
+                                 path=where)
+        found = _unknown_operator(o)
     try:
         eval_a, const_a = _operand(a)
         eval_b, const_b = _operand(None if found.unary else b)
@@ -267,19 +282,34 @@ def compile_condition(condition: Any, *, where: str | None = None,
     read_a = eval_a or _constant(const_a)
     read_b = eval_b or _constant(const_b)
 
+    # Constant sides are not decided here: evaluating may fail (a pattern's time limit,
+    # an unknown operator), and that must happen when the filter runs, not at load.
     test: Predicate
     if eval_b is None:
         prepared = prepare(const_b)
         if eval_a is None:
-            verdict = test_op(const_a, prepared)
-            test = lambda _scope: verdict  # noqa: E731
+            test = lambda _scope: test_op(const_a, prepared)  # noqa: E731
         else:
             test = lambda scope: test_op(eval_a(scope), prepared)  # noqa: E731
     elif eval_a is None:
         test = lambda scope: test_op(const_a, prepare(eval_b(scope)))  # noqa: E731
     else:
         test = lambda scope: test_op(eval_a(scope), prepare(eval_b(scope)))  # noqa: E731
+    if where is not None:
+        test = _located(test, where, module_id)
     return CompiledCondition(found, a, b, read_a, read_b, test)
+
+
+def _located(test: Predicate, where: str, module_id: int | None) -> Predicate:
+    """`test` whose errors say which condition failed (the caller adds the module)."""
+
+    def located(scope: Scope) -> bool:
+        try:
+            return test(scope)
+        except IMLError as exc:
+            raise exc.at(module_id, where) from None
+
+    return located
 
 
 def _parts(condition: Any) -> tuple[Any, Any, Any]:

@@ -1,18 +1,23 @@
 """Make's Text parser app (`regexp:`): match pattern, replace, HTML to text.
 
-Make runs JavaScript regular expressions; `compile_js_regex` translates the syntax that
-differs in Python (named groups, `$` at the end, `[^]`, ASCII `\\d`/`\\w`) and caches the
-result, and `expand_js_replacement` reads JavaScript's `$1`/`$&`/`$<name>` replacements.
+Make runs JavaScript regular expressions; `compile_js_regex` compiles one with Make's flags
+through engine.patterns (translated, cached, every match time-limited), and
+`expand_js_replacement` reads JavaScript's `$1`/`$&`/`$<name>` replacements. A pattern that
+runs too long or a result over the value limit is a DataError naming the field.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
 from engine.errors import ModuleError
+from engine.limits import ValueTooLarge
+from engine.patterns import JsPattern, Match, PatternError, PatternTimeout, compile_js
+from engine.patterns import translate_js_pattern as translate_js_pattern
 from engine.spec import FieldSpec, ModuleCall, ModuleTable
 from engine.values import to_bool, to_text
 
@@ -21,83 +26,7 @@ MODULES = ModuleTable()
 WHOLE_MATCH = "__IMTMATCH__"
 
 
-# --- JavaScript regular expressions in Python -------------------------------------------------
-
-_CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_"}
-_JS_LETTER_ESCAPES = set("dDwWsSbBfnrtvxuck")
-_OUTER_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
-
-
-def translate_js_pattern(pattern: str, *, multiline: bool = False) -> str:
-    """The Python spelling of a JavaScript pattern (same matches, for the common syntax)."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if in_class and nxt in _CLASS_ESCAPES:
-                out.append(_CLASS_ESCAPES[nxt])
-            elif not in_class and nxt in _OUTER_ESCAPES:
-                out.append(_OUTER_ESCAPES[nxt])
-            elif nxt == "c" and i + 2 < n and pattern[i + 2].isalpha():
-                out.append(re.escape(chr(ord(pattern[i + 2]) % 32)))  # \cJ: control char
-                i += 3
-                continue
-            elif nxt.isascii() and nxt.isalpha() and nxt not in _JS_LETTER_ESCAPES:
-                out.append(nxt)  # JS reads an unknown letter escape as the letter itself
-            elif nxt == "k" and pattern.startswith("<", i + 2):
-                end = pattern.find(">", i + 3)
-                if end < 0:
-                    out.append("\\k")
-                else:
-                    out.append(f"(?P={pattern[i + 3:end]})")
-                    i = end + 1
-                    continue
-            else:
-                out.append(ch + nxt)
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-            elif ch == "[":
-                out.append("\\[")  # literal in JS; Python warns about nested sets
-                i += 1
-                continue
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "[":
-            if pattern.startswith("[^]", i):
-                out.append("[\\s\\S]")  # JS: any character
-                i += 3
-                continue
-            if pattern.startswith("[]", i):
-                out.append("(?!)")  # JS: never matches
-                i += 2
-                continue
-            in_class = True
-            out.append(ch)
-            i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            continue
-        if ch == "(" and pattern.startswith("(?<", i) and not pattern.startswith(
-            ("(?<=", "(?<!"), i
-        ):
-            out.append("(?P<")
-            i += 3
-            continue
-        if ch == "$" and not multiline:
-            out.append("\\Z")  # JS `$` never matches before a final newline
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+# --- JavaScript regular expressions (engine.patterns: translated, cached, time-limited) ------
 
 
 @lru_cache(maxsize=512)
@@ -107,27 +36,21 @@ def compile_js_regex(
     sensitive: bool = True,
     multiline: bool = False,
     singleline: bool = False,
-) -> re.Pattern[str]:
+) -> JsPattern:
     """Compile a JavaScript pattern with Make's flags; DataError naming the pattern if invalid."""
-    flags = 0
-    if not sensitive:
-        flags |= re.IGNORECASE
-    if multiline:
-        flags |= re.MULTILINE
-    if singleline:
-        flags |= re.DOTALL
+    flags = ("" if sensitive else "i") + ("m" if multiline else "") + ("s" if singleline else "")
     try:
-        return re.compile(translate_js_pattern(pattern, multiline=multiline), flags)
-    except re.error as exc:
+        return compile_js(pattern, flags)
+    except PatternError as exc:
         raise ModuleError(
-            f"Invalid regular expression {pattern!r}: {exc}", name="DataError"
+            f"Invalid regular expression {pattern!r}: {exc.message}", name="DataError"
         ) from None
 
 
 _REPLACEMENT_TOKEN = re.compile(r"\$(\$|&|`|'|<([^>]*)>|\d{1,2})")
 
 
-def expand_js_replacement(template: str, match: re.Match[str]) -> str:
+def expand_js_replacement(template: str, match: Match) -> str:
     """JavaScript's String.replace template: `$1`, `$&`, `` $` ``, `$'`, `$<name>`, `$$`."""
     if "$" not in template:
         return template
@@ -158,7 +81,7 @@ def expand_js_replacement(template: str, match: re.Match[str]) -> str:
     return _REPLACEMENT_TOKEN.sub(token, template)
 
 
-def _pattern_for(pattern: Any, source: dict[str, Any]) -> re.Pattern[str]:
+def _pattern_for(pattern: Any, source: dict[str, Any]) -> JsPattern:
     if pattern is None or pattern == "":
         raise ModuleError("The pattern is empty.", name="DataError")
     return compile_js_regex(
@@ -189,11 +112,23 @@ _MATCH_INTERFACE = [
 ]
 
 
+def _limited(field: str, run: Callable[[], Any]) -> Any:
+    """`run()`, with a pattern's time limit or the value limit as a DataError naming `field`
+    (the executor adds the module)."""
+    try:
+        return run()
+    except (PatternTimeout, ValueTooLarge) as exc:
+        raise ModuleError(f"field {field}: {exc.message}", name="DataError") from None
+
+
 def _match_bundles(
-    regex: re.Pattern[str], text: str, options: dict[str, Any], *, match_as_array: bool
+    regex: JsPattern, text: str, options: dict[str, Any], *, match_as_array: bool
 ) -> list[dict[str, Any]]:
     """One bundle per match (only the first unless `global`): `$1`.., named groups, `i`."""
-    matches = regex.finditer(text) if to_bool(options.get("global")) else _first(regex, text)
+    if to_bool(options.get("global")):
+        matches = _limited("text", lambda: regex.finditer(text))
+    else:
+        matches = _limited("text", lambda: _first(regex, text))
     names = {index: name for name, index in regex.groupindex.items()}
     bundles: list[dict[str, Any]] = []
     for index, match in enumerate(matches, start=1):
@@ -215,7 +150,7 @@ def _match_bundles(
     return bundles
 
 
-def _first(regex: re.Pattern[str], text: str) -> list[re.Match[str]]:
+def _first(regex: JsPattern, text: str) -> list[Match]:
     found = regex.search(text)
     return [found] if found else []
 
@@ -281,8 +216,10 @@ def replace(call: ModuleCall) -> list[dict[str, Any]]:
     regex = _pattern_for(mapper.get("pattern"), mapper)
     template = to_text(mapper.get("value"))
     count = 0 if to_bool(mapper.get("global")) else 1
-    text = regex.sub(lambda m: expand_js_replacement(template, m), to_text(mapper.get("text")),
-                     count=count)
+    source = to_text(mapper.get("text"))
+    text = _limited("text", lambda: regex.sub(
+        lambda m: expand_js_replacement(template, m), source, count=count, what="the new text"
+    ))
     return [{"text": text}]
 
 

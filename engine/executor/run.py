@@ -4,6 +4,13 @@ Depth-first: each bundle travels to the end of its route before the next one sta
 mutable `roots` dict holds the current bundle of every module on the path being walked, so
 mapping `{{3.email}}` is a dict lookup. Operations, data transfer and errors are counted here;
 everything else (reports, history, the inspector) listens to events.
+
+Runs are bounded (engine.limits, `services.limits`): the run's limits are current while it
+runs (value size, regex time); a run longer than `max_run_seconds` (time paused at a
+breakpoint excluded, measured with `services.clock`) is interrupted as Make does, keeping
+the unfinished bundle as an incomplete execution when the scenario allows them; an async
+module call longer than `module_timeout_seconds` fails with a ModuleTimeoutError that
+error handlers can catch.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from engine.executor.plan import (
 from engine.executor.result import IncompleteState, ResumePoint, RunResult
 from engine.executor.services import RunServices
 from engine.iml.scope import Scope
+from engine.limits import applied, describe_seconds, out_of_memory
 from engine.spec import ModuleCall
 from engine.values import payload_size, payloads_size
 
@@ -100,14 +108,23 @@ class Executor:
         self._upstream: dict[int, list[int]] = {}
         self._ticks = 0
         self._last_yield = time.perf_counter()
+        self.limits = services.limits
+        self._clock = services.clock
+        self._started: float | None = None  # services.clock() when run() began
+        self._paused = 0.0  # seconds spent paused in the debugger's gate
 
     # ----------------------------------------------------------------- the run
 
     async def run(self) -> RunResult:
+        with applied(self.limits):
+            return await self._run()
+
+    async def _run(self) -> RunResult:
         services = self.services
         self._emit_lazy(lambda: RunStarted(services.execution_id, services.scenario_name))
         status, error = "success", None
         cycles = 0
+        self._started, self._paused = self._clock(), 0.0
         try:
             await self._initialize()
             roundtrips = max(1, int(self.settings.roundtrips or 1))
@@ -170,7 +187,8 @@ class Executor:
             else:
                 await self._walk(self.plan.main, 0)
         except StopRun as stop:
-            if stop.status == "success":  # Commit directive
+            # Commit directive, or an interruption that kept its bundle as incomplete
+            if stop.status in ("success", "warning"):
                 self._commit()
             else:
                 self._rollback()
@@ -187,7 +205,8 @@ class Executor:
         self.roots.update(bundles)
         errors_before = len(self.errors.get(module_id, []))
         try:
-            outputs = await self._operate_alone(step)
+            with applied(self.limits):
+                outputs = await self._operate_alone(step)
         finally:
             await self.services.aclose()
         errors = self.errors.get(module_id, [])
@@ -239,10 +258,16 @@ class Executor:
         first = True
         while i < n:
             step = steps[i]
-            if step.filter is not None and not step.filter(self.scope):
-                if self.listeners:
-                    self._emit(FilterEvaluated(step.id, False))
-                return not first
+            if step.filter is not None:
+                try:
+                    passed = step.filter(self.scope)
+                except IMLError as exc:
+                    await self._evaluation_failed(step, exc)
+                    return True
+                if not passed:
+                    if self.listeners:
+                        self._emit(FilterEvaluated(step.id, False))
+                    return not first
             first = False
             how = step.how
             if how:  # anything but a plain operation
@@ -251,14 +276,19 @@ class Executor:
                 elif how == IF_ELSE:
                     await self._if_else(step)
                 elif how == AGGREGATE:
-                    self._aggregate(step)
+                    try:
+                        self._aggregate(step)
+                    except IMLError as exc:
+                        await self._evaluation_failed(step, exc)
                 elif how == MERGE:
                     pass  # reached from a branch end (MergeEntry), not by walking
                 elif how == DIRECTIVE:
-                    raise Directive(
-                        step.directive or "ignore",
-                        step.mapper(self.scope) if step.mapper is not None else {},
-                    )
+                    try:
+                        bundle = step.mapper(self.scope) if step.mapper is not None else {}
+                    except IMLError as exc:
+                        await self._evaluation_failed(step, exc)
+                        return True
+                    raise Directive(step.directive or "ignore", bundle)
                 return True
             outputs = await self._operate(step)
             if outputs is None:
@@ -285,7 +315,12 @@ class Executor:
         if not self._ticks & 63:
             await self._maybe_yield()
         if self.gate is not None:
+            paused_at = self._clock()
             await self.gate.before(self, step)
+            self._paused += self._clock() - paused_at
+        if self._started is not None and self.limits.max_run_seconds is not None:
+            if self._run_seconds_left() <= 0:
+                self._interrupt(step)
         self.ops[step.id] += 1
         listening = bool(self.listeners)
         started = time.perf_counter() if listening else 0.0
@@ -299,7 +334,7 @@ class Executor:
                 call = ModuleCall(step.id, step.parameters, mapped, self.services, self.scope)
                 outputs = step.impl(call)
                 if step.is_async:
-                    outputs = await outputs
+                    outputs = await self._bounded_call(step, outputs)
         except ModuleError as exc:
             return await self._fail(step, exc, mapped, started)
         except IMLError as exc:
@@ -308,6 +343,9 @@ class Executor:
             return await self._fail(step, error, mapped, started)
         except (Directive, StopRun, asyncio.CancelledError):
             raise
+        except MemoryError:
+            error = ModuleError(str(out_of_memory("the module")), name="DataError")
+            return await self._fail(step, error, mapped, started)
         except Exception as exc:  # a module bug must not kill the run silently
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
             return await self._fail(step, error, mapped, started)
@@ -324,6 +362,60 @@ class Executor:
             )
         result: list[dict[str, Any]] = outputs
         return result
+
+    # ------------------------------------------------------------ time limits
+
+    def _run_seconds_left(self) -> float:
+        assert self._started is not None and self.limits.max_run_seconds is not None
+        spent = self._clock() - self._started - self._paused
+        return self.limits.max_run_seconds - spent
+
+    async def _bounded_call(self, step: Step, pending: Any) -> Any:
+        """Await a module's call within the module timeout and what is left of the run."""
+        timeout = self.limits.module_timeout_seconds
+        run_bound = False
+        if self._started is not None and self.limits.max_run_seconds is not None:
+            left = self._run_seconds_left()
+            if timeout is None or left < timeout:
+                timeout, run_bound = max(left, 0.0), True
+        if timeout is None:
+            return await pending
+        deadline = asyncio.timeout(timeout)
+        try:
+            async with deadline:
+                return await pending
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the module's own TimeoutError
+        if run_bound:
+            self._interrupt(step)
+        raise ModuleError(
+            f"The module did not finish within {describe_seconds(timeout)} (module timeout).",
+            name="ModuleTimeoutError",
+        )
+
+    def _interrupt(self, step: Step) -> None:
+        """Make's end of a run past its maximum duration: the operations so far stay in
+        history; with incomplete executions allowed, the bundle `step` was about to process
+        is stored as one (and the cycle commits), otherwise the cycle rolls back."""
+        assert self.limits.max_run_seconds is not None
+        described = {
+            "name": "ExecutionInterruptedError",
+            "message": "Execution was interrupted: maximum execution time exceeded "
+            f"({describe_seconds(self.limits.max_run_seconds)}).",
+        }
+        if self.settings.dlq and self._handle_errors:
+            self._store_incomplete(step, self.mappable(step), described, None)
+            raise StopRun("warning", {"module_id": step.id, **described})
+        raise StopRun("error", {"module_id": step.id, **described})
+
+    async def _evaluation_failed(self, step: Step, exc: IMLError) -> None:
+        """A filter or If-Else condition that cannot be evaluated fails the module it
+        guards with a DataError (the module does not run); so does an aggregator's or a
+        directive's mapping (a value over the limit, a pattern's time limit)."""
+        exc.at(step.id, exc.field)
+        error = ModuleError(str(exc), name="DataError")
+        await self._fail(step, error, {}, time.perf_counter())
 
     async def _maybe_yield(self) -> None:
         now = time.perf_counter()
@@ -351,7 +443,12 @@ class Executor:
         for branch in step.branches:
             if branch.disabled:
                 continue
-            if branch.condition is None or branch.condition(self.scope):
+            try:
+                taken = branch.condition is None or branch.condition(self.scope)
+            except IMLError as exc:
+                await self._evaluation_failed(step, exc)
+                return
+            if taken:
                 await self._walk(branch.flow, 0)
                 return
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random as _random
+import time
 import uuid as _uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.executor.effects import EffectLog
+from engine.limits import DEFAULT_LIMITS, RunLimits
 
 
 class Transactional(Protocol):
@@ -29,7 +31,7 @@ class RunServices:
     """Everything outside the bundle a module may need, for one run.
 
     Modules reach shared resources only through here, so tests and replay can inject
-    them (clock, sleep, HTTP client, data dir).
+    them (clock, sleep, HTTP client, data dir, limits).
     """
 
     def __init__(
@@ -45,8 +47,15 @@ class RunServices:
         timezone: str = "UTC",
         effects: EffectLog | None = None,
         secrets: list[str] | None = None,
+        limits: RunLimits = DEFAULT_LIMITS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.data_dir = data_dir
+        # Value size, regex time, module call time, run duration (engine.limits).
+        self.limits = limits
+        # Monotonic seconds measuring the run's duration (injected by tests); `now` is the
+        # scenario's wall clock and may be frozen or replayed.
+        self.clock = clock
         # Recording external effects (for deterministic replay) or feeding them back.
         self.effects = effects
         # Secret values (credentials) that history and logs must never store.

@@ -4,6 +4,10 @@ Parsing happens once per distinct text (cached); evaluating is only closure call
 re-parsing, no `eval`, no attribute access on values. Common shapes get their own
 closures (a plain reference, a text-and-references concatenation) because mappers run
 once per bundle.
+
+Values are bounded where they grow: every function result, every operator result and every
+concatenation is checked against the run's `max_value_bytes` (engine.limits), and a
+MemoryError becomes an IMLError naming the function instead of an empty message.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from engine.iml.keywords import CONSTANT_KEYWORDS, RUNTIME_KEYWORDS
 from engine.iml.operators import BINARY, negate, plus
 from engine.iml.parser import parse_template
 from engine.iml.scope import Scope
+from engine.limits import MIN_VALUE_BYTES, check_size, check_value, out_of_memory
 from engine.values import is_empty, to_bool, to_text
 
 Evaluator = Callable[[Scope], Any]
@@ -248,7 +253,21 @@ def _runtime_error(name: str, exc: Exception, pos: int) -> IMLError:
         return exc
     if isinstance(exc, RecursionError):
         return IMLError(f"function {name!r}: value nested too deeply", column=pos + 1)
-    return IMLError(f"function {name!r} failed: {exc}", column=pos + 1)
+    if isinstance(exc, MemoryError):
+        error = out_of_memory(f"function {name!r}")
+        error.column = pos + 1
+        error.args = (error.describe(),)
+        return error
+    detail = str(exc) or type(exc).__name__
+    return IMLError(f"function {name!r} failed: {detail}", column=pos + 1)
+
+
+def _checked(name: str, pos: int, value: Any) -> Any:
+    """A function's result, or ValueTooLarge when it is over the value limit."""
+    try:
+        return check_value(value, f"the result of function {name!r}")
+    except IMLError as exc:
+        raise _runtime_error(name, exc, pos) from None
 
 
 def _compile_call(node: ast.Call) -> _Compiled:
@@ -272,9 +291,10 @@ def _compile_call(node: ast.Call) -> _Compiled:
 
         def call0(scope: Scope) -> Any:
             try:
-                return fn()
+                result = fn()
             except Exception as exc:
                 raise _runtime_error(name, exc, pos) from exc
+            return _checked(name, pos, result)
 
         return _Compiled(call0)
     if len(args) == 1:
@@ -283,9 +303,12 @@ def _compile_call(node: ast.Call) -> _Compiled:
         def call1(scope: Scope) -> Any:
             value = a0(scope)
             try:
-                return fn(value)
+                result = fn(value)
             except Exception as exc:
                 raise _runtime_error(name, exc, pos) from exc
+            if type(result) is str and len(result) <= MIN_VALUE_BYTES:
+                return result
+            return _checked(name, pos, result)
 
         return _Compiled(call1)
     if len(args) == 2:
@@ -294,9 +317,12 @@ def _compile_call(node: ast.Call) -> _Compiled:
         def call2(scope: Scope) -> Any:
             v0, v1 = a0(scope), a1(scope)
             try:
-                return fn(v0, v1)
+                result = fn(v0, v1)
             except Exception as exc:
                 raise _runtime_error(name, exc, pos) from exc
+            if type(result) is str and len(result) <= MIN_VALUE_BYTES:
+                return result
+            return _checked(name, pos, result)
 
         return _Compiled(call2)
     arg_fns = tuple(args)
@@ -304,9 +330,10 @@ def _compile_call(node: ast.Call) -> _Compiled:
     def call_n(scope: Scope) -> Any:
         values = [a(scope) for a in arg_fns]
         try:
-            return fn(*values)
+            result = fn(*values)
         except Exception as exc:
             raise _runtime_error(name, exc, pos) from exc
+        return _checked(name, pos, result)
 
     return _Compiled(call_n)
 
@@ -317,9 +344,10 @@ def _scoped_call(fn: Callable[..., Any], args: list[Evaluator], name: str, pos: 
     def call(scope: Scope) -> Any:
         values = [a(scope) for a in arg_fns]
         try:
-            return fn(scope, *values)
+            result = fn(scope, *values)
         except Exception as exc:
             raise _runtime_error(name, exc, pos) from exc
+        return _checked(name, pos, result)
 
     return call
 
@@ -384,7 +412,24 @@ def _compile_special(node: ast.Call) -> Evaluator:
 def _operator_error(exc: Exception, pos: int) -> IMLError:
     if isinstance(exc, IMLError):
         return exc
-    return IMLError(f"operator failed: {exc}", column=pos + 1)
+    if isinstance(exc, MemoryError):
+        error = out_of_memory("an operator")
+        error.column = pos + 1
+        error.args = (error.describe(),)
+        return error
+    return IMLError(f"operator failed: {exc or type(exc).__name__}", column=pos + 1)
+
+
+def _bounded(value: Any, pos: int) -> Any:
+    """An operator's result (`+` joins text) within the value limit."""
+    if type(value) is str and len(value) > MIN_VALUE_BYTES:
+        try:
+            check_size(len(value), "the result of an operator")
+        except IMLError as exc:
+            exc.column = pos + 1
+            exc.args = (exc.describe(),)
+            raise
+    return value
 
 
 def _compile_chain(node: ast.Chain) -> _Compiled:
@@ -409,9 +454,10 @@ def _compile_chain(node: ast.Chain) -> _Compiled:
         def binary(scope: Scope) -> Any:
             a, b = left(scope), right(scope)
             try:
-                return op_fn(a, b)
+                value = op_fn(a, b)
             except Exception as exc:
                 raise _operator_error(exc, pos) from exc
+            return _bounded(value, pos)
 
         return _Compiled(binary)
     first_fn = first.fn
@@ -425,6 +471,7 @@ def _compile_chain(node: ast.Chain) -> _Compiled:
                 value = op_fn(value, right)
             except Exception as exc:
                 raise _operator_error(exc, pos) from exc
+            _bounded(value, pos)
         return value
 
     return _Compiled(chain)
@@ -558,9 +605,16 @@ def _as_text(node: ast.Node) -> Evaluator | str:
     return text
 
 
+def _long(text: str) -> str:
+    """A concatenation's text within the value limit (only long texts get here)."""
+    check_size(len(text), "the mapped text")
+    return text
+
+
 def _concat(parts: list[Evaluator | str]) -> _Compiled:
     """Join constant text and text evaluators; specialised by the number of evaluators
-    because a tuple literal joined is the fastest concatenation CPython has."""
+    because a tuple literal joined is the fastest concatenation CPython has. Texts over
+    MIN_VALUE_BYTES are checked against the value limit."""
     texts: list[str] = [""]
     fns: list[Evaluator] = []
     for part in parts:
@@ -572,29 +626,54 @@ def _concat(parts: list[Evaluator | str]) -> _Compiled:
     if not fns:
         return _const(texts[0])
     t = texts
+    small = MIN_VALUE_BYTES
     if len(fns) == 1:
         f0 = fns[0]
         if not t[0] and not t[1]:
             return _Compiled(f0)
-        return _Compiled(lambda s: "".join((t[0], f0(s), t[1])))
+        t0, t1 = t
+
+        def concat1(s: Scope) -> str:
+            text = "".join((t0, f0(s), t1))
+            return text if len(text) <= small else _long(text)
+
+        return _Compiled(concat1)
     if len(fns) == 2:
         f0, f1 = fns
         t0, t1, t2 = t
-        return _Compiled(lambda s: "".join((t0, f0(s), t1, f1(s), t2)))
+
+        def concat2(s: Scope) -> str:
+            text = "".join((t0, f0(s), t1, f1(s), t2))
+            return text if len(text) <= small else _long(text)
+
+        return _Compiled(concat2)
     if len(fns) == 3:
         f0, f1, f2 = fns
         t0, t1, t2, t3 = t
-        return _Compiled(lambda s: "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3)))
+
+        def concat3(s: Scope) -> str:
+            text = "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3))
+            return text if len(text) <= small else _long(text)
+
+        return _Compiled(concat3)
     if len(fns) == 4:
         f0, f1, f2, f3 = fns
         t0, t1, t2, t3, t4 = t
-        return _Compiled(lambda s: "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4)))
+
+        def concat4(s: Scope) -> str:
+            text = "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4))
+            return text if len(text) <= small else _long(text)
+
+        return _Compiled(concat4)
     if len(fns) == 5:
         f0, f1, f2, f3, f4 = fns
         t0, t1, t2, t3, t4, t5 = t
-        return _Compiled(
-            lambda s: "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4, f4(s), t5))
-        )
+
+        def concat5(s: Scope) -> str:
+            text = "".join((t0, f0(s), t1, f1(s), t2, f2(s), t3, f3(s), t4, f4(s), t5))
+            return text if len(text) <= small else _long(text)
+
+        return _Compiled(concat5)
     first_text = t[0]
     pairs = tuple(zip(fns, t[1:], strict=True))
 
@@ -603,7 +682,8 @@ def _concat(parts: list[Evaluator | str]) -> _Compiled:
         for fn, after in pairs:
             out.append(fn(scope))
             out.append(after)
-        return "".join(out)
+        text = "".join(out)
+        return text if len(text) <= small else _long(text)
 
     return _Compiled(concat)
 

@@ -10,6 +10,7 @@ from engine.builtins.regexp import MODULES, compile_js_regex
 from engine.errors import ModuleError
 from engine.executor.services import RunServices
 from engine.iml.scope import Scope
+from engine.limits import RunLimits, applied
 from engine.spec import ModuleCall
 
 SPECS = {spec.id: spec for spec in MODULES}
@@ -175,3 +176,38 @@ def test_lists_and_links() -> None:
 
 def test_line_break_style() -> None:
     assert html_to_text("<p>a</p><p>b</p>", newline="crlf") == "a\r\n\r\nb"
+
+
+# --- bounded (issue 8): a pattern's time limit, the value limit ---
+
+
+def test_a_backtracking_pattern_is_a_data_error_naming_field_and_pattern() -> None:
+    quick = RunLimits(regex_timeout_seconds=0.05)
+    text = "a" * 64 + "!"
+    for run in (
+        lambda: parse(r"^(a|aa)+$", text),
+        lambda: parse(r"^(a|aa)+$", text, **{"global": True}),
+        lambda: run_module("regexp:AdvancedParser", {"text": text, "pattern": r"^(a|aa)+$"},
+                           FLAGS),
+        lambda: run_module("regexp:Replace", {**FLAGS, "pattern": r"^(a|aa)+$", "value": "x",
+                                              "text": text}),
+    ):
+        with applied(quick), pytest.raises(ModuleError) as err:
+            run()
+        assert err.value.name == "DataError"
+        assert err.value.message.startswith("field text: ")
+        assert "/^(a|aa)+$/" in err.value.message
+        assert "took longer than 0.05 s" in err.value.message
+
+
+def test_the_issue_pattern_no_longer_hangs() -> None:
+    assert parse(r"^(a+)+$", "a" * 40 + "b") == []
+
+
+def test_a_replacement_that_grows_past_the_value_limit_stops_naming_it() -> None:
+    mapper = {**FLAGS, "global": True, "pattern": ".", "value": "$&" * 1000,
+              "text": "x" * 2000}
+    with applied(RunLimits(max_value_bytes=1024 * 1024)), pytest.raises(ModuleError) as err:
+        run_module("regexp:Replace", mapper)
+    assert err.value.name == "DataError"
+    assert "field text: the new text exceeds the 1 MB limit" in err.value.message

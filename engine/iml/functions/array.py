@@ -15,6 +15,7 @@ from engine.errors import IMLError
 from engine.iml.functions import iml_function
 from engine.iml.functions.general import deep_equal, get_path
 from engine.iml.operators import equals
+from engine.limits import check_size
 from engine.values import to_json_value, to_number, to_text
 
 
@@ -82,7 +83,11 @@ def map_(array: Any, key: Any = None, filter_key: Any = None, filter_values: Any
 @iml_function("join")
 def join(array: Any, separator: Any = None) -> str:
     sep = "," if separator is None else to_text(separator)
-    return sep.join(to_text(v) for v in _list(array))
+    parts = [to_text(v) for v in _list(array)]
+    if sep and len(parts) > 1:  # refuse before building (a long separator times many items)
+        size = sum(map(len, parts)) + len(sep) * (len(parts) - 1)
+        check_size(size, "the result of function 'join'")
+    return sep.join(parts)
 
 
 @iml_function("add")

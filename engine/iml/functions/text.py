@@ -12,13 +12,14 @@ import hmac
 import json
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
 from engine.errors import IMLError
 from engine.iml.functions import iml_function
 from engine.iml.operators import equals
+from engine.limits import check_size
+from engine.patterns import JsPattern, Match, compile_js
 from engine.values import to_number, to_text
 
 # --- shared helpers -------------------------------------------------------------------
@@ -34,44 +35,24 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 _REGEX_LITERAL = re.compile(r"^/(.*)/([a-z]*)$", re.DOTALL)
-_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-_BACKREF = re.compile(r"\\k<(\w+)>")
 
 
-@lru_cache(maxsize=512)
-def _compile_regex(pattern: str, flags: str) -> tuple[re.Pattern[str], bool]:
-    """A JavaScript `/pattern/flags` as a Python regex, and whether it is global."""
-    py_flags = 0
-    for flag in flags:
-        if flag == "i":
-            py_flags |= re.IGNORECASE
-        elif flag == "m":
-            py_flags |= re.MULTILINE
-        elif flag == "s":
-            py_flags |= re.DOTALL
-        elif flag not in "guy":
-            raise IMLError(f"unknown regular expression flag {flag!r}")
-    source = _BACKREF.sub(r"(?P=\1)", _NAMED_GROUP.sub("(?P<", pattern))
-    try:
-        return re.compile(source, py_flags), "g" in flags
-    except re.error as exc:
-        raise IMLError(f"invalid regular expression /{pattern}/: {exc}") from exc
-
-
-def regex_literal(value: Any) -> tuple[re.Pattern[str], bool] | None:
-    """The regex a `/pattern/flags` text stands for, or None for plain text."""
+def regex_literal(value: Any) -> tuple[JsPattern, bool] | None:
+    """The regex a `/pattern/flags` text stands for (and whether it is global), or None for
+    plain text. Evaluated through engine.patterns: JavaScript syntax, time-limited."""
     if not isinstance(value, str):
         return None
     match = _REGEX_LITERAL.match(value)
     if match is None or not match.group(1):
         return None
-    return _compile_regex(match.group(1), match.group(2))
+    pattern = compile_js(match.group(1), match.group(2))
+    return pattern, pattern.is_global
 
 
 _DOLLAR = re.compile(r"\$(\$|&|`|'|\d{1,2}|<\w+>)")
 
 
-def _expand(replacement: str, match: re.Match[str]) -> str:
+def _expand(replacement: str, match: Match) -> str:
     """JavaScript replacement patterns: $$, $&, $`, $', $1..$99, $<name>."""
 
     def one(m: re.Match[str]) -> str:
@@ -179,9 +160,15 @@ def replace(value: Any, search: Any = None, replacement: Any = None) -> str:
     compiled = regex_literal(search)
     if compiled is None:
         old = to_text(search)
-        return text.replace(old, new) if old else text
+        if not old:
+            return text
+        if len(new) > len(old):  # refuse before building: the growth is known in advance
+            check_size(len(text) + text.count(old) * (len(new) - len(old)),
+                       "the result of function 'replace'")
+        return text.replace(old, new)
     pattern, is_global = compiled
-    return pattern.sub(lambda m: _expand(new, m), text, count=0 if is_global else 1)
+    return pattern.sub(lambda m: _expand(new, m), text, count=0 if is_global else 1,
+                       what="the result of function 'replace'")
 
 
 @iml_function("substring")
