@@ -6,6 +6,10 @@ finishes. At the start of `scenarist run` or any runtime, `recover_interrupted` 
 files whose process is gone: for each, the data store writes of the unfinished cycle are undone
 from the write journal, the history entry left "running" becomes "interrupted", and the run is
 offered as an incomplete execution that retries from the first module with the same input.
+
+The guard holds no secret: the blueprint's credentials (and any in the trigger's input) are
+references into the secret store (engine.sensitive.stash), removed with the guard; recovery
+puts them back and stores the incomplete execution with references of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,13 +70,21 @@ class RunGuard:
     """The guard file of one run: written at its start, removed at its end."""
 
     def __init__(self, workspace: Path, execution_id: str, *, scenario: str,
-                 blueprint_json: Any, trigger_input: Any = None) -> None:
+                 blueprint_json: Any, trigger_input: Any = None,
+                 secrets: Iterable[str] = ()) -> None:
+        from engine.secrets import secret_store
+        from engine.sensitive import scenario_secrets, stash
+
         self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
+        self._store = secret_store(workspace)
+        wanted = scenario_secrets(blueprint_json, extra=secrets).searchable()
+        (blueprint_json, trigger), self._stash = stash(
+            [blueprint_json, _encode(trigger_input)], 0, wanted, self._store)
         self._content = {
             "pid": os.getpid(), "process_started": _process_started(os.getpid()),
             "execution_id": execution_id, "scenario": scenario,
             "started_at": datetime.now(UTC).isoformat(), "blueprint": blueprint_json,
-            "trigger": _encode(trigger_input),
+            "trigger": trigger,
         }
 
     def start(self) -> None:
@@ -87,6 +100,8 @@ class RunGuard:
 
     def finish(self) -> None:
         self.path.unlink(missing_ok=True)
+        if self._stash.values:
+            self._store.delete(self._stash.id)
 
 
 def _encode(value: Any) -> Any:
@@ -136,13 +151,18 @@ def recover_interrupted(workspace: Path) -> list[Recovered]:
 
 
 def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
+    from engine.secrets import secret_store
+    from engine.sensitive import forget, restore, stashed_values
     from engine.store.datastore import undo_journal
     from engine.store.incomplete import add_incomplete
     from engine.store.state_db import state_engine
 
     execution_id = str(content["execution_id"])
     scenario = str(content.get("scenario", ""))
-    blueprint = content.get("blueprint") or {}
+    store = secret_store(workspace)
+    stashed = [content.get("blueprint") or {}, content.get("trigger")]
+    # Secrets back from the guard's references; add_incomplete makes references of its own.
+    blueprint, trigger = restore(stashed, stashed_values(stashed, store))
     engine = state_engine(workspace)
     undone = undo_journal(engine, execution_id)
     _mark_history_interrupted(workspace, execution_id)
@@ -151,10 +171,11 @@ def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
     if flow:
         incomplete_id = add_incomplete(
             engine, scenario=scenario, blueprint_json=blueprint, execution_id=execution_id,
-            module_id=int(flow[0]["id"]), bundles={}, trigger=_decode(content.get("trigger")),
-            error=dict(INTERRUPTED_ERROR), reason="interrupted",
+            module_id=int(flow[0]["id"]), bundles={}, trigger=_decode(trigger),
+            error=dict(INTERRUPTED_ERROR), reason="interrupted", store=store,
         )
     path.unlink(missing_ok=True)
+    forget(stashed, store)
     log.warning("execution %s of %r was interrupted: %d data store writes undone",
                 execution_id, scenario, undone)
     return Recovered(execution_id, scenario, undone, incomplete_id)

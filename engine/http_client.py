@@ -17,11 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
 
 import httpx
 
 from engine.errors import ModuleError
+from engine.sensitive import REDACTED, is_credential_name, url_without_credentials
 
 if TYPE_CHECKING:
     from engine.executor.effects import EffectLog
@@ -152,7 +153,7 @@ class HttpClient:
         effects.record("http", {
             "request": _described(request), "status": response.status,
             "reason": response.reason, "headers": [list(h) for h in response.headers],
-            "content": response.content, "url": _without_credentials(response.url),
+            "content": response.content, "url": url_without_credentials(response.url),
         })
         return response
 
@@ -189,36 +190,16 @@ def http_client(run: RunServices) -> HttpClient:
 
 # ------------------------------------------------------------- recording, replay
 
-# Headers that carry credentials: never recorded (with any header whose name says so).
-_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key",
-                       "apikey"}
-_CREDENTIAL_WORDS = ("token", "secret", "password", "api-key", "apikey", "api_key", "auth")
-_REDACTED = "[redacted]"
-
-
-def _is_credential(name: str) -> bool:
-    lower = name.lower()
-    return lower in _CREDENTIAL_HEADERS or any(word in lower for word in _CREDENTIAL_WORDS)
-
-
-def _without_credentials(url: str) -> str:
-    """The URL without user:password and with credential-like query values redacted."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    items = []
-    for item in parts.query.split("&") if parts.query else []:
-        name, equals, _value = item.partition("=")
-        items.append(f"{name}={_REDACTED}" if equals and _is_credential(name) else item)
-    query = "&".join(items)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+# Credentials (headers, URL user:password, query values) never reach the log: the names that
+# say so are engine.sensitive's, shared with everything else that redacts.
 
 
 def _described(request: httpx.Request) -> dict[str, Any]:
     """What a recorded request keeps: enough to read the log, never a credential."""
     return {
         "method": request.method,
-        "url": _without_credentials(str(request.url)),
-        "headers": [[k, _REDACTED if _is_credential(k) else v]
+        "url": url_without_credentials(str(request.url)),
+        "headers": [[k, REDACTED if is_credential_name(k) else v]
                     for k, v in request.headers.multi_items()],
     }
 

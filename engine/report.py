@@ -1,12 +1,18 @@
-"""The run report of `scenarist run --report json` (the acceptance suite's contract)."""
+"""The run report of `scenarist run --report json` (the acceptance suite's contract).
+
+Reports and summaries are messages: the scenario's secrets (engine.sensitive) never appear in
+them, whoever asks for one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from engine.executor.events import Event, OperationFinished
 from engine.executor.plan import Plan
 from engine.executor.result import RunResult
+from engine.sensitive import Redactor, scenario_secrets
 from engine.values import to_json_value
 
 
@@ -22,9 +28,11 @@ class OutputCollector:
 
 
 def build_report(
-    plan: Plan, result: RunResult, collector: OutputCollector | None = None
+    plan: Plan, result: RunResult, collector: OutputCollector | None = None,
+    secrets: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The report object; `collector=None` leaves out the bundles (`--report summary`)."""
+    """The report object; `collector=None` leaves out the bundles (`--report summary`).
+    The blueprint's secrets (and `secrets`) are redacted from it."""
     modules: dict[str, Any] = {}
     for module_id in sorted(plan.steps, key=lambda i: (i < 0, abs(i))):
         entry: dict[str, Any] = {
@@ -35,7 +43,7 @@ def build_report(
             entry["outputs"] = to_json_value(collector.outputs.get(module_id, []))
         entry["errors"] = to_json_value(result.errors_by_module.get(module_id, []))
         modules[str(module_id)] = entry
-    return {
+    report: dict[str, Any] = {
         "status": result.status,
         "operations": result.operations,
         "data_transfer": result.data_transfer,
@@ -45,10 +53,20 @@ def build_report(
         "warnings": list(result.warnings),
         "modules": modules,
     }
+    redactor = Redactor(scenario_secrets(plan.blueprint, extra=secrets).searchable())
+    if redactor.secrets:
+        return dict(redactor.value(report))
+    # No known secret: only the messages can hold URL credentials (skip walking the bundles).
+    report["error"] = redactor.value(report["error"])
+    report["warnings"] = redactor.value(report["warnings"])
+    for entry in modules.values():
+        entry["errors"] = redactor.value(entry["errors"])
+    return report
 
 
-def summary_text(name: str, result: RunResult) -> str:
-    """The short human summary printed without `--report json`."""
+def summary_text(name: str, result: RunResult, secrets: Iterable[str] = ()) -> str:
+    """The short human summary printed without `--report json` (URL credentials and
+    `secrets` redacted; `TrackedRun.finish` has already redacted the blueprint's)."""
     lines = [
         f"{name}: {result.status}",
         f"  operations: {result.operations}   data transfer: {result.data_transfer} bytes",
@@ -64,4 +82,4 @@ def summary_text(name: str, result: RunResult) -> str:
     lines.extend(f"  warning: {w}" for w in result.warnings)
     if result.webhook_response is not None:
         lines.append(f"  webhook response: {result.webhook_response.get('status')}")
-    return "\n".join(lines)
+    return Redactor(secrets).text("\n".join(lines))

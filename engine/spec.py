@@ -80,6 +80,10 @@ class FieldSpec(BaseModel):
     # Shown only while a sibling field has one of these values, e.g. the API key keychain
     # when {"authenticationType": ["apiKey"]} (the form keeps hidden values as they are).
     shown_when: dict[str, list[Any]] | None = None
+    # A credential: True for a field whose value is one (password, token, API key); "named"
+    # for name/value items (headers, query strings) whose credential-like names make their
+    # values secrets. Secrets are redacted from every store and message (engine.sensitive).
+    sensitive: bool | Literal["named"] = False
 
 
 class ModuleCall:

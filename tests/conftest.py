@@ -1,11 +1,50 @@
-"""Every test runs with its own workspace, never the user's real data folder."""
+"""Every test runs with its own workspace, never the user's real data folder, and with an
+in-memory keyring, never the user's real one (DESIGN.md §6, §8)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives as long as the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
 
 
 @pytest.fixture(autouse=True)
 def _private_workspace(tmp_path_factory: pytest.TempPathFactory,
                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCENARIST_HOME", str(tmp_path_factory.mktemp("scenarist-home")))
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """This process's keyring is in memory; subprocesses (the CLI) get none at all, so they
+    use the workspace's encrypted file when a test sets SCENARIST_MASTER_PASSWORD."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("SCENARIST_MASTER_PASSWORD", raising=False)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -186,6 +186,7 @@ def _response_headers(items: Any) -> dict[str, str]:
             label="Custom headers",
             spec=[FieldSpec(name="key", label="Key"), FieldSpec(name="value", label="Value")],
             advanced=True,
+            sensitive="named",
         ),
     ],
 )

@@ -44,14 +44,26 @@ class PayloadCodec:
 
     def __init__(self, blobs: Path, secrets: Iterable[str] = ()) -> None:
         self.blobs = blobs
-        self.secrets = sorted({s for s in secrets if s})
-        needles: set[bytes] = set()
-        for secret in self.secrets:
-            needles.add(secret.encode())
-            needles.add(orjson.dumps(secret)[1:-1])  # as it looks inside JSON text
-        self._needles = sorted(needles)
+        self.secrets: list[str] = []
+        self._needles: list[bytes] = []
+        self.add_secrets(secrets)
         self.blob_refs: set[str] = set()  # blobs this run's payloads refer to
         self.stored_bytes = 0  # compressed payloads + new blob files
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Redact these too from now on (values a run evaluated, such as a mapped password).
+        Called on the event loop: the new lists replace the old ones in one assignment each,
+        and the writer encodes a job only after the job that needs them was queued."""
+        known = set(self.secrets)
+        added = {s for s in secrets if s} - known
+        if not added:
+            return
+        needles = set(self._needles)
+        for secret in added:
+            needles.add(secret.encode())
+            needles.add(orjson.dumps(secret)[1:-1])  # as it looks inside JSON text
+        self.secrets = sorted(known | added)  # first: a needle found is always redacted
+        self._needles = sorted(needles)
 
     # ------------------------------------------------------------- encoding
 

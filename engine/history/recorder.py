@@ -6,7 +6,10 @@ list goes to the writer's queue. Encoding, compression, redaction and SQL happen
 writer's thread.
 
 Confidential scenarios (`metadata.scenario.confidential`) keep counts, times, errors and the
-blueprint, but no bundle data. Secret values are redacted from everything stored.
+blueprint, but no bundle data. Secret values are redacted from everything stored: the ones the
+blueprint holds (`engine.sensitive`: declared credential fields, auth headers, URL
+credentials), the ones a caller passes, and those a run evaluates into a credential field of
+an operation's input (hidden there by field, and by value from then on).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from engine.history.writer import (
     StartJob,
 )
 from engine.report import build_report
+from engine.sensitive import ScenarioSecrets, blank_blueprint, scenario_secrets
 
 BATCH_OPERATIONS = 2000  # operations handed to the writer at a time
 TRIGGERS = ("manual", "webhook", "schedule")
@@ -90,9 +94,12 @@ class HistoryRecorder:
         self._cycle = cycle
         self._clock = clock
         self.confidential = bool(blueprint.metadata.scenario.confidential)
-        self._blueprint = blueprint_json(blueprint)
+        source = blueprint_json(blueprint)
+        self.secrets: ScenarioSecrets = scenario_secrets(source, extra=secrets)
+        self._sink = writer.sink(self.secrets.searchable())
+        # The version history keeps: credential fields blanked, any other secret redacted.
+        self._blueprint = self._sink.codec.redact(blank_blueprint(source))
         self.blueprint_sha256 = blueprint_sha256(self._blueprint)
-        self._sink = writer.sink(secrets)
         self.execution_id: str | None = None
         self.scenario = blueprint.name or ""
         self._pending: list[OperationTuple] = []
@@ -123,10 +130,15 @@ class HistoryRecorder:
         if self._first_op is None:
             self._first_op = (event.module_id, len(outputs), event.error is not None)
         keep = not self.confidential
+        input_ = event.input
+        if event.module_id in self.secrets.watched:
+            input_, found = self.secrets.of_input(event.module_id, input_)
+            if found:
+                self._sink.codec.add_secrets(self.secrets.learn(found))
         self._pending.append((
             self._seq, self._cycle() if self._cycle is not None else 0, event.module_id,
             event.duration_s, event.filter_passed, event.error,
-            event.input if keep else None, outputs if keep else None, len(outputs),
+            input_ if keep else None, outputs if keep else None, len(outputs),
         ))
         self._seq += 1
         if len(self._pending) >= BATCH_OPERATIONS:

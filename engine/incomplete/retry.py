@@ -30,7 +30,7 @@ from engine.store.incomplete import (
     due_incomplete,
     get_incomplete,
     list_incomplete,
-    load_blueprint_json,
+    runnable,
     update_incomplete,
 )
 from engine.store.state_db import state_engine
@@ -65,11 +65,18 @@ async def retry_incomplete(
     record = get_incomplete(engine, incomplete_id)
     if record.status != PENDING:
         raise RetryRefused(f"incomplete execution {record.id} is {record.status}: nothing to retry")
-    blueprint = blueprint_from_data(load_blueprint_json(engine, record.blueprint_sha256))
+    stored = runnable(engine, record)  # its credentials back from the secret store
+    if stored.missing:
+        modules = ", ".join(str(m) for m in stored.missing)
+        raise RetryRefused(
+            f"incomplete execution {record.id}: the credentials of module"
+            f"{'s' if len(stored.missing) > 1 else ''} {modules} are not in the secret store"
+            f" ({stored.store}); enter them in the scenario and run it again")
+    blueprint = blueprint_from_data(stored.blueprint_json)
     plan = compile_plan(blueprint)
     services = RunServices(
         data_dir=workspace,
-        webhook_request=record.trigger,
+        webhook_request=stored.trigger,
         auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
         scenario_name=record.scenario,
         execution_id=uuid.uuid4().hex,
@@ -77,10 +84,10 @@ async def retry_incomplete(
     )
     tracked = TrackedRun(
         workspace, blueprint, plan, services, history=history, trigger=trigger,
-        trigger_input=record.trigger, kind="retry", resumed_from=record.execution_id or None,
+        trigger_input=stored.trigger, kind="retry", resumed_from=record.execution_id or None,
         store_incomplete=False, count_outcome=False,
     )
-    resume = ResumePoint(record.module_id, dict(record.bundles), dict(record.execution_vars))
+    resume = ResumePoint(record.module_id, dict(stored.bundles), dict(stored.execution_vars))
     every = [*listeners, *tracked.start()]
     # Not in a try: if this process dies or is interrupted, the guard file stays and the next
     # start recovers the run like any other.
@@ -105,7 +112,7 @@ async def retry_incomplete(
             new_ids = tracked.save_incomplete(others, now)
     elif result.error is not None:
         changes["error"] = {k: v for k, v in result.error.items() if k != "module_id"}
-    update_incomplete(engine, record.id, now=now, **changes)
+    update_incomplete(engine, record.id, now=now, secrets=tracked.secret_values(), **changes)
     return RetryOutcome(get_incomplete(engine, record.id), result, plan, execution_id, False,
                         new_ids)
 

@@ -5,6 +5,12 @@
   schedule), the scenario's consecutive-error count, the guard removed.
 
 Recording effects costs nothing when history is off: no `EffectLog` is made then.
+
+Secrets (engine.sensitive) are kept out of all of it: each store derives them from the
+blueprint it gets; the run's result has them redacted from its error and warning messages when
+the run finishes, before anyone prints, stores or counts it. Secrets the run evaluated (a
+mapped password) are learnt from the operations' inputs (by the history recorder, or by a small
+listener when history is off).
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from typing import Any
 from engine.blueprint import Blueprint
 from engine.crash import RunGuard
 from engine.executor.effects import EffectLog
+from engine.executor.events import Event, OperationFinished
 from engine.executor.plan import Plan
 from engine.executor.result import IncompleteState, RunResult
 from engine.executor.run import Listener
 from engine.executor.services import RunServices
+from engine.sensitive import Redactor, ScenarioSecrets, scenario_secrets
 
 
 def blueprint_json(blueprint: Blueprint) -> Any:
@@ -32,6 +40,18 @@ def new_effect_log(blueprint: Blueprint, history: bool) -> EffectLog | None:
     if not history or blueprint.metadata.scenario.confidential:
         return None
     return EffectLog()
+
+
+class SecretWatch:
+    """Learns the secrets a run evaluates into credential fields (when nothing records)."""
+
+    def __init__(self, secrets: ScenarioSecrets) -> None:
+        self.secrets = secrets
+
+    def __call__(self, event: Event) -> None:
+        if type(event) is OperationFinished and event.module_id in self.secrets.watched:
+            _hidden, found = self.secrets.of_input(event.module_id, event.input)
+            self.secrets.learn(found)
 
 
 class TrackedRun:
@@ -71,6 +91,7 @@ class TrackedRun:
         self._recorder: Any = None
         self.execution_id: str | None = None  # the history entry's id once recorded
         self.incomplete_ids: list[str] = []
+        self._secrets: ScenarioSecrets | None = None
 
     def start(self) -> list[Listener]:
         """Write the guard and start recording; returns the listeners to give the executor."""
@@ -79,23 +100,36 @@ class TrackedRun:
             self._guard = RunGuard(
                 self.workspace, services.execution_id, scenario=services.scenario_name,
                 blueprint_json=blueprint_json(self.blueprint), trigger_input=self.trigger_input,
+                secrets=services.secrets,
             )
             self._guard.start()
         if not self.history:
-            return []
-        from engine.history import start_recording  # sqlalchemy loads only when recording
+            self._secrets = scenario_secrets(self.blueprint, extra=services.secrets)
+            return [SecretWatch(self._secrets)] if self._secrets.watched else []
+        # sqlalchemy loads only when recording
+        from engine.history import HistoryRecorder, start_recording
 
         self._recorder = start_recording(
             self.workspace, self.blueprint, self.plan, services, trigger=self.trigger,
             secrets=services.secrets, resumed_from=self.resumed_from, kind=self.kind,
             trigger_input=self.trigger_input, execution_id=self.history_id,
         )
+        if isinstance(self._recorder, HistoryRecorder):
+            self._secrets = self._recorder.secrets  # it learns what the run evaluates
         return [self._recorder]
+
+    def secret_values(self) -> set[str]:
+        """The run's secrets: the blueprint's, the caller's and those it evaluated."""
+        if self._secrets is None:
+            self._secrets = scenario_secrets(self.blueprint, extra=self.services.secrets)
+        return set(self._secrets.values)
 
     def finish(self, result: RunResult | None) -> None:
         """`result` None: the run was cancelled (the app's Stop): recorded as an error, nothing
         stored or counted."""
         try:
+            if result is not None:
+                redact_result(result, self.secret_values())
             if self._recorder is not None:
                 self.execution_id = self._recorder.finish(result)
             if result is None:
@@ -113,12 +147,20 @@ class TrackedRun:
                         now: datetime | None = None) -> list[str]:
         """Store incomplete executions of this run (with their automatic-retry schedule)."""
         from engine.incomplete.schedule import next_retry_at, retry_settings
+        from engine.secrets import EncryptedFileStore, KeyringStore, secret_store
         from engine.store.incomplete import add_incomplete
         from engine.store.state_db import state_engine
 
         engine = state_engine(self.workspace)
         now = now or datetime.now(UTC)
         source = blueprint_json(self.blueprint)
+        store = secret_store(self.workspace)
+        secrets = self.secret_values()
+        if secrets and isinstance(store, EncryptedFileStore):
+            self.services.warn(f"this run's credentials are kept in {store.description}")
+        elif secrets and not isinstance(store, KeyringStore):
+            self.services.warn(f"credentials are not stored ({store.description}): retrying"
+                               " this run's incomplete execution will ask for them")
         ids = []
         for state in states:
             settings = retry_settings(state.retry, state.error)
@@ -129,7 +171,8 @@ class TrackedRun:
                 execution_vars=state.execution_vars,
                 trigger=self.services.webhook_request, error=state.error,
                 reason="break" if state.retry is not None else "error", retry=settings,
-                next_retry_at=next_retry_at(settings, 0, now), now=now,
+                next_retry_at=next_retry_at(settings, 0, now), now=now, secrets=secrets,
+                store=store,
             ))
         return ids
 
@@ -142,3 +185,13 @@ class TrackedRun:
             result.error, max_errors=self.blueprint.metadata.scenario.maxErrors,
             scheduled=self.scheduled,
         )
+
+
+def redact_result(result: RunResult, secrets: set[str]) -> None:
+    """Secrets out of the result's messages (its error, each module's, the warnings)."""
+    redactor = Redactor(secrets)
+    if result.error is not None:
+        result.error = redactor.value(result.error)
+    for module_id, errors in result.errors_by_module.items():
+        result.errors_by_module[module_id] = redactor.value(errors)
+    result.warnings[:] = [redactor.text(w) for w in result.warnings]

@@ -5,15 +5,21 @@ history), the execution it came from, the failed module, the bundles mappable in
 execution variables (tagged JSON, so dates and buffers keep their Make types), the error, why it
 was stored, its automatic-retry settings and schedule, and its status (pending, resolved,
 deleted). `scenario_health` counts consecutive failed runs per scenario for `maxErrors`.
+
+Secrets never reach the file: the blueprint's credentials (engine.sensitive) and any other
+secret found in the bundles, variables, trigger or error are stored as references whose values
+live in the secret store (engine.secrets); `runnable` puts them back for a retry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Column, Index, Text, delete, func, literal_column, select, update
@@ -22,6 +28,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
+
+if TYPE_CHECKING:
+    from engine.secrets import SecretStore
 
 PENDING, RESOLVED, DELETED = "pending", "resolved", "deleted"
 
@@ -160,6 +169,26 @@ def _from_row(row: Any) -> Incomplete:
 # ------------------------------------------------------------------- writing
 
 
+def _store_of(engine: Engine) -> SecretStore:
+    """The secret store of the workspace whose state.db `engine` opens."""
+    from engine.secrets import secret_store
+
+    database = engine.url.database
+    return secret_store(Path(database).parent if database else None)
+
+
+def _stashed(engine: Engine, values: list[Any], blueprint_index: int | None,
+             secrets: Iterable[str], store: SecretStore | None) -> list[Any]:
+    """`values` with their secrets replaced by references (values kept in the store)."""
+    from engine.sensitive import scenario_secrets, stash
+
+    wanted = set(secrets)
+    if blueprint_index is not None:
+        wanted |= set(scenario_secrets(values[blueprint_index]).searchable())
+    out, _box = stash(values, blueprint_index, wanted, store or _store_of(engine))
+    return out
+
+
 def add_incomplete(
     engine: Engine,
     *,
@@ -175,9 +204,15 @@ def add_incomplete(
     retry: dict[str, Any] | None = None,
     next_retry_at: datetime | None = None,
     now: datetime | None = None,
+    secrets: Iterable[str] = (),
+    store: SecretStore | None = None,
 ) -> str:
-    """Store one incomplete execution; returns its id."""
+    """Store one incomplete execution; returns its id. The blueprint's secrets and `secrets`
+    (values the run evaluated) are stored as references into the secret store."""
     now = now or utc_now()
+    blueprint_json, bundles, execution_vars, trigger, error = _stashed(
+        engine, [blueprint_json, bundles, execution_vars or {}, trigger, error], 0, secrets,
+        store)
     sha = blueprint_sha(blueprint_json)
     new_id = uuid.uuid4().hex
     with engine.begin() as conn:
@@ -199,9 +234,20 @@ def add_incomplete(
     return new_id
 
 
-def update_incomplete(engine: Engine, incomplete_id: str, **values: Any) -> None:
-    """Change stored fields (bundles, error, attempts, schedule, status, ...)."""
+_PAYLOADS = ("bundles", "execution_vars", "trigger", "error")
+
+
+def update_incomplete(engine: Engine, incomplete_id: str, *, secrets: Iterable[str] = (),
+                      **values: Any) -> None:
+    """Change stored fields (bundles, error, attempts, schedule, status, ...). New bundles,
+    variables, trigger or error have the scenario's secrets (and `secrets`) referenced."""
     encoded: dict[str, Any] = {"updated_at": _utc(values.pop("now", None) or utc_now())}
+    payloads = [name for name in _PAYLOADS if values.get(name) is not None]
+    if payloads:
+        store = _store_of(engine)
+        known = set(secrets) | _secrets_of_record(engine, incomplete_id, store)
+        stashed = _stashed(engine, [values[name] for name in payloads], None, known, store)
+        values.update(zip(payloads, stashed, strict=True))
     for name, value in values.items():
         if name == "bundles":
             encoded[name] = dump_bundles(value)
@@ -216,8 +262,27 @@ def update_incomplete(engine: Engine, incomplete_id: str, **values: Any) -> None
                      .values(**encoded))
 
 
+def _secrets_of_record(engine: Engine, incomplete_id: str, store: SecretStore) -> set[str]:
+    """The secrets of an incomplete execution's blueprint (its stashed values included)."""
+    from engine.sensitive import restore, scenario_secrets, stashed_values
+
+    with engine.connect() as conn:
+        content = conn.execute(
+            select(_BLUEPRINTS.c.content)
+            .join(_INCOMPLETE, _INCOMPLETE.c.blueprint_sha256 == _BLUEPRINTS.c.sha256)
+            .where(_INCOMPLETE.c.id == incomplete_id)
+        ).scalar()
+    if content is None:
+        return set()
+    stored = orjson.loads(content)
+    stashes = stashed_values(stored, store)
+    found = {v for values in stashes.values() for v in values}
+    return found | set(scenario_secrets(restore(stored, stashes)).searchable())
+
+
 def store_blueprint(engine: Engine, blueprint_json: Any) -> str:
     """Keep a blueprint version (an edited failed module makes a new one); returns its sha."""
+    [blueprint_json] = _stashed(engine, [blueprint_json], 0, (), None)
     sha = blueprint_sha(blueprint_json)
     with engine.begin() as conn:
         conn.execute(
@@ -226,6 +291,29 @@ def store_blueprint(engine: Engine, blueprint_json: Any) -> str:
             .on_conflict_do_nothing()
         )
     return sha
+
+
+@dataclass
+class Runnable:
+    """What a retry runs: the stored blueprint and state with their secrets put back."""
+
+    blueprint_json: Any
+    bundles: dict[Any, Any]
+    execution_vars: dict[str, Any]
+    trigger: dict[str, Any] | None
+    missing: list[int]  # modules whose credentials the secret store doesn't have
+    store: str  # which store was asked
+
+
+def runnable(engine: Engine, record: Incomplete) -> Runnable:
+    from engine.sensitive import modules_missing_secrets, restore, stashed_values
+
+    store = _store_of(engine)
+    stored = [load_blueprint_json(engine, record.blueprint_sha256), record.bundles,
+              record.execution_vars, record.trigger]
+    blueprint, bundles, execution_vars, trigger = restore(stored, stashed_values(stored, store))
+    return Runnable(blueprint, bundles, execution_vars, trigger,
+                    modules_missing_secrets(blueprint), store.description)
 
 
 def delete_incomplete(engine: Engine, incomplete_id: str) -> bool:
