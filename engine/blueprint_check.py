@@ -4,7 +4,12 @@ Works on the raw JSON (so a file can be checked before the model is built, and e
 message can point at `flow[2].routes[1].flow[0].filter.conditions[0][1]`). Make wrote every
 real export, so anything seen in them is accepted: `"id": null` placeholders, filters on
 routers, filters without conditions, disabled routes, unknown apps, no `version`,
-`mapper: null`.
+`mapper: null`, and filter operators Scenarist does not know (`text:isempty`): a warning
+here, an error only when such a filter is evaluated.
+
+What no JSON writer downstream could store is refused here, once, with its path: text with
+a lone UTF-16 surrogate (Python's json reads `"\ud800"`, orjson and SQLite refuse to write
+it), a module id that is not a safe integer, nesting deeper than `MAX_NESTING`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import BlueprintError
 from engine.filters import find_operator
+from engine.values import MAX_SAFE_INTEGER, has_lone_surrogate
 
 if TYPE_CHECKING:
     from engine.blueprint import Blueprint
@@ -22,6 +28,9 @@ if TYPE_CHECKING:
 # Make's own validator uses ^[a-z][a-z0-9-]*:[A-Za-z0-9]+$; custom apps may carry more.
 _MODULE_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*:\w+$")
 _BRANCH_TYPES = ("condition", "else")
+# Real exports nest at most ~40 levels; pydantic and the IML compiler give up near 250.
+MAX_NESTING = 128
+_MAX_TEXT_PROBLEMS = 10  # a pasted binary can hold thousands: the first ones say enough
 
 
 def iter_modules(flow: Any, path: str = "flow") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -56,12 +65,54 @@ class _Checker:
     def __init__(self, file: str | None) -> None:
         self.file = file
         self.problems: list[BlueprintError] = []
+        self.warnings: list[BlueprintError] = []  # located like problems, but not fatal
         self.seen_ids: dict[int, str] = {}
 
     def report(self, message: str, path: str | None, module_id: int | None = None) -> None:
         self.problems.append(
             BlueprintError(message, file=self.file, module_id=module_id, path=path)
         )
+
+    def warn(self, message: str, path: str | None, module_id: int | None = None) -> None:
+        self.warnings.append(
+            BlueprintError(message, file=self.file, module_id=module_id, path=path)
+        )
+
+    # -- values anywhere in the document --
+
+    def values(self, data: Any) -> bool:
+        """Nesting and text that nothing downstream can hold; False when too deep to go on.
+        Iterative: a file nested 10,000 levels must not exhaust Python's stack here."""
+        texts = 0  # problems with text so far
+        stack: list[tuple[Any, str, int, bool]] = [(data, "", 0, False)]
+        while stack:
+            value, path, depth, bad_key = stack.pop()
+            if bad_key and texts < _MAX_TEXT_PROBLEMS:
+                texts += 1
+                self.report("a key holds a lone UTF-16 surrogate, which cannot be stored",
+                            path, _owner(data, path))
+            if isinstance(value, str):
+                if has_lone_surrogate(value) and texts < _MAX_TEXT_PROBLEMS:
+                    texts += 1
+                    self.report("text holds a lone UTF-16 surrogate (an escape such as "
+                                "\\ud800 without its pair), which cannot be stored",
+                                path or None, _owner(data, path))
+                continue
+            if not isinstance(value, (dict, list)):
+                continue
+            if depth >= MAX_NESTING:
+                self.report(f"nested more than {MAX_NESTING} levels deep",
+                            _shorten(path) or None, _owner(data, path))
+                return False
+            if isinstance(value, dict):
+                for key, item in reversed(value.items()):
+                    bad = has_lone_surrogate(key)
+                    name = _printable(key) if bad else key
+                    stack.append((item, f"{path}.{name}" if path else name, depth + 1, bad))
+            else:
+                for i in range(len(value) - 1, -1, -1):
+                    stack.append((value[i], f"{path}[{i}]", depth + 1, False))
+        return True
 
     # -- top level --
 
@@ -133,6 +184,11 @@ class _Checker:
     def module_id(self, node: dict[str, Any], path: str, owner: int | None) -> int | None:
         module_id = node.get("id")
         if module_id is None:  # placeholders carry "id": null
+            return None
+        if (_is_int(module_id) or isinstance(module_id, float) and module_id.is_integer()) \
+                and module_id > MAX_SAFE_INTEGER:
+            self.report(f"module id {module_id!r} is not a safe integer: Make's ids are "
+                        f"whole numbers up to {MAX_SAFE_INTEGER}", f"{path}.id", owner)
             return None
         if not _is_int(module_id) or module_id < 1:
             self.report(f"module id must be a positive integer, not {module_id!r}",
@@ -222,8 +278,13 @@ class _Checker:
         operator = value.get("o")
         if operator is None:
             self.report("condition has no operator `o`", path, module_id)
+        elif not isinstance(operator, str):
+            self.report(f"operator `o` must be text, not {_kind(operator)}", f"{path}.o",
+                        module_id)
         elif find_operator(operator) is None:
-            self.report(f"unknown filter operator {operator!r}", f"{path}.o", module_id)
+            self.warn(f"filter operator {operator!r} is not supported yet: the blueprint "
+                      "loads, and the filter fails when it is evaluated", f"{path}.o",
+                      module_id)
 
     def merge_outputs(self, value: Any, path: str, module_id: int | None) -> None:
         if not isinstance(value, list):
@@ -271,15 +332,59 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def find_problems(data: Blueprint | Any, file: str | None = None) -> list[BlueprintError]:
-    """Every structural problem, in document order (raw JSON or a `Blueprint`)."""
+def _printable(text: str) -> str:
+    """Text with lone surrogates written as escapes (`\\ud800`), so a message can show it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shorten(path: str, keep: int = 80) -> str:
+    """A path nested hundreds of levels, cut to its start (which says where it began)."""
+    return path if len(path) <= keep else path[:keep] + "…"
+
+
+def _owner(data: Any, path: str) -> int | None:
+    """The id of the innermost module on the way to `path` (for a problem's location)."""
+    found = None
+    node = data
+    for step in re.findall(r"\[(\d+)\]|\.?([^.\[]+)", path):
+        index, key = step
+        try:
+            node = node[int(index)] if index else node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "module" in node and _is_int(node.get("id")):
+            found = node["id"]
+    return found
+
+
+def inspect(data: Blueprint | Any, file: str | None = None
+            ) -> tuple[list[BlueprintError], list[BlueprintError]]:
+    """(problems, warnings) of raw JSON or a `Blueprint`, each in document order."""
     from engine.blueprint import Blueprint
 
     if isinstance(data, Blueprint):
         data = data.to_json_obj()
     checker = _Checker(file)
-    checker.blueprint(data)
-    return checker.problems
+    if checker.values(data):
+        checker.blueprint(data)
+    return deduplicate(checker.problems), deduplicate(checker.warnings)
+
+
+def deduplicate(found: list[BlueprintError]) -> list[BlueprintError]:
+    """The problems in their order, each message once."""
+    seen: set[str] = set()
+    out = []
+    for item in found:
+        text = item.describe()
+        if text not in seen:
+            seen.add(text)
+            out.append(item)
+    return out
+
+
+def find_problems(data: Blueprint | Any, file: str | None = None) -> list[BlueprintError]:
+    """Every structural problem, in document order (raw JSON or a `Blueprint`)."""
+    return inspect(data, file)[0]
 
 
 def validate(blueprint: Blueprint | Any, file: str | None = None) -> None:

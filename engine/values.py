@@ -3,6 +3,11 @@
 Inside the engine: text `str`, number `int`/`float`, boolean `bool`, date an aware
 `datetime`, time `str` "HH:mm[:ss]", buffer `bytes`, collection `dict`, array `list`,
 empty `None`. Reports and payloads turn them into JSON with `to_json_value`.
+
+Numbers follow JavaScript's (Make runs on Node): an integer beyond ±2^53 is a double, so
+every number a function computes goes through `normalize_number`. Nothing bigger than
+SQLite's and orjson's 64 bits can then reach storage from arithmetic; `json_safe` is the
+last resort for values that arrive some other way (a parsed JSON text, a lone surrogate).
 """
 
 from __future__ import annotations
@@ -15,9 +20,39 @@ from typing import Any
 import orjson
 from dateutil import parser as _date_parser
 
+MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
+_SAFE_LIMIT = 2**53  # 2^53 itself is exact as a double; beyond it integers are not
+_INT_TEXT_DIGITS = 4000  # Python refuses int() of texts over 4300 digits
+_STORABLE_INT = (-(2**63), 2**64 - 1)  # what orjson (so history and reports) can write
+
 
 class CoercionError(ValueError):
     """A value that cannot be read as the type asked for."""
+
+
+def normalize_number(value: int | float) -> int | float:
+    """A number as JavaScript holds it: integral results as int (JSON prints 30, not 30.0),
+    integers beyond ±2^53 as doubles (infinity when even a double can't hold them)."""
+    if type(value) is float:
+        if value.is_integer() and -_SAFE_LIMIT <= value <= _SAFE_LIMIT:
+            return int(value)
+        return value
+    if -_SAFE_LIMIT <= value <= _SAFE_LIMIT:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def number_from_text(text: str) -> int | float:
+    """`text` (already stripped) as a normalised number; ValueError when it is not one."""
+    if len(text) <= _INT_TEXT_DIGITS:
+        try:
+            return normalize_number(int(text))
+        except ValueError:
+            pass
+    return normalize_number(float(text))
 
 
 def is_empty(value: Any) -> bool:
@@ -77,20 +112,15 @@ def to_number(value: Any) -> int | float | None:
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
     if isinstance(value, (int, float)):
-        return value
+        return normalize_number(value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return None
         try:
-            return int(text)
-        except ValueError:
-            pass
-        try:
-            number = float(text)
+            return number_from_text(text)
         except ValueError:
             return None
-        return number
     if isinstance(value, datetime):
         return int(value.timestamp() * 1000)
     return None
@@ -121,7 +151,10 @@ def to_date(value: Any) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, ValueError, OSError):  # beyond year 9999, or NaN
+            return None
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -163,7 +196,42 @@ def to_json_value(value: Any) -> Any:
         return buffer_summary(bytes(value))
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
+    if type(value) is int and not -_SAFE_LIMIT <= value <= _SAFE_LIMIT:
+        return to_json_value(normalize_number(value))
     return value
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with what JSON encoders refuse made writable: lone surrogates in text become
+    U+FFFD, integers beyond 64 bits doubles. Only for a value that made orjson fail (the
+    common path never walks values)."""
+    if isinstance(value, str):
+        return _valid_text(value)
+    if isinstance(value, dict):
+        return {json_safe(k) if isinstance(k, str) else k: json_safe(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if type(value) is int and not _STORABLE_INT[0] <= value <= _STORABLE_INT[1]:
+        return normalize_number(value)
+    return value
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when `text` holds half a UTF-16 pair, which no UTF-8 encoder can write."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _valid_text(text: str) -> str:
+    if not has_lone_surrogate(text):
+        return text
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 def _size_default(value: Any) -> Any:
@@ -180,9 +248,12 @@ def payload_size(bundle: Any) -> int:
         return len(orjson.dumps(bundle, option=orjson.OPT_NON_STR_KEYS))
     except TypeError:
         binary = _binary_length(bundle)
-        return binary + len(
-            orjson.dumps(bundle, default=_size_default, option=orjson.OPT_NON_STR_KEYS)
-        )
+    try:
+        text = orjson.dumps(bundle, default=_size_default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a lone surrogate, an integer beyond 64 bits (from a parsed JSON text)
+        text = orjson.dumps(json_safe(bundle), default=_size_default,
+                            option=orjson.OPT_NON_STR_KEYS)
+    return binary + len(text)
 
 
 def payloads_size(bundles: list[Any]) -> int:

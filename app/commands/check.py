@@ -1,6 +1,10 @@
 """`scenarist check FILE...`: validate blueprints and report which modules are not implemented.
 
-Exit codes: 0 every file is valid (whatever it uses), 1 some file is invalid, 2 bad arguments.
+The validation is `scenarist run`'s own (`engine.loading.check_blueprint`): structure, values
+nothing can store, and every mapping compiled. Each problem is printed once, on stderr.
+
+Exit codes, as `run`'s: 0 every file is valid (whatever it uses), 2 some file is invalid or
+the arguments are bad.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, TextIO
 
 from engine.coverage import CoverageReport, ModuleRef, coverage, module_uses, unsupported
 from engine.errors import BlueprintError
-from engine.loading import load_blueprint
+from engine.loading import check_blueprint
 from engine.registry import Registry, default_registry
 
 # Below this many files progress would only flicker.
@@ -38,26 +42,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 @dataclass
 class FileResult:
     file: str
-    error: BlueprintError | None = None
+    problems: list[BlueprintError] = field(default_factory=list)
+    warnings: list[BlueprintError] = field(default_factory=list)
     uses: dict[str, list[ModuleRef]] = field(default_factory=dict)
     missing: dict[str, list[ModuleRef]] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
-        return self.error is None
+        return not self.problems
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file, "valid": self.valid}
-        if self.error is not None:
-            out["error"] = {
-                "message": self.error.message,
-                "module_id": self.error.module_id,
-                "path": self.error.path,
-            }
+        if self.problems:
+            out["error"] = _located(self.problems[0])  # the first, as before "problems"
+            out["problems"] = [_located(p) for p in self.problems]
         else:
             out["modules"] = sum(len(refs) for refs in self.uses.values())
             out["unsupported"] = self.missing
+        out["warnings"] = [_located(w) for w in self.warnings]
         return out
+
+
+def _located(item: BlueprintError) -> dict[str, Any]:
+    return {"message": item.message, "module_id": item.module_id, "path": item.path}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,15 +78,15 @@ def run(args: argparse.Namespace) -> int:
         for path in _with_progress(files, sys.stderr)
     ]
     for result in results:
-        if result.error is not None:
-            print(result.error.describe(), file=sys.stderr)
+        for found in result.problems:
+            print(found.describe(), file=sys.stderr)
     report = coverage((r.uses for r in results if r.valid), registry)
     if args.json:
         payload = {"files": [r.to_json() for r in results], "coverage": report.to_json()}
         print(json.dumps(payload, indent=2))
     else:
         _print_text(results, report, sys.stdout)
-    return 0 if all(r.valid for r in results) else 1
+    return 0 if all(r.valid for r in results) else 2
 
 
 def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | None]:
@@ -100,14 +107,11 @@ def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | No
 
 
 def _check_file(path: Path, registry: Registry) -> FileResult:
-    result = FileResult(str(path))
-    try:
-        blueprint = load_blueprint(path)
-    except BlueprintError as error:
-        result.error = error
-        return result
-    result.uses = module_uses(blueprint)
-    result.missing = unsupported(result.uses, registry)
+    checked = check_blueprint(path, registry)
+    result = FileResult(str(path), problems=checked.problems, warnings=checked.warnings)
+    if checked.blueprint is not None and checked.valid:
+        result.uses = module_uses(checked.blueprint)
+        result.missing = unsupported(result.uses, registry)
     return result
 
 
@@ -123,6 +127,12 @@ def _with_progress(files: list[Path], stream: TextIO) -> Any:
         stream.flush()
 
 
+def _where(item: BlueprintError) -> str:
+    parts = ([f"module {item.module_id}"] if item.module_id is not None else []) + (
+        [item.path] if item.path else [])
+    return ": ".join(parts) + ": " if parts else ""
+
+
 def _refs(refs: list[ModuleRef]) -> str:
     label = "module" if len(refs) == 1 else "modules"
     return f"{label} {', '.join(str(r) for r in refs)}"
@@ -130,17 +140,20 @@ def _refs(refs: list[ModuleRef]) -> str:
 
 def _print_text(results: list[FileResult], report: CoverageReport, out: TextIO) -> None:
     for result in results:
-        if result.error is not None:
-            out.write(f"{result.file}: INVALID: {result.error.message}\n")
+        if result.problems:  # the problems themselves went to stderr, once each
+            n = len(result.problems)
+            out.write(f"{result.file}: INVALID, {n} problem{'s' if n > 1 else ''}\n")
             continue
         count = sum(len(refs) for refs in result.uses.values())
         if not result.missing:
             out.write(f"{result.file}: ok, {count} modules, all implemented\n")
-            continue
-        out.write(f"{result.file}: ok, {count} modules, "
-                  f"{len(result.missing)} module types not implemented yet:\n")
-        for name, refs in result.missing.items():
-            out.write(f"  {name} ({_refs(refs)})\n")
+        else:
+            out.write(f"{result.file}: ok, {count} modules, "
+                      f"{len(result.missing)} module types not implemented yet:\n")
+            for name, refs in result.missing.items():
+                out.write(f"  {name} ({_refs(refs)})\n")
+        for warning in result.warnings:
+            out.write(f"  warning: {_where(warning)}{warning.message}\n")
 
     valid = sum(1 for r in results if r.valid)
     summary = f"{len(results)} files checked: {valid} valid, {len(results) - valid} invalid\n"

@@ -1,11 +1,20 @@
-"""`scenarist run BLUEPRINT [--input REQUEST.json] [--report json|summary]`: run once, headless."""
+"""`scenarist run BLUEPRINT [--input REQUEST.json] [--report json|summary]`: run once, headless.
+
+The blueprint is validated as `scenarist check` validates it (`engine.loading.check_blueprint`):
+an invalid one exits 2 with each problem once. Every warning reaches stderr once, and the
+report (or the summary) too; history's own problems (a value it could not store as it was)
+are warnings of the run, never a silent loss.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +28,12 @@ from engine.executor.plan import compile_plan
 from engine.executor.run import Executor
 from engine.executor.services import RunServices
 from engine.incomplete.tracked import TrackedRun, new_effect_log
-from engine.loading import load_blueprint
+from engine.loading import check_blueprint
 from engine.report import OutputCollector, build_report, summary_text
 from engine.store.workspace import resolve_workspace
-from engine.values import to_json_value
+from engine.values import json_safe, to_json_value
+
+NO_INPUT = "no --input: the webhook received an empty request"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -53,13 +64,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    checked = check_blueprint(Path(args.blueprint))
+    if checked.blueprint is None or checked.problems:
+        for problem in checked.problems:
+            print(f"scenarist run: {problem.describe()}", file=sys.stderr)
+        return 2
+    blueprint = checked.blueprint
     try:
-        blueprint = load_blueprint(Path(args.blueprint))
         plan = compile_plan(blueprint)
         request = _read_request(args.input) if args.input else None
         if args.break_at is not None and args.break_at not in plan.steps:
             raise _BadInput(f"--break-at {args.break_at}: no such module in the scenario")
-    except (BlueprintError, IMLError) as exc:
+    except BlueprintError as exc:
+        where = "" if exc.file else f"{args.blueprint}: "
+        print(f"scenarist run: {where}{exc.describe()}", file=sys.stderr)
+        return 2
+    except IMLError as exc:
         print(f"scenarist run: {args.blueprint}: {exc}", file=sys.stderr)
         return 2
     except _BadInput as exc:
@@ -82,6 +102,13 @@ def run(args: argparse.Namespace) -> int:
         execution_id=uuid.uuid4().hex,
         effects=new_effect_log(blueprint, history),
     )
+    early = [w.describe() for w in checked.warnings]
+    if request is None and _starts_with_webhook(plan):
+        early.append(NO_INPUT)
+    for warning in early:
+        services.warn(warning)
+        if not args.report:  # with --report, every warning goes to stderr after the run
+            print(f"warning: {warning}", file=sys.stderr)
     collector = OutputCollector() if args.report == "json" else None
     listeners: list[Any] = [collector] if collector is not None else []
     tracked = TrackedRun(
@@ -92,22 +119,64 @@ def run(args: argparse.Namespace) -> int:
     listeners.extend(tracked.start())
     gate, paused = _break_gate(args.break_at)
     executor = Executor(plan, services, listeners, gate=gate)
-    result = asyncio.run(
-        progress.while_running(
-            executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
+    with _history_warnings() as late:  # the writer works while the run goes on
+        result = asyncio.run(
+            progress.while_running(
+                executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
+            )
         )
-    )
-    tracked.finish(result)
+        tracked.finish(result)
+    result.warnings.extend(late)
     if args.break_at is not None:
         return _print_break(args.break_at, paused, plan, result, collector)
     if args.report:
         report = build_report(plan, result, collector)
-        sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+        sys.stdout.buffer.write(_dumps(report) + b"\n")
         for warning in result.warnings:  # stdout is for the machine; tell the person too
             print(f"warning: {warning}", file=sys.stderr)
     else:
         print(summary_text(services.scenario_name, result))
+        for warning in late:
+            print(f"warning: {warning}", file=sys.stderr)
     return 1 if result.status == "error" else 0
+
+
+def _starts_with_webhook(plan: Any) -> bool:
+    first = plan.main.steps[0] if plan.main.steps else None
+    return first is not None and first.spec is not None and first.spec.kind == "instant_trigger"
+
+
+def _dumps(report: Any) -> bytes:
+    """The report as JSON; text no JSON writer accepts (a lone surrogate from a parsed JSON
+    text) is written as U+FFFD rather than losing the whole report."""
+    try:
+        return orjson.dumps(report)
+    except TypeError:
+        return orjson.dumps(json_safe(report))
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.messages.append(record.getMessage())
+        else:  # a failed write: one line here, its problem comes as a warning
+            print(f"scenarist: {record.getMessage()}", file=sys.stderr)
+
+
+@contextmanager
+def _history_warnings() -> Iterator[list[str]]:
+    """What the history writer reports while the run is stored, as the run's warnings."""
+    logger = logging.getLogger("scenarist.history")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 class _BadInput(Exception):
@@ -150,7 +219,7 @@ def _print_break(
     report = build_report(plan, result, collector)
     if not paused:
         print(f"scenarist run: module {module_id} was not reached", file=sys.stderr)
-        out = {"paused_at": None, "report": report}
+        out: dict[str, Any] = {"paused_at": None, "report": report}
         sys.stdout.buffer.write(orjson.dumps(to_json_value(out)) + b"\n")
         return 1 if report["status"] == "error" and result.error.get("name") != \
             "ExecutionInterruptedError" else 0
@@ -173,6 +242,9 @@ def _read_request(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise _BadInput(f"--input {path}: {exc.strerror}") from None
     except orjson.JSONDecodeError as exc:
+        if "surrogate" in str(exc):  # valid JSON to Python, but no text anything can store
+            raise _BadInput(f"--input {path}: text holds a lone UTF-16 surrogate (an escape "
+                            f"such as \\ud800 without its pair): {exc}") from None
         raise _BadInput(f"--input {path}: not JSON ({exc})") from None
     if not isinstance(data, dict) or "body" not in data:
         raise _BadInput(f'--input {path}: expected {{"body": ..., "headers": {{}}, ...}}')

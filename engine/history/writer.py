@@ -3,8 +3,14 @@
 Recorders (on the event loop) only append cheap tuples and hand full lists over a queue;
 this thread encodes payloads, inserts with Core `insert()` + executemany, and commits once per
 batch of jobs — never per bundle. Whatever is queued when the thread wakes goes into one
-transaction. History must never break a run: a failed write is logged (without its data:
-the engine hides SQL parameters) and the writer goes on.
+transaction. History must never break a run, nor lose one silently:
+
+- a payload orjson refuses (a lone surrogate, an integer beyond 64 bits: values a parsed JSON
+  text can carry) is stored made writable (`engine.values.json_safe`), and the run says so;
+- a batch that fails is retried job by job, so one bad job costs only itself, never the other
+  runs of the batch nor (through a rolled-back execution row) every later row of its run;
+- every such problem is logged (without its data: the engine hides SQL parameters), kept on
+  the run's sink for its report, and written into the stored report's warnings.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from engine.store.history_db import (
     blobs_dir,
     open_history_engine,
 )
+from engine.values import json_safe
 
 log = logging.getLogger("scenarist.history")
 
 MAX_JOBS_PER_TRANSACTION = 256
+MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
 
 # (seq, cycle, module_id, duration_s, filter_passed, error, input, outputs, output_count)
 OperationTuple = tuple[
@@ -57,14 +65,37 @@ _INSERT_OPERATIONS = str(
 
 
 class RunSink:
-    """What the writer's jobs for one run share: the payload codec, and the execution's
-    row key once its row exists (set on the writer thread only)."""
+    """What the writer's jobs for one run share: the payload codec, the execution's row key
+    once its row exists, and what could not be stored as it was (all set on the writer
+    thread; read `problems` after a flush)."""
 
-    __slots__ = ("codec", "num")
+    __slots__ = ("codec", "num", "problems", "_seen")
 
     def __init__(self, codec: PayloadCodec) -> None:
         self.codec = codec
         self.num: int | None = None
+        self.problems: list[str] = []
+        self._seen: set[str] = set()
+
+    def problem(self, message: str) -> None:
+        if message in self._seen or len(self.problems) >= MAX_PROBLEMS_PER_RUN:
+            return
+        self._seen.add(message)
+        self.problems.append(message)
+        log.warning("history: %s", message)
+
+    def encode(self, value: Any, what: str) -> bytes:
+        """`value` as a payload; one orjson refuses is stored made writable, and said so."""
+        try:
+            return self.codec.encode(value)
+        except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+            reason = str(exc)
+        self.problem(f"{what} could not be stored as it was ({reason}): stored with lone "
+                     "surrogates as U+FFFD and integers beyond 64 bits as doubles")
+        try:
+            return self.codec.encode(json_safe(value))
+        except (TypeError, ValueError) as exc:
+            return self.codec.encode({"$unstorable": str(exc)})
 
 
 @dataclass(slots=True)
@@ -76,16 +107,18 @@ class StartJob:
 
     def apply(self, conn: Connection) -> None:
         if self.blueprint_sha256 is not None:
-            content = self.sink.codec.encode(self.blueprint)
+            content = self.sink.encode(self.blueprint, "the blueprint")
             conn.execute(
                 sqlite_insert(BlueprintVersion.__table__)  # type: ignore[attr-defined]
                 .values(sha256=self.blueprint_sha256, scenario=self.execution["scenario"],
                         content=content, size=len(content), created_at=datetime.now(UTC))
                 .on_conflict_do_nothing()
             )
+        execution = {k: json_safe(v) if isinstance(v, str) else v
+                     for k, v in self.execution.items()}  # SQLite refuses lone surrogates too
         inserted = conn.execute(
             insert(Execution.__table__).values(  # type: ignore[attr-defined]
-                **self.execution, blueprint_sha256=self.blueprint_sha256
+                **execution, blueprint_sha256=self.blueprint_sha256
             )
         )
         key = inserted.inserted_primary_key
@@ -100,21 +133,38 @@ class OperationsJob:
     def apply(self, conn: Connection) -> None:
         if self.sink.num is None:
             return  # the execution's row could not be written: neither can its operations
-        encode = self.sink.codec.encode
-        num = self.sink.num
-        values = [
-            (
-                num, seq, "operation", cycle, module_id, duration_s * 1000.0,
-                filter_passed, output_count,
-                None if error is None else encode(error),
-                None if input_ is None else encode(input_),
-                None if outputs is None else encode(outputs),
-            )
-            for (seq, cycle, module_id, duration_s, filter_passed, error, input_, outputs,
-                 output_count) in self.rows
-        ]
+        num, codec = self.sink.num, self.sink.codec
+        counted = codec.stored_bytes
+        try:
+            values = self._values(num, codec.encode)
+        except (TypeError, ValueError):  # some payload orjson refuses: find it, row by row
+            codec.stored_bytes = counted
+            values = self._values(num, None)
         if values:
             conn.exec_driver_sql(_INSERT_OPERATIONS, values)
+
+    def _values(self, num: int, encode: Any) -> list[tuple[Any, ...]]:
+        sink = self.sink
+
+        def careful(module_id: int, what: str) -> Any:
+            return lambda value: sink.encode(value, f"module {module_id}'s {what}")
+
+        out = []
+        for (seq, cycle, module_id, duration_s, filter_passed, error, input_, outputs,
+             output_count) in self.rows:
+            enc_error = enc_input = enc_outputs = encode
+            if encode is None:
+                enc_error = careful(module_id, "error")
+                enc_input = careful(module_id, "input bundle")
+                enc_outputs = careful(module_id, "output bundles")
+            out.append((
+                num, seq, "operation", cycle, module_id, duration_s * 1000.0,
+                filter_passed, output_count,
+                None if error is None else enc_error(error),
+                None if input_ is None else enc_input(input_),
+                None if outputs is None else enc_outputs(outputs),
+            ))
+        return out
 
 
 @dataclass(slots=True)
@@ -131,9 +181,10 @@ class RecordJob:
     def apply(self, conn: Connection) -> None:
         if self.sink.num is None:
             return
+        what = "the trigger's input" if self.kind == "trigger" else f"the run's {self.kind}"
         conn.execute(insert(Operation.__table__).values(  # type: ignore[attr-defined]
             execution_num=self.sink.num, seq=self.seq, kind=self.kind, cycle=0, module_id=0,
-            input=self.sink.codec.encode(self.value),
+            input=self.sink.encode(self.value, what),
         ))
 
 
@@ -147,10 +198,10 @@ class FinishJob:
     def apply(self, conn: Connection) -> None:
         if self.sink.num is None:
             return
-        codec = self.sink.codec
+        sink, codec = self.sink, self.sink.codec
         values = dict(self.fields)
-        values["error"] = None if self.error is None else codec.encode(self.error)
-        values["summary"] = None if self.summary is None else codec.encode(self.summary)
+        values["error"] = None if self.error is None else sink.encode(self.error, "the error")
+        values["summary"] = self._summary()
         if codec.blob_refs:
             conn.execute(
                 sqlite_insert(ExecutionBlob.__table__)  # type: ignore[attr-defined]
@@ -161,6 +212,26 @@ class FinishJob:
         values["stored_bytes"] = codec.stored_bytes
         table = Execution.__table__  # type: ignore[attr-defined]
         conn.execute(update(table).where(table.c.num == self.sink.num).values(**values))
+
+    def _summary(self) -> bytes | None:
+        """The stored report, whose warnings include what history could not store as it was
+        (the report's own text included)."""
+        sink = self.sink
+        if not isinstance(self.summary, dict):
+            return None if self.summary is None else sink.encode(self.summary, "the report")
+        known, counted = len(sink.problems), sink.codec.stored_bytes
+        packed = sink.encode(self._with_problems(self.summary), "the report")
+        if len(sink.problems) != known:
+            sink.codec.stored_bytes = counted
+            packed = sink.encode(self._with_problems(json_safe(self.summary)), "the report")
+        return packed
+
+    def _with_problems(self, summary: dict[str, Any]) -> dict[str, Any]:
+        problems = self.sink.problems
+        if not problems:
+            return summary
+        return {**summary, "warnings": [*summary.get("warnings", []),
+                                        *(f"history: {p}" for p in problems)]}
 
 
 @dataclass(slots=True)
@@ -244,6 +315,30 @@ class HistoryWriter:
                 for job in jobs:
                     job.apply(conn)
             self.commits += 1
-        except Exception:
-            self.failures += 1
-            log.exception("history write failed (%d jobs dropped)", len(jobs))
+            return
+        except Exception as exc:  # find the job(s) at fault; the others must not pay
+            log.info("history write failed (%s); retrying its %d jobs one by one",
+                     type(exc).__name__, len(jobs))
+        for job in jobs:  # the transaction rolled back: so did the rows these keys name
+            if isinstance(job, StartJob):
+                job.sink.num = None
+        for job in jobs:
+            try:
+                with self.engine.begin() as conn:
+                    job.apply(conn)
+                self.commits += 1
+            except Exception as exc:
+                self.failures += 1
+                log.exception("history write failed (1 job dropped)")
+                job.sink.problem(_dropped(job, exc))
+
+
+def _dropped(job: Job, exc: Exception) -> str:
+    """What a dropped job means for its run (the exception without SQL parameters)."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    reason = f"{type(exc).__name__}: {text}"
+    if isinstance(job, StartJob) or job.sink.num is None:
+        return f"this run could not be recorded ({reason})"
+    what = {OperationsJob: "some operations", RecordJob: "the replay data",
+            FinishJob: "how the run ended"}.get(type(job), "part of it")
+    return f"{what} could not be recorded ({reason})"

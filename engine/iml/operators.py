@@ -13,23 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from engine.values import to_bool, to_date, to_number, to_text
-
-_SAFE_INT = 2**53
-
-
-def normalize_number(value: int | float) -> int | float:
-    """Integral results as int (JSON prints 30, not 30.0); huge ints as floats, as in JS."""
-    if type(value) is float:
-        if value.is_integer() and -_SAFE_INT <= value <= _SAFE_INT:
-            return int(value)
-        return value
-    if -_SAFE_INT <= value <= _SAFE_INT:
-        return value
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
+from engine.values import normalize_number, to_bool, to_date, to_number, to_text
 
 
 def _is_number(value: Any) -> bool:

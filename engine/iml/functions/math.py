@@ -3,6 +3,8 @@ stdevP, parseNumber, formatNumber, toNumber.
 
 Empty input (null, "") gives null; text that is not a number is an error, as in Make.
 Aggregates (sum, min, ...) take numbers and/or arrays of numbers and skip empty values.
+Every result is a JavaScript number (`engine.values.normalize_number`): floor(1e30) is the
+double 1e30, not a 31-digit integer nothing downstream could store.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from typing import Any
 
 from engine.errors import IMLError
 from engine.iml.functions import iml_function
-from engine.iml.operators import normalize_number
-from engine.values import to_number, to_text
+from engine.values import normalize_number, number_from_text, to_number, to_text
 
 _MAX_DECIMALS = 100
 _CONTEXT = Context(prec=1000)  # room for any float's digits plus the decimals
@@ -78,13 +79,15 @@ def round_(value: Any, decimals: Any = None) -> Any:
 @iml_function("ceil")
 def ceil(value: Any) -> Any:
     number = _number(value, "ceil")
-    return number if number is None or not _finite(number) else math.ceil(number)
+    return number if number is None or not _finite(number) else normalize_number(
+        math.ceil(number))
 
 
 @iml_function("floor")
 def floor(value: Any) -> Any:
     number = _number(value, "floor")
-    return number if number is None or not _finite(number) else math.floor(number)
+    return number if number is None or not _finite(number) else normalize_number(
+        math.floor(number))
 
 
 @iml_function("trunc")
@@ -161,7 +164,7 @@ def parse_number(value: Any, decimal_separator: Any = None) -> Any:
     if value is None or value == "":
         return None
     if type(value) in (int, float):
-        return value
+        return normalize_number(value)
     text = to_text(value).strip()
     separator = to_text(decimal_separator) or "."
     kept: list[str] = []
@@ -175,7 +178,7 @@ def parse_number(value: Any, decimal_separator: Any = None) -> Any:
     digits = "".join(kept)
     if not any(c.isdigit() for c in digits):
         raise IMLError(f"function 'parseNumber': {text[:40]!r} is not a number")
-    return normalize_number(float(digits) if "." in digits else int(digits))
+    return number_from_text(digits)
 
 
 @iml_function("formatNumber")
