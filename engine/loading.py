@@ -77,7 +77,11 @@ def check_blueprint_data(
     except ValidationError as error:
         result.problems = deduplicate([_model_problem(data, e, file) for e in error.errors()])
         return result
-    result.problems = deduplicate(list(mapping_problems(result.blueprint, file, registry)))
+    problems = mapping_problems(result.blueprint, file, registry)
+    result.problems = deduplicate([p for p, deferred in problems if not deferred])
+    # As in Make ("Failed to map ..."), a module's own mapper that doesn't compile fails
+    # only when that module runs: real exports with one still load and run up to it.
+    result.warnings.extend(deduplicate([p for p, deferred in problems if deferred]))
     return result
 
 
@@ -146,18 +150,25 @@ def _model_problem(data: Any, error: Any, file: str | None) -> BlueprintError:
 
 def mapping_problems(
     blueprint: Blueprint, file: str | None = None, registry: Registry | None = None
-) -> Iterator[BlueprintError]:
+) -> list[tuple[BlueprintError, bool]]:
     """Every mapping (mapper field, filter operand, Merge output, group-by) that does not
     compile, one problem per field, located by module, JSON path and column. Compiles what
-    `compile_plan` compiles, so a blueprint this passes also compiles for running."""
+    `compile_plan` compiles, so a blueprint this passes also compiles for running. Each
+    comes with whether it is deferred: a module's own mapper field, which `compile_plan`
+    turns into a failure raised when the module runs."""
     from engine.registry import default_registry
 
     registry = registry or default_registry()
+    found = []
     for path, node in blueprint.walk():
         for where, value, template_only in _mappings(node, path, registry):
             error = _compile(value, template_only)
             if error is not None:
-                yield _located(error, where, node.id, file)
+                deferred = where.startswith(f"{path}.mapper") and node.module not in _NO_MAPPER
+                if deferred:
+                    error.message += " (fails when this module runs)"
+                found.append((_located(error, where, node.id, file), deferred))
+    return found
 
 
 def _mappings(

@@ -186,12 +186,12 @@ class _Compiler:
                 ]
             elif step.directive is not None:
                 step.how = DIRECTIVE
-                step.mapper = compile_mapper(node.mapper) if node.mapper else None
+                step.mapper = _mapper_or_failure(node.mapper, step_id)
             else:
                 if spec is not None and spec.kind == "aggregator":
                     step.how = AGGREGATE
                     self._aggregator_flags(step, node)
-                step.mapper = compile_mapper(node.mapper) if node.mapper else None
+                step.mapper = _mapper_or_failure(node.mapper, step_id)
         except IMLError as exc:
             raise exc.at(step_id, exc.field) from None
         if node.onerror:
@@ -238,3 +238,22 @@ class _Compiler:
     def _placeholder_id(self) -> int:
         self._next_free_id -= 1
         return self._next_free_id
+
+
+def _mapper_or_failure(mapper: Any, step_id: int) -> Evaluator | None:
+    """The compiled mapper; one that doesn't compile fails when its module runs, as in Make
+    ("Failed to map ..."), so real exports with a broken mapping still load and run up to it
+    (`scenarist check` lists it as a warning)."""
+    if not mapper:
+        return None
+    try:
+        return compile_mapper(mapper)
+    except IMLError as exc:
+        error = exc.at(step_id, exc.field)
+    except RecursionError:
+        error = IMLError("mapping nested too deeply").at(step_id, None)
+
+    def fail(_scope: Any) -> Any:
+        raise error
+
+    return fail

@@ -31,8 +31,10 @@ def nested(levels: int) -> Any:
 
 INVALID = {
     "iml.json": json.dumps({"flow": [
-        {"id": 1, "module": "util:ComposeTransformer", "mapper": {"value": "{{1 + }}"}},
-        {"id": 2, "module": "util:ComposeTransformer", "mapper": {"value": "{{upper(}}"}}]}),
+        {"id": 1, "module": "util:ComposeTransformer", "mapper": {"value": "x"}, "filter": {
+            "name": "f", "conditions": [[{"a": "{{1 + }}", "o": "text:equal", "b": "x"}]]}},
+        {"id": 2, "module": "util:ComposeTransformer", "mapper": {"value": "x"}, "filter": {
+            "name": "g", "conditions": [[{"a": "{{upper(}}", "o": "text:equal", "b": "x"}]]}}]}),
     "deep.json": json.dumps({"flow": [
         {"id": 1, "module": "util:ComposeTransformer", "mapper": {"value": nested(300)}}]}),
     "huge-id.json": '{"flow": [{"id": 100000000000000000000000000000, '
@@ -72,12 +74,31 @@ def test_check_and_run_refuse_the_same_files_with_the_same_messages_once_each(
             assert "at at" not in line
         assert f"{path}: INVALID" in checked.stdout
     problems = "\n".join(check_lines)
-    assert "module 1: flow[0].mapper.value: column 7" in problems
-    assert "module 2: flow[1].mapper.value: column 9" in problems
+    assert "module 1: flow[0].filter.conditions[0][0].a: column 7" in problems
+    assert "module 2: flow[1].filter.conditions[0][0].a: column 9" in problems
     assert "nested more than 128 levels" in problems
     assert "flow[0].id: module id 1e+29 is not a safe integer" in problems
     assert "module 1: flow[0].mapper.value: text holds a lone UTF-16 surrogate" in problems
     assert "not valid JSON: Invalid control character at line 1, column 12" in problems
+
+
+def test_a_mapper_that_does_not_compile_warns_in_check_and_fails_when_its_module_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mapper.json"
+    path.write_text(json.dumps({"name": "Broken mapper", "flow": [
+        {"id": 1, "module": "util:SetVariable2",
+         "mapper": {"name": "v", "scope": "roundtrip", "value": "ok"}},
+        {"id": 2, "module": "util:ComposeTransformer", "mapper": {"value": "{{upper(}}"}}]}))
+    checked = scenarist("check", str(path))
+    assert checked.returncode == 0, checked.stderr
+    assert ("module 2: flow[1].mapper.value: column 9: " in checked.stdout
+            and "(fails when this module runs)" in checked.stdout)
+    ran = scenarist("run", str(path), "--report", "json", "--data-dir", str(tmp_path / "ws"))
+    assert ran.returncode == 1, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["modules"]["1"]["operations"] == 1  # the run went as far as module 2
+    assert "module 2, field value, column 9" in report["error"]["message"]
 
 
 def test_numbers_beyond_2_53_are_doubles_and_the_run_is_recorded(tmp_path: Path) -> None:

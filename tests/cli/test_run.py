@@ -177,7 +177,7 @@ def test_invalid_blueprint_exits_2_naming_file_module_and_path(tmp_path, capsys)
     assert json.loads(path.read_text()) == bad  # a broken blueprint is never touched
 
 
-def test_bad_mapping_syntax_exits_2_naming_module_field_and_column(tmp_path, capsys):
+def test_bad_mapping_syntax_fails_the_module_naming_module_field_and_column(tmp_path, capsys):
     flow = {
         "flow": [
             {"id": 1, "module": "gateway:CustomWebHook"},
@@ -188,9 +188,12 @@ def test_bad_mapping_syntax_exits_2_naming_module_field_and_column(tmp_path, cap
             },
         ]
     }
-    code, _, err = run_cli(capsys, "run", str(write(tmp_path / "b.json", flow)))
-    assert code == 2
-    assert "module 2" in err and "value" in err and "column" in err
+    request = write(tmp_path / "request.json", {"body": {"name": "ada"}})
+    code, report, _ = run_cli(capsys, "run", str(write(tmp_path / "b.json", flow)),
+                              "--input", str(request), "--report", "json")
+    assert code == 1  # as in Make, the module fails when it runs ("Failed to map ...")
+    assert report is not None
+    assert report["error"]["message"].startswith("module 2, field value, column 18:")
 
 
 def test_bad_arguments_exit_2(tmp_path, capsys):
