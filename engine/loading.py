@@ -77,11 +77,11 @@ def check_blueprint_data(
     except ValidationError as error:
         result.problems = deduplicate([_model_problem(data, e, file) for e in error.errors()])
         return result
-    problems = mapping_problems(result.blueprint, file, registry)
-    result.problems = deduplicate([p for p, deferred in problems if not deferred])
+    found = mapping_problems(result.blueprint, file, registry)
+    result.problems = deduplicate([p for p, deferred in found if not deferred])
     # As in Make ("Failed to map ..."), a module's own mapper that doesn't compile fails
     # only when that module runs: real exports with one still load and run up to it.
-    result.warnings.extend(deduplicate([p for p, deferred in problems if deferred]))
+    result.warnings.extend(deduplicate([p for p, deferred in found if deferred]))
     return result
 
 
