@@ -464,10 +464,107 @@ def _find_close(text: str, i: int) -> int:
     return -1
 
 
-def parse_template(text: str) -> list[ast.Segment]:
+def parse_template(text: str, *, app_code: bool = False) -> list[ast.Segment]:
     """A field's text as literal-text and `{{...}}` segments (used by the compiler and the
-    editor for highlighting and validation). Raises IMLError with a 1-based column."""
+    editor for highlighting and validation). Raises IMLError with a 1-based column.
+
+    `app_code`: the text is Make's app-code IML (see `app_code_to_scenario`)."""
+    if app_code:
+        text = app_code_to_scenario(text)
     return list(_parse_template_cached(text))
+
+
+# --- Make's app-code IML -----------------------------------------------------------------
+
+# Roots app code reads besides NAMED_ROOTS; written as `` `name` `` in scenario syntax so a
+# comparison (`statusCode = 200`) keeps them references instead of bare words.
+APP_ROOTS = frozenset(
+    {"statusCode", "webhook", "pagination", "trigger", "iterate", "output", "metadata",
+     "scenario", "oauth", "now"} - KEYWORDS - NAMED_ROOTS
+)
+# JavaScript-style operators app code allows, as their scenario equivalents (same length).
+_APP_OPERATORS = (("===", "=  "), ("!==", "!= "), ("&&", "& "), ("||", "| "))
+
+
+def app_code_to_scenario(text: str) -> str:
+    """Make's app-code IML (custom apps' communication files) as scenario IML.
+
+    In app code `,` separates function arguments (`ifempty(parameters.limit, 10)`); `;`
+    is accepted too, as Make does. `===`, `!==`, `&&`, `||` mean `=`, `!=`, `&`, `|`;
+    `undefined` is `null`; `statusCode`, `webhook`, `pagination`... are roots. Quoted text
+    is kept as it is. The result has the same length except two backticks around each root
+    of APP_ROOTS, so error columns stay close."""
+    if "{{" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while True:
+        j = text.find("{{", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        close = _find_close(text, j + 2)
+        if close < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i : j + 2])
+        out.append(_app_expression(text[j + 2 : close]))
+        i = close
+
+
+def _app_expression(text: str) -> str:
+    out: list[str] = []
+    stack: list[str] = []  # "call", "group" or "index" for each open ( or [
+    after_name = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if _opens_quote(text, i, 0):
+            j = _skip_quoted(text, i, n)
+            j = n if j < 0 else j
+            out.append(text[i:j])
+            i, after_name = j, False
+            continue
+        if c.isalpha() or c in "_$":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            word = text[i:j]
+            k = j
+            while k < n and text[k].isspace():
+                k += 1
+            is_call = k < n and text[k] == "("
+            member = i > 0 and text[i - 1] == "."
+            if not member and not is_call and word in APP_ROOTS:
+                out.append(f"`{word}`")
+            elif not member and not is_call and word == "undefined":
+                out.append("null     ")
+            else:
+                out.append(word)
+            i, after_name = j, is_call
+            continue
+        if c == "(":
+            stack.append("call" if after_name else "group")
+        elif c == "[":
+            stack.append("index")
+        elif c in ")]" and stack:
+            stack.pop()
+        elif c == "," and stack and stack[-1] == "call":
+            out.append(";")
+            i += 1
+            continue
+        else:
+            swapped = next(((a, b) for a, b in _APP_OPERATORS if text.startswith(a, i)), None)
+            if swapped is not None:
+                out.append(swapped[1])
+                i += len(swapped[0])
+                after_name = False
+                continue
+        if not c.isspace():
+            after_name = False
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=2048)

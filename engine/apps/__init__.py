@@ -1,0 +1,53 @@
+"""Apps in the shape of Make's custom apps (the app SDK), loaded from Make's own
+local-development layout (`makecomapp.json`, fileVersion 1).
+
+Public API:
+- `load_makecomapp(folder)` -> `App`; `discover_apps(workspace)` -> `LoadedApps`;
+  `register_apps(registry, loaded)`; `module_specs(app)`.
+- `list_apps(registry)`, `check_app(folder)` for the CLI.
+- running components outside modules: `verify_connection`, `run_rpc`, `attach_webhook`,
+  `detach_webhook`, `epoch_choices`; connections at run time: `bind_connections`,
+  `ConnectionData`.
+"""
+
+from __future__ import annotations
+
+from engine.apps.check import check_app, list_apps
+from engine.apps.components import (
+    ConnectionCheck,
+    attach_webhook,
+    detach_webhook,
+    epoch_choices,
+    run_rpc,
+    verify_connection,
+)
+from engine.apps.declaration import App, Problem
+from engine.apps.loader import ENTRY_POINT_GROUP, LoadedApps, discover_apps, register_apps
+from engine.apps.makecomapp import AppLoadError, load_makecomapp
+from engine.apps.runtime import AppConnection, ConnectionData, bind_connections
+from engine.apps.to_spec import module_spec, module_specs, samples
+
+__all__ = [
+    "App",
+    "AppConnection",
+    "AppLoadError",
+    "ConnectionCheck",
+    "ConnectionData",
+    "ENTRY_POINT_GROUP",
+    "LoadedApps",
+    "Problem",
+    "attach_webhook",
+    "bind_connections",
+    "check_app",
+    "detach_webhook",
+    "discover_apps",
+    "epoch_choices",
+    "list_apps",
+    "load_makecomapp",
+    "module_spec",
+    "module_specs",
+    "register_apps",
+    "run_rpc",
+    "samples",
+    "verify_connection",
+]

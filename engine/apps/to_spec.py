@@ -1,0 +1,78 @@
+"""An app's modules as engine ModuleSpecs: id `<app>:<module>`, kind, fields, interface.
+
+Make's module types map onto the engine's kinds (universal "Make an API call" is an
+action). A module with a connection gets Make's `__IMTCONN__` parameter, an instant trigger
+`__IMTHOOK__`, so exported blueprints' parameters line up. The webhook's parameters join
+the instant trigger's (Make shows them when the hook is created).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.apps.declaration import App, MakeField, ModuleDecl
+from engine.apps.fields import to_field_specs
+from engine.apps.modules import CONNECTION_PARAMETER, WEBHOOK_PARAMETER, AppModule
+from engine.spec import FieldSpec, Implementation, ModuleCall, ModuleKind, ModuleSpec
+
+KINDS: dict[str, ModuleKind] = {
+    "trigger": "trigger", "instant_trigger": "instant_trigger", "action": "action",
+    "search": "search", "responder": "responder", "universal": "action",
+}
+
+
+def _fields(value: list[MakeField] | str | Any) -> list[FieldSpec]:
+    return to_field_specs(value) if isinstance(value, list) else []  # "rpc://" is dynamic
+
+
+def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
+    parameters: list[FieldSpec] = []
+    if decl.connection is not None:
+        label = app.connections[decl.connection].label if (
+            decl.connection in app.connections) else "Connection"
+        parameters.append(FieldSpec(name=CONNECTION_PARAMETER, type="account",
+                                    label=label or "Connection", required=True))
+    if decl.type == "instant_trigger":
+        parameters.append(FieldSpec(name=WEBHOOK_PARAMETER, type="hook", label="Webhook",
+                                    required=True))
+        hook = app.webhooks.get(decl.webhook or "")
+        if hook is not None:
+            parameters.extend(to_field_specs(hook.parameters))
+    parameters.extend(to_field_specs(decl.parameters))
+    if decl.type == "trigger" and not any(f.name in ("limit", "maxResults") for f in parameters):
+        parameters.append(FieldSpec(name="limit", type="uinteger", default=1,
+                                    label="Maximum number of results"))
+    return ModuleSpec(
+        id=f"{app.name}:{decl.name}",
+        label=decl.label or decl.name,
+        kind=KINDS[decl.type],
+        description=decl.description,
+        parameters=parameters,
+        mapper=_fields(decl.expect),
+        interface=_fields(decl.interface),
+        connection=f"{app.name}:{decl.connection}" if decl.connection else None,
+        transactional=decl.commit is not None or decl.rollback is not None,
+        implementation=_implementation(AppModule(app, decl)),
+    )
+
+
+def _implementation(module: AppModule) -> Implementation:
+    """A coroutine function (the executor tells async implementations by their kind)."""
+
+    async def run_app_module(call: ModuleCall) -> list[dict[str, Any]]:
+        return await module(call)
+
+    return run_app_module
+
+
+def module_specs(app: App) -> list[ModuleSpec]:
+    return [module_spec(app, decl) for decl in app.modules.values()]
+
+
+def samples(app: App, module: str) -> Any:
+    """A module's sample output (what the mapping picker shows before any run), or None
+    when the module has none or computes them by an RPC."""
+    decl = app.modules.get(module)
+    if decl is None or isinstance(decl.samples, str):
+        return None
+    return decl.samples
