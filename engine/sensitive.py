@@ -475,6 +475,13 @@ def modules_missing_secrets(blueprint: Any) -> list[int]:
             and references([node.get("parameters"), node.get("mapper")])]
 
 
+def redacted_modules(blueprint: Any) -> list[int]:
+    """Modules of a stored blueprint (model or JSON) whose credentials history blanked."""
+    return [int(node["id"]) for node in module_nodes(_blueprint_value(blueprint))
+            if isinstance(node.get("id"), int)
+            and REDACTED in orjson.dumps([node.get("parameters"), node.get("mapper")]).decode()]
+
+
 def forget(value: Any, store: SecretStore) -> None:
     """Delete the stashes `value` refers to."""
     for ref in references(value):

@@ -232,6 +232,9 @@ def _print_break(
         "input": pause.input,
         "input_error": pause.input_error,
     }
+    from engine.sensitive import Redactor, scenario_secrets
+
+    out = Redactor(scenario_secrets(plan.blueprint).searchable()).value(out)  # never printed
     sys.stdout.buffer.write(orjson.dumps(to_json_value(out), option=orjson.OPT_INDENT_2) + b"\n")
     return 0
 

@@ -45,6 +45,7 @@ class PayloadCodec:
     def __init__(self, blobs: Path, secrets: Iterable[str] = ()) -> None:
         self.blobs = blobs
         self.secrets: list[str] = []
+        self._longest_first: list[str] = []
         self._needles: list[bytes] = []
         self.add_secrets(secrets)
         self.blob_refs: set[str] = set()  # blobs this run's payloads refer to
@@ -63,6 +64,8 @@ class PayloadCodec:
             needles.add(secret.encode())
             needles.add(orjson.dumps(secret)[1:-1])  # as it looks inside JSON text
         self.secrets = sorted(known | added)  # first: a needle found is always redacted
+        # A secret inside a longer one goes after it, so the longer is hidden whole.
+        self._longest_first = sorted(self.secrets, key=len, reverse=True)
         self._needles = sorted(needles)
 
     # ------------------------------------------------------------- encoding
@@ -100,9 +103,10 @@ class PayloadCodec:
         return orjson.dumps(value, default=self._default, option=_OPTIONS)
 
     def redact(self, value: Any) -> Any:
-        """The value with every string containing a secret replaced by `REDACTED`."""
+        """The value with every secret inside its strings replaced by `REDACTED` (the rest of
+        the text stays: an API's JSON answer echoing a token still parses when replayed)."""
         if isinstance(value, str):
-            return REDACTED if self._has_secret(value) else value
+            return self._hide(value)
         if isinstance(value, dict):
             return {self.redact(k) if isinstance(k, str) else k: self.redact(v)
                     for k, v in value.items()}
@@ -110,21 +114,23 @@ class PayloadCodec:
             return [self.redact(v) for v in value]
         return value
 
-    def _has_secret(self, text: str) -> bool:
-        return any(secret in text for secret in self.secrets)
+    def _hide(self, text: str) -> str:
+        for secret in self._longest_first:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
 
     def _default(self, value: Any) -> Any:
         if isinstance(value, datetime):
             return {"$date": value.isoformat()}
         if isinstance(value, (bytes, bytearray, memoryview)):
             data = bytes(value)
-            if self.secrets and any(s.encode() in data for s in self.secrets):
-                return REDACTED
+            for secret in self._longest_first:  # a recorded HTTP body still parses
+                data = data.replace(secret.encode(), REDACTED.encode())
             if len(data) > BLOB_THRESHOLD:
                 return {"$blob": self._write_blob(data), "size": len(data)}
             return {"$buffer": base64.b64encode(data).decode("ascii")}
-        text = str(value)  # Decimal, date, UUID, … : what Make would show
-        return REDACTED if self._has_secret(text) else text
+        return self._hide(str(value))  # Decimal, date, UUID, … : what Make would show
 
     def _write_blob(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()

@@ -141,6 +141,8 @@ async def replay(
     if deterministic or from_module is not None:
         _check_replayable(recorded, "--from" if not deterministic else "deterministic replay")
     blueprint = recorded.blueprint
+    if not deterministic:
+        _check_credentials(recorded)
     plan = compile_plan(blueprint)
     auto_commit = bool(blueprint.metadata.scenario.autoCommit is not False)
     log = EffectLog(copy.deepcopy(recorded.effects)) if recorded.effects is not None else None
@@ -192,6 +194,19 @@ async def replay(
     tracked.finish(result)
     return ReplayOutcome(original_id, tracked.execution_id or history_id or run_id, result, plan,
                          deterministic)
+
+
+def _check_credentials(recorded: RecordedRun) -> None:
+    """History keeps no credentials: a live replay would send `[redacted]` instead."""
+    from engine.sensitive import redacted_modules
+
+    modules = redacted_modules(recorded.blueprint)
+    if modules:
+        names = ", ".join(map(str, modules))
+        raise ReplayError(
+            f"execution {recorded.entry['id']} ran with credentials typed into module(s)"
+            f" {names}, which history does not keep, so it can't be replayed live; replay it"
+            " with --deterministic, or run the scenario file again")
 
 
 def _check_replayable(recorded: RecordedRun, what: str) -> None:

@@ -104,6 +104,20 @@ def test_cli_runs_store_and_print_no_secret(tmp_path: Path) -> None:
             scenarist.json("history", "show", run["id"], "--json")
             scenarist("history", "show", run["id"])
 
+        for module_id in ("2", "3", "4"):  # --break-at prints the module's input
+            paused = scenarist.json("run", str(good), "--input", str(input_file),
+                                    "--break-at", module_id, "--no-history")
+            assert paused["paused_at"] == int(module_id) and paused["input"]
+
+        # History keeps no credentials: a live replay says so instead of sending
+        # "[redacted]" to the API; a deterministic one needs none.
+        first = next(r for r in runs if r["scenario"] == "Credentials")
+        seen = len(stub.seen)
+        live = scenarist("replay", first["id"], code=1)
+        assert "can't be replayed live" in live.stderr and "--deterministic" in live.stderr
+        assert len(stub.seen) == seen
+        scenarist("replay", first["id"], "--deterministic")
+
         where = leaks(LITERAL_SECRETS, ws, scenarist.printed)
         assert where == []
         # The search does see what is stored: the canary went through the same places.
