@@ -546,6 +546,12 @@ def _app_expression(text: str) -> str:
         if c == "(":
             stack.append("call" if after_name else "group")
         elif c == "[":
+            key = _bracket_key(text, i, out)
+            if key is not None:  # `headers['retry-after']`: a key, as scenario IML's `.`
+                member, i = key
+                out.append(member)
+                after_name = False
+                continue
             stack.append("index")
         elif c in ")]" and stack:
             stack.pop()
@@ -565,6 +571,31 @@ def _app_expression(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def _bracket_key(text: str, i: int, out: list[str]) -> tuple[str, int] | None:
+    """At `[` after a value, a quoted key closed by `]`: its scenario form (.`key`) and the
+    index after the `]`."""
+    before = "".join(out).rstrip()
+    if not before or not (before[-1].isalnum() or before[-1] in "_$`)]"):
+        return None
+    j = i + 1
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j >= len(text) or text[j] not in "'\"":
+        return None
+    end = _skip_quoted(text, j, len(text))
+    if end < 0:
+        return None
+    k = end
+    while k < len(text) and text[k].isspace():
+        k += 1
+    if k >= len(text) or text[k] != "]":
+        return None
+    key = text[j + 1 : end - 1]
+    if "`" in key or "\\" in key:
+        return None
+    return f".`{key}`", k + 1
 
 
 @lru_cache(maxsize=2048)

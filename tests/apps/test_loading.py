@@ -131,3 +131,12 @@ def test_registry_aliases_and_list_apps() -> None:
 ])
 def test_app_code_iml(app_code: str, scenario: str) -> None:
     assert app_code_to_scenario(app_code) == scenario
+
+
+def test_app_code_reads_keys_in_brackets_as_make_documents() -> None:
+    from engine.apps.iml import evaluate_text
+
+    roots = {"headers": {"retry-after": "30"}, "body": {"@odata.nextLink": "/p2", "v": [7, 8]}}
+    assert evaluate_text("{{headers['retry-after']}}", roots) == "30"
+    assert evaluate_text('{{body["@odata.nextLink"]}}', roots) == "/p2"
+    assert evaluate_text("{{body.v[2]}}", roots) == 8  # a number stays an index
