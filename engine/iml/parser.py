@@ -548,9 +548,8 @@ def _app_expression(text: str) -> str:
         elif c == "[":
             key = _bracket_key(text, i, out)
             if key is not None:  # `headers['retry-after']`: a key, as scenario IML's `.`
-                member, i = key
-                out.append(member)
-                after_name = False
+                out.append(key[0])
+                i, after_name = key[1], False
                 continue
             stack.append("index")
         elif c in ")]" and stack:
