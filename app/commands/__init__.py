@@ -11,4 +11,6 @@ COMMANDS = {
     "history": "past executions: list, show, diff, prune",
     "incomplete": "incomplete executions: list, show, retry, delete",
     "replay": "replay a past execution, live or deterministically",
+    "connections": "connections: add, list, test, edit, delete, authorize",
+    "apps": "apps and their modules: list, check an app folder",
 }

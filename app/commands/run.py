@@ -65,13 +65,16 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     checked = check_blueprint(Path(args.blueprint))
+    registry, app_problems = _registry(checked.blueprint, args.data_dir)
+    if registry is not None:  # the apps' modules validate by their own declarations
+        checked = check_blueprint(Path(args.blueprint), registry)
     if checked.blueprint is None or checked.problems:
         for problem in checked.problems:
             print(f"scenarist run: {problem.describe()}", file=sys.stderr)
         return 2
     blueprint = checked.blueprint
     try:
-        plan = compile_plan(blueprint)
+        plan = compile_plan(blueprint, registry)
         request = _read_request(args.input) if args.input else None
         if args.break_at is not None and args.break_at not in plan.steps:
             raise _BadInput(f"--break-at {args.break_at}: no such module in the scenario")
@@ -102,13 +105,14 @@ def run(args: argparse.Namespace) -> int:
         execution_id=uuid.uuid4().hex,
         effects=new_effect_log(blueprint, history),
     )
-    early = [w.describe() for w in checked.warnings]
+    early = [w.describe() for w in checked.warnings] + app_problems
     if request is None and _starts_with_webhook(plan):
         early.append(NO_INPUT)
     for warning in early:
         services.warn(warning)
         if not args.report:  # with --report, every warning goes to stderr after the run
             print(f"warning: {warning}", file=sys.stderr)
+    missing = _bind_connections(workspace, plan, services)
     collector = OutputCollector() if args.report == "json" else None
     listeners: list[Any] = [collector] if collector is not None else []
     tracked = TrackedRun(
@@ -127,18 +131,52 @@ def run(args: argparse.Namespace) -> int:
         )
         tracked.finish(result)
     result.warnings.extend(late)
+    if missing and args.report:  # the report has it; the person sees it too
+        print(f"scenarist run: {missing}", file=sys.stderr)
     if args.break_at is not None:
         return _print_break(args.break_at, paused, plan, result, collector)
     if args.report:
-        report = build_report(plan, result, collector)
+        report = build_report(plan, result, collector, secrets=services.secrets)
         sys.stdout.buffer.write(_dumps(report) + b"\n")
         for warning in result.warnings:  # stdout is for the machine; tell the person too
             print(f"warning: {warning}", file=sys.stderr)
     else:
-        print(summary_text(services.scenario_name, result))
+        print(summary_text(services.scenario_name, result, services.secrets))
         for warning in late:
             print(f"warning: {warning}", file=sys.stderr)
     return 1 if result.status == "error" else 0
+
+
+def _registry(blueprint: Any, data_dir: str | None) -> tuple[Any, list[str]]:
+    """Built-ins only (None) unless a module is not built in: then every app too (loading
+    apps costs start-up time), with the problems of the apps the blueprint uses."""
+    if blueprint is None:
+        return None, []
+    from engine.edits.tree import modules
+    from engine.registry import default_registry
+
+    builtins = default_registry()
+    used = {node.module for _place, node in modules(blueprint)}
+    if all(module in builtins for module in used):
+        return None, []
+    from engine.registry import registry_with_apps
+
+    registry, problems = registry_with_apps(resolve_workspace(data_dir))
+    apps = {module.split(":", 1)[0].removeprefix("app#") for module in used}
+    return registry, [p.describe() for p in problems if p.app in apps]
+
+
+def _bind_connections(workspace: Path, plan: Any, services: RunServices) -> str | None:
+    """The workspace's connections bound to the run before anything records it (so their
+    secrets are redacted everywhere); what is missing fails the run at its start."""
+    from engine.executor.connections import credential_refs
+
+    if not credential_refs(plan.steps.values()):
+        return None
+    from engine.connections import prepare_run
+
+    prepared = prepare_run(workspace, plan.steps.values(), services)
+    return "; ".join(m.describe() for m in prepared.missing) or None
 
 
 def _starts_with_webhook(plan: Any) -> bool:

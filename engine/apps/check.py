@@ -53,8 +53,9 @@ def _unsupported(app: App) -> list[Problem]:
 
     for conn in app.connections.values():
         if conn.type not in ("basic", "apikey", "api_key"):
-            note(f"connection {conn.name}: {conn.type} connections (OAuth) are not "
-                 "supported yet; modules run with connection values given directly")
+            note(f"connection {conn.name}: {conn.type} connections are authorized with the"
+                 " standard OAuth 2.0 code flow (PKCE) by `scenarist connections authorize`;"
+                 " the app's own authorize/token/info communication is not run")
     for hook in app.webhooks.values():
         if hook.type == "web-shared":
             note(f"webhook {hook.name}: shared webhooks (routing by uid) are not supported")

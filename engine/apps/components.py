@@ -56,8 +56,9 @@ async def verify_connection(app: App, name: str, parameters: dict[str, Any],
         raise ModuleError(f"app {app.name} has no connection {name!r}",
                           name="InvalidConfigurationError")
     if decl.type not in ("basic", "apikey", "api_key"):
-        raise ModuleError(f"{decl.type} connections are not supported yet",
-                          name="InvalidConfigurationError")
+        raise ModuleError(f"{decl.type} connections are checked by their OAuth 2.0"
+                          " authorization (`scenarist connections authorize`), not by the"
+                          " app's connection communication", name="InvalidConfigurationError")
     ctx = context(app, run, parameters=parameters,
                   connection=ConnectionData(dict(parameters), base_url_override))
     ctx.use_base = False

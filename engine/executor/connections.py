@@ -1,15 +1,21 @@
 """Initialization: find the connections and keychains a scenario uses, open and check them.
 
-A reference to a connection that doesn't exist locally (an imported Make export) is a
-warning, and the module runs without credentials; a connection that exists but fails its
-check fails the run before any module writes.
+With the run's services (every executor run), the workspace's connections are bound to the
+run (`engine.connections.open_run`): a reference to a connection that isn't in the
+workspace (an imported Make export) fails the run before any module runs, naming the
+module, its app and the id, and OAuth 2.0 tokens about to expire are renewed. Without
+services (an old caller), a missing connection is a warning and the module runs without
+credentials, as before; a connection that fails its check fails the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from engine.executor.services import RunServices
 
 # Parameter names under which Make exports store connection / keychain ids.
 CREDENTIAL_PARAMETERS = (
@@ -23,6 +29,10 @@ CREDENTIAL_PARAMETERS = (
     "proxyKeychain",
     "connection",
 )
+# http:MakeRequest (v4) names its credentials by `authenticationType`.
+_V4_AUTH = {"apiKey": ("apiKeyKeychain", "apikeyauth"),
+            "basicAuth": ("basicAuthKeychain", "basicauth"),
+            "oAuth": ("oAuthAccount", "oauth2")}
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class CredentialRef:
     module: str
     parameter: str
     ref: Any
+    kind: str | None = None  # the connection kind when the module's declaration lacks it
 
 
 class Connection(Protocol):
@@ -43,7 +54,7 @@ ConnectionLookup = Callable[[Any], Connection | None]
 
 def credential_refs(steps: Iterable[Any]) -> list[CredentialRef]:
     """Every credential a module's static parameters point at (only modules that declare a
-    connection, plus the universal `__IMTCONN__`)."""
+    connection, plus the universal `__IMTCONN__` and the HTTP module's chosen keychain)."""
     refs = []
     for step in steps:
         declared = step.spec is not None and step.spec.connection is not None
@@ -52,18 +63,43 @@ def credential_refs(steps: Iterable[Any]) -> list[CredentialRef]:
             if value in (None, "") or (name != "__IMTCONN__" and not declared):
                 continue
             refs.append(CredentialRef(step.id, step.module, name, value))
+        chosen = _V4_AUTH.get(str(step.parameters.get("authenticationType") or ""))
+        if chosen is not None and not declared and step.module.startswith("http:"):
+            parameter, kind = chosen
+            value = step.parameters.get(parameter)
+            if value not in (None, ""):
+                refs.append(CredentialRef(step.id, step.module, parameter, value, kind))
     return refs
 
 
 def _no_connections(ref: Any) -> Connection | None:
-    return None  # the workspace's connection store arrives with the apps issue
+    return None
+
+
+def _services_of(warn: Callable[[str], None]) -> RunServices | None:
+    """The run whose `warn` this is (the executor passes `services.warn`)."""
+    from engine.executor.services import RunServices
+
+    owner = getattr(warn, "__self__", None)
+    return owner if isinstance(owner, RunServices) else None
 
 
 async def open_connections(
     steps: Iterable[Any],
     warn: Callable[[str], None],
-    lookup: ConnectionLookup = _no_connections,
+    lookup: ConnectionLookup | None = None,
+    *,
+    services: RunServices | None = None,
 ) -> None:
+    steps = list(steps)
+    services = services if services is not None else _services_of(warn)
+    if lookup is None and services is not None:
+        if credential_refs(steps):  # the store loads only for scenarios that need it
+            from engine.connections import open_run
+
+            await open_run(steps, services)
+        return
+    lookup = lookup or _no_connections
     checks: list[Awaitable[None]] = []
     for ref in credential_refs(steps):
         connection = lookup(ref.ref)

@@ -175,7 +175,8 @@ class Executor:
             message = f"modules not supported yet: {names}"
             raise StopRun("error", {"name": "InvalidConfigurationError", "message": message})
         try:
-            await open_connections(self.plan.steps.values(), self.services.warn)
+            await open_connections(self.plan.steps.values(), self.services.warn,
+                                   services=self.services)
         except ModuleError as exc:
             raise StopRun("error", {"name": exc.name, "message": exc.message}) from None
 

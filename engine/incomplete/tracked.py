@@ -96,6 +96,7 @@ class TrackedRun:
     def start(self) -> list[Listener]:
         """Write the guard and start recording; returns the listeners to give the executor."""
         services = self.services
+        self._bind_connections()  # first: their secrets are redacted from all that follows
         if self._guard_wanted:
             self._guard = RunGuard(
                 self.workspace, services.execution_id, scenario=services.scenario_name,
@@ -123,6 +124,17 @@ class TrackedRun:
         if self._secrets is None:
             self._secrets = scenario_secrets(self.blueprint, extra=self.services.secrets)
         return set(self._secrets.values)
+
+    def _bind_connections(self) -> None:
+        """The connections the scenario's modules name, bound and their secrets learnt
+        (the executor refuses the run at initialization if one is missing)."""
+        from engine.executor.connections import credential_refs
+
+        steps = list(self.plan.steps.values())
+        if credential_refs(steps):  # the store loads only for scenarios that need it
+            from engine.connections import prepare_run
+
+            prepare_run(self.workspace, steps, self.services)
 
     def finish(self, result: RunResult | None) -> None:
         """`result` None: the run was cancelled (the app's Stop): recorded as an error, nothing

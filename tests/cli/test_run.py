@@ -248,7 +248,7 @@ def test_data_stores_persist_in_the_data_dir_between_runs(tmp_path, capsys):
     assert results == [(0, [{"exist": False}], 3), (0, [{"exist": True}], 2)]
 
 
-def test_imported_connections_are_warnings_and_the_module_still_runs(tmp_path, capsys):
+def test_a_missing_keychain_stops_the_run_before_any_request_naming_it(tmp_path, capsys):
     with http_stub({"GET /me": (200, {"ok": True})}) as stub:
         flow = {
             "flow": [
@@ -270,8 +270,10 @@ def test_imported_connections_are_warnings_and_the_module_still_runs(tmp_path, c
             "--data-dir",
             str(tmp_path / "ws"),
         )
-    assert code == 0 and len(stub.requests) == 1
-    assert any("4242" in w for w in report["warnings"])
+    # Never an unauthenticated request in its place: the run says what to add.
+    assert code == 1 and stub.requests == []
+    assert report["status"] == "error"
+    assert "module 1" in report["error"]["message"] and "4242" in report["error"]["message"]
     assert "4242" in err
 
 

@@ -1,0 +1,67 @@
+"""The workspace's connections (no Qt): API key, basic, OAuth 2.0 and custom-field
+connections of the built-in HTTP modules and of every app.
+
+Metadata lives in state.db (`connection`, and `connection_import` mapping a Make export's
+numeric ids to local ones); secret values live only in the secret store (engine.secrets: the
+OS keyring, service `scenarist`, one entry per connection id). At run time every connection
+a module names is bound to the run and its secrets join the run's redaction
+(`prepare_run`, called by the executor's initialization through `open_run`).
+
+Public API:
+- types: `connection_types(loaded)`, `find_type("gist")`, `ConnectionType`, `ConnectionField`;
+- the store: `ConnectionStore(workspace)`, `Connection`;
+- `create_connection`, `edit_connection`, `check_connection` ("Test connection"),
+  `authorize_connection` / `refresh_connection` (OAuth 2.0);
+- runs: `prepare_run`, `open_run`, `MissingConnection`.
+"""
+
+from __future__ import annotations
+
+from engine.connections.kinds import (
+    BUILTIN_TYPES,
+    ConnectionField,
+    ConnectionType,
+    UnknownConnectionType,
+    connection_types,
+    find_type,
+)
+from engine.connections.manage import (
+    CheckResult,
+    ConnectionCheckFailed,
+    authorize_connection,
+    check_connection,
+    checked_values,
+    create_connection,
+    edit_connection,
+    refresh_connection,
+)
+from engine.connections.oauth import OAuthClient, OAuthError, Tokens
+from engine.connections.runtime import BoundConnection, MissingConnection, open_run, prepare_run
+from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
+
+__all__ = [
+    "BUILTIN_TYPES",
+    "BoundConnection",
+    "CheckResult",
+    "Connection",
+    "ConnectionCheckFailed",
+    "ConnectionField",
+    "ConnectionStore",
+    "ConnectionStoreError",
+    "ConnectionType",
+    "MissingConnection",
+    "OAuthClient",
+    "OAuthError",
+    "Tokens",
+    "UnknownConnectionType",
+    "authorize_connection",
+    "check_connection",
+    "checked_values",
+    "connection_types",
+    "create_connection",
+    "edit_connection",
+    "find_type",
+    "open_run",
+    "prepare_run",
+    "refresh_connection",
+]

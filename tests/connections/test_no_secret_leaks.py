@@ -1,0 +1,64 @@
+"""A connection's secret, added with the CLI and used by a run against a local service that
+echoes it back, is found nowhere else: not in state.db, history, blueprints, logs, reports,
+the encrypted secrets file's bytes, or anything printed (tests/secrets/scan.py searches)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from tests.connections.apps import Api, keyed_app, serve_api
+from tests.secrets.scan import leaks
+
+SECRET = "key-live-7f3a9c-e1d2"
+
+
+@pytest.mark.parametrize("store", ["keyring", "encrypted file"])
+def test_a_connection_secret_reaches_no_file_and_no_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        store: str) -> None:
+    if store == "encrypted file":
+        import keyring
+        from keyring.backends import fail
+
+        monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+        monkeypatch.setenv("SCENARIST_MASTER_PASSWORD", "correct horse battery")
+    workspace = tmp_path / "ws"
+    keyed_app(workspace / "apps")
+    printed: list[tuple[str, str]] = []
+
+    def cli(*args: str) -> tuple[int, str]:
+        code = main([*args, "--data-dir", str(workspace)])
+        out, err = capsys.readouterr()
+        printed.extend([(f"{args[:2]} stdout", out), (f"{args[:2]} stderr", err)])
+        return code, out
+
+    with serve_api(Api(api_key=SECRET, echo=True)) as api:
+        code, out = cli("connections", "add", "keyed", "--name", "Work", "--set",
+                        f"apiKey={SECRET}", "--base-url", api.url, "--make-id", "4242",
+                        "--json")
+        assert code == 0
+        connection_id = json.loads(out)["id"]
+        assert cli("connections", "test", connection_id)[0] == 0
+        path = tmp_path / "scenario.json"
+        path.write_text(json.dumps({"name": "Echo", "flow": [
+            {"id": 1, "module": "keyed:getMe", "version": 1,
+             "parameters": {"__IMTCONN__": 4242}, "mapper": {}},
+            {"id": 2, "module": "util:ComposeTransformer",
+             "mapper": {"value": "seen {{1.headers.`x-api-key`}}"}},
+        ]}))
+        code, out = cli("run", str(path), "--report", "json")
+        assert code == 0
+        report = json.loads(out)
+        cli("run", str(path))
+        cli("connections", "list", "--json")
+        cli("history", "list", "--json")
+    assert api.requests[-1].headers["x-api-key"] == SECRET  # the service did get it
+    assert report["modules"]["1"]["outputs"][0]["headers"]["x-api-key"] == "[redacted]"
+    assert report["modules"]["2"]["outputs"] == [{"value": "seen [redacted]"}]
+    assert (workspace / "state.db").exists()
+    assert (workspace / "secrets.enc").exists() == (store == "encrypted file")
+    assert leaks([SECRET], workspace, printed) == []
