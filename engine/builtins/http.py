@@ -7,13 +7,25 @@ Output shapes:
   name, `set-cookie` always an array (the interface real v4 exports carry).
 `data` is the parsed JSON when "Parse response" is on and the server says JSON, text when the
 body is textual, bytes otherwise ("" for an empty body).
+
+Credentials: the keychain or OAuth 2.0 account a module names (v3's `key` / `auth` /
+`account`, v4's keychain of its `authenticationType`) is the workspace connection the run
+bound to that reference (engine.connections.prepare_run, which also learnt its secrets for
+redaction). Basic sends `Authorization: Basic ...`; an API key goes in the header or query
+parameter its keychain names; OAuth 2.0 sends `Authorization: <tokenType> <accessToken>`,
+renewing a token due to expire first, and once more when the API answers 401. A keychain's
+header or parameter replaces one of the same name the module maps (the keychain is the
+user's explicit choice, and a renewed token must be the one sent). Nothing bound (an old
+caller without a workspace): the request goes out without credentials, as before.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 import orjson
@@ -22,6 +34,9 @@ from engine.errors import ModuleError
 from engine.http_client import DEFAULT_TIMEOUT_S, FilePart, HttpResponse, clamp_timeout, http_client
 from engine.spec import FieldSpec, ModuleCall, ModuleSpec, ModuleTable
 from engine.values import to_bool, to_json_value, to_text
+
+if TYPE_CHECKING:
+    from engine.connections import BoundConnection
 
 MODULES = ModuleTable()
 
@@ -184,6 +199,111 @@ def _warn_missing_credentials(call: ModuleCall, kind: str, reference: Any) -> No
         call.run.warn(message)
 
 
+# --- credentials: keychains and OAuth 2.0 accounts --------------------------------------------
+
+Pairs = list[tuple[str, str]]
+Send = Callable[[Pairs, Pairs], Awaitable[HttpResponse]]
+_KIND_LABELS = {"basic": "username and password", "api_key": "API key", "oauth2": "OAuth 2.0"}
+
+
+@dataclass(frozen=True)
+class Keychain:
+    """Where a module names its credentials, and which kind of connection they are."""
+
+    parameter: str  # "key", "apiKeyKeychain", ...
+    component: str  # the HTTP connection type: basicauth, apikeyauth, oauth2
+    kind: str  # basic, api_key, oauth2 (engine.connections.kinds)
+
+
+BASIC = Keychain("key", "basicauth", "basic")
+API_KEY = Keychain("auth", "apikeyauth", "api_key")
+OAUTH = Keychain("account", "oauth2", "oauth2")
+# http:MakeRequest (v4): the keychain of each `authenticationType`.
+V4_KEYCHAINS = {"basicAuth": Keychain("basicAuthKeychain", "basicauth", "basic"),
+                "apiKey": Keychain("apiKeyKeychain", "apikeyauth", "api_key"),
+                "oAuth": Keychain("oAuthAccount", "oauth2", "oauth2")}
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    kind: str
+    data: Mapping[str, Any]
+    bound: BoundConnection | None  # a workspace connection (renewable) or plain bound data
+
+
+def _credentials(call: ModuleCall, keychain: Keychain, reference: Any) -> _Credentials | None:
+    """The connection bound to the reference (None: nothing bound, send without)."""
+    from engine.apps.runtime import find_connection
+
+    found = find_connection(call.run, reference, keychain.component)
+    if found is None:
+        return None
+    from engine.connections import BoundConnection
+
+    bound = found if isinstance(found, BoundConnection) else None
+    kind = bound.connection.kind if bound is not None else keychain.kind
+    if kind != keychain.kind:
+        raise ModuleError(
+            f"{keychain.parameter} {reference} is {_a(kind)} connection; this module needs "
+            f"{_a(keychain.kind)} keychain (`scenarist connections add http:"
+            f"{keychain.component}`)", name="InvalidConfigurationError")
+    return _Credentials(kind, found.data, bound)
+
+
+def _a(kind: str) -> str:
+    label = _KIND_LABELS.get(kind, kind)
+    return f"{'an' if label[0].lower() in 'aeiou' else 'a'} {label}"
+
+
+def _replaced(pairs: Pairs, name: str, value: str, *, fold: bool) -> Pairs:
+    """`pairs` with every item called `name` (any case when `fold`) replaced by one."""
+    def same(key: str) -> bool:
+        return key.lower() == name.lower() if fold else key == name
+
+    return [*(p for p in pairs if not same(p[0])), (name, value)]
+
+
+def _apply(credentials: _Credentials, headers: Pairs, params: Pairs) -> tuple[Pairs, Pairs]:
+    data = credentials.data
+    if credentials.kind == "basic":
+        pair = f"{to_text(data.get('username'))}:{to_text(data.get('password'))}"
+        token = base64.b64encode(pair.encode()).decode("ascii")
+        return _replaced(headers, "Authorization", f"Basic {token}", fold=True), params
+    if credentials.kind == "api_key":
+        name = to_text(data.get("name")).strip() or "Authorization"
+        key = to_text(data.get("key"))
+        if to_text(data.get("placement")).strip().lower() == "query":
+            return headers, _replaced(params, name, key, fold=False)
+        return _replaced(headers, name, key, fold=True), params
+    token = to_text(data.get("accessToken"))
+    if not token:
+        bound = credentials.bound
+        which = bound.connection.id if bound is not None else "ID"
+        raise ModuleError(f"the OAuth 2.0 connection is not authorized yet: run `scenarist "
+                          f"connections authorize {which}`", name="InvalidAccessTokenError")
+    scheme = to_text(data.get("tokenType")).strip()
+    scheme = "Bearer" if not scheme or scheme.lower() == "bearer" else scheme
+    return _replaced(headers, "Authorization", f"{scheme} {token}", fold=True), params
+
+
+async def _send_with(call: ModuleCall, credentials: _Credentials | None, headers: Pairs,
+                     params: Pairs, send: Send) -> HttpResponse:
+    """Send with the credentials applied. An OAuth 2.0 token due to expire is renewed first;
+    a 401 renews it (unless another module just did) and the request goes once more."""
+    if credentials is None:
+        return await send(headers, params)
+    bound = credentials.bound
+    if bound is not None:
+        await bound.renew_if_due(call.run)
+        credentials = _Credentials(credentials.kind, bound.data, bound)
+    response = await send(*_apply(credentials, headers, params))
+    if response.status != 401 or bound is None or not bound.renewable:
+        return response
+    await bound.renew(call.run, stale=to_text(credentials.data.get("accessToken")) or None)
+    return await send(*_apply(_Credentials(credentials.kind, bound.data, bound), headers,
+                              params))
+
+
 # --- response reading ----------------------------------------------------------------------
 
 _TEXT_TYPES = re.compile(
@@ -272,8 +392,12 @@ def headers_as_collection(response: HttpResponse) -> dict[str, Any]:
 # --- v3: Make a request ----------------------------------------------------------------------
 
 
-async def _send_v3(call: ModuleCall) -> list[dict[str, Any]]:
+async def _send_v3(call: ModuleCall, keychain: Keychain | None = None
+                   ) -> list[dict[str, Any]]:
     mapper = call.mapper
+    credentials = None
+    if keychain is not None:
+        credentials = _credentials(call, keychain, call.parameters.get(keychain.parameter))
     url, method = _url(mapper), _method(mapper)
     headers = _pairs(mapper.get("headers"), "name", "key")
     params = _pairs(mapper.get("qs"), "name", "key")
@@ -293,19 +417,23 @@ async def _send_v3(call: ModuleCall) -> list[dict[str, Any]]:
     if (user or password) and not _has(headers, "authorization"):
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         headers.append(("Authorization", f"Basic {token}"))
-    response = await http_client(call.run).request(
-        method,
-        url,
-        headers=headers,
-        params=params,
-        content=content,
-        files=files,
-        timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
-        follow_redirects=to_bool(mapper.get("followRedirect", True))
-        or to_bool(mapper.get("followAllRedirects")),
-        share_cookies=to_bool(mapper.get("shareCookies")),
-        compressed=to_bool(mapper.get("gzip", True)),
-    )
+
+    async def send(headers: Pairs, params: Pairs) -> HttpResponse:
+        return await http_client(call.run).request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            content=content,
+            files=files,
+            timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
+            follow_redirects=to_bool(mapper.get("followRedirect", True))
+            or to_bool(mapper.get("followAllRedirects")),
+            share_cookies=to_bool(mapper.get("shareCookies")),
+            compressed=to_bool(mapper.get("gzip", True)),
+        )
+
+    response = await _send_with(call, credentials, headers, params, send)
     parse = to_bool(mapper.get("parseResponse"))
     if to_bool(call.parameters.get("handleErrors")):
         _check_status(response, method, url, _safe_body(response, parse))
@@ -331,20 +459,27 @@ async def action_send_data(call: ModuleCall) -> list[dict[str, Any]]:
     return await _send_v3(call)
 
 
+def _with_keychain(keychain: Keychain) -> Callable[[ModuleCall], Awaitable[Any]]:
+    async def send_data(call: ModuleCall) -> list[dict[str, Any]]:
+        return await _send_v3(call, keychain)
+
+    return send_data
+
+
 # The credential variants differ only in the keychain/connection they name.
 _V3_WITHOUT_LOGIN = [f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")]
-for _module_id, _label, _credential, _connection in [
-    ("http:ActionSendDataBasicAuth", "Make a Basic Auth request",
-     FieldSpec(name="key", type="keychain", label="Credentials", required=True), "basicauth"),
-    ("http:ActionSendDataAPIKeyAuth", "Make an API Key Auth request",
-     FieldSpec(name="auth", type="keychain", label="Credentials", required=True), "apikeyauth"),
-    ("http:ActionSendDataOAuth", "Make an OAuth 2.0 request",
-     FieldSpec(name="account", type="account", label="Connection", required=True), "oauth2"),
+for _module_id, _label, _keychain, _credential in [
+    ("http:ActionSendDataBasicAuth", "Make a Basic Auth request", BASIC,
+     FieldSpec(name=BASIC.parameter, type="keychain", label="Credentials", required=True)),
+    ("http:ActionSendDataAPIKeyAuth", "Make an API Key Auth request", API_KEY,
+     FieldSpec(name=API_KEY.parameter, type="keychain", label="Credentials", required=True)),
+    ("http:ActionSendDataOAuth", "Make an OAuth 2.0 request", OAUTH,
+     FieldSpec(name=OAUTH.parameter, type="account", label="Connection", required=True)),
 ]:
     MODULES.add(ModuleSpec(
         id=_module_id, label=_label, kind="action", parameters=[_credential, _HANDLE_ERRORS],
-        mapper=_V3_WITHOUT_LOGIN, interface=_V3_INTERFACE, connection=_connection,
-        implementation=action_send_data,
+        mapper=_V3_WITHOUT_LOGIN, interface=_V3_INTERFACE, connection=_keychain.component,
+        implementation=_with_keychain(_keychain),
     ))
 
 
@@ -498,28 +633,36 @@ def _v4_body(
 async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
     mapper = call.mapper
     auth = to_text(call.parameters.get("authenticationType")) or "noAuth"
+    credentials = None
     if auth != "noAuth":
-        reference = (call.parameters.get("apiKeyKeychain") or call.parameters.get(
-            "basicAuthKeychain") or call.parameters.get("oAuthAccount"))
-        _warn_missing_credentials(call, auth, reference)
+        keychain = V4_KEYCHAINS.get(auth)
+        reference = call.parameters.get(keychain.parameter) if keychain else None
+        if keychain is not None and not _blank(reference):
+            credentials = _credentials(call, keychain, reference)
+        if credentials is None:
+            _warn_missing_credentials(call, auth, reference)
     url, method = _url(mapper), _method(mapper)
     headers = _pairs(mapper.get("headers"), "name", "key")
     params = _pairs(mapper.get("queryParameters"), "name", "key")
     content, files, ctype = _v4_body(mapper)
     if content is not None:
         _content_type_header(headers, ctype)
-    response = await http_client(call.run).request(
-        method,
-        url,
-        headers=headers,
-        params=params,
-        content=content,
-        files=files,
-        timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
-        follow_redirects=to_bool(mapper.get("allowRedirects", True)),
-        share_cookies=to_bool(mapper.get("shareCookies")),
-        compressed=to_bool(mapper.get("requestCompressedContent", True)),
-    )
+
+    async def send(headers: Pairs, params: Pairs) -> HttpResponse:
+        return await http_client(call.run).request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            content=content,
+            files=files,
+            timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
+            follow_redirects=to_bool(mapper.get("allowRedirects", True)),
+            share_cookies=to_bool(mapper.get("shareCookies")),
+            compressed=to_bool(mapper.get("requestCompressedContent", True)),
+        )
+
+    response = await _send_with(call, credentials, headers, params, send)
     parse = to_bool(mapper.get("parseResponse", True))
     if to_bool(mapper.get("stopOnHttpError")):
         _check_status(response, method, url, _safe_body(response, parse))

@@ -6,15 +6,17 @@ history, the crash guard and incomplete executions know the secrets); the execut
 initialization (`engine.executor.connections.open_connections`) calls `open_run` for every
 run path: it prepares a run nobody prepared, fails it when a connection is missing, and
 renews OAuth 2.0 tokens that are about to expire. A module whose OAuth 2.0 request comes
-back 401 gets its token renewed and runs once more.
+back 401 gets its token renewed and runs once more; the built-in HTTP modules renew their
+OAuth 2.0 account the same way (`renew_if_due` before a request, `renew` on a 401).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +86,21 @@ class BoundConnection:
                                   f" {exc}", name="InvalidAccessTokenError") from None
             _learn(services, self.connection)
 
+    async def renew_if_due(self, services: RunServices, now: datetime | None = None) -> None:
+        """Renew tokens that expire within `oauth.REFRESH_MARGIN` of `now` (default: the
+        run's clock, read only for a connection whose expiry is known, so a recorded run
+        and its replay read it alike)."""
+        if not self.renewable or not self.connection.data.get("expires"):
+            return
+        now = now or _aware(services.now())
+        if oauth.expires_soon(self.connection.data, now):
+            stale = self.connection.secret_data.get("accessToken")
+            await self.renew(services, stale=str(stale) if stale else None)
+
+
+def _aware(now: datetime) -> datetime:
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
 
 async def _refresh(store: ConnectionStore, connection: Connection,
                    services: RunServices) -> Connection:
@@ -94,7 +111,18 @@ async def _refresh(store: ConnectionStore, connection: Connection,
 
 def _learn(services: RunServices, connection: Connection) -> None:
     known = set(services.secrets)
-    services.secrets.extend(s for s in connection.secret_values() if s not in known)
+    services.secrets.extend(s for s in _secrets_of(connection) if s not in known)
+
+
+def _secrets_of(connection: Connection) -> list[str]:
+    """The secret values, and for a username and password the Basic credentials the HTTP
+    modules send (an API echoing its request headers must not reveal them either)."""
+    out = connection.secret_values()
+    values = connection.values()
+    if connection.kind == "basic" and values.get("password"):
+        pair = f"{values.get('username') or ''}:{values['password']}"
+        out.append(base64.b64encode(pair.encode()).decode("ascii"))
+    return out
 
 
 @dataclass
@@ -165,12 +193,9 @@ async def open_run(steps: Iterable[Any], services: RunServices) -> None:
     if prepared.missing:
         raise ModuleError("; ".join(m.describe() for m in prepared.missing),
                           name="InvalidConfigurationError")
-    now = services.now()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+    now = _aware(services.now())
     for bound in prepared.bound.values():
-        if bound.renewable and oauth.expires_soon(bound.connection.data, now):
-            await bound.renew(services)
+        await bound.renew_if_due(services, now)
 
 
 def _retry_on_401(step: Any) -> None:
