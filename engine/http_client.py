@@ -68,6 +68,19 @@ class HttpResponse:
         wanted = name.lower()
         return [value for key, value in self.headers if key == wanted]
 
+    def header_collection(self) -> dict[str, Any]:
+        """Headers as Make shows them in a collection: repeated ones joined with ", ",
+        `set-cookie` as an array."""
+        out: dict[str, Any] = {}
+        for name, value in self.headers:
+            if name == "set-cookie":
+                out.setdefault(name, []).append(value)
+            elif name in out:
+                out[name] = f"{out[name]}, {value}"
+            else:
+                out[name] = value
+        return out
+
     @property
     def content_type(self) -> str:
         """The media type without parameters, lower-case ("" when absent)."""

@@ -227,18 +227,6 @@ def _multipart(body: Any) -> list[tuple[str, FilePart]]:
 # --- reading a response ----------------------------------------------------------------------
 
 
-def _headers(response: HttpResponse) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in response.headers:
-        if name == "set-cookie":
-            out.setdefault(name, []).append(value)
-        elif name in out:
-            out[name] = f"{out[name]}, {value}"
-        else:
-            out[name] = value
-    return out
-
-
 def _by_status(value: Any, status: int) -> Any:
     """`type`/`error` keyed by `"*"`, `"NNN"` or `"NNN-MMM"`: the smallest match wins."""
     if not isinstance(value, dict) or not any(_is_status_key(k) for k in value):
@@ -427,7 +415,7 @@ def _response(ctx: Context, response_spec: dict[str, Any], raw: HttpResponse) ->
     if isinstance(kind, dict) and any(_is_status_key(k) for k in kind):
         kind = _by_status(kind, raw.status)
     kind = to_text(ctx.evaluate(kind, statusCode=raw.status)) if kind is not None else ""
-    return Response(raw.status, _headers(raw), _parse(raw, kind or "automatic"))
+    return Response(raw.status, raw.header_collection(), _parse(raw, kind or "automatic"))
 
 
 def _static(ctx: Context, response_spec: dict[str, Any]) -> Result:

@@ -377,18 +377,6 @@ def headers_as_array(response: HttpResponse) -> list[dict[str, str]]:
     return [{"name": name, "value": value} for name, value in response.headers]
 
 
-def headers_as_collection(response: HttpResponse) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in response.headers:
-        if name == "set-cookie":
-            out.setdefault(name, []).append(value)
-        elif name in out:
-            out[name] = f"{out[name]}, {value}"
-        else:
-            out[name] = value
-    return out
-
-
 # --- v3: Make a request ----------------------------------------------------------------------
 
 
@@ -670,6 +658,6 @@ async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
         {
             "data": _body_value(response, parse),
             "statusCode": response.status,
-            "headers": headers_as_collection(response),
+            "headers": response.header_collection(),
         }
     ]
