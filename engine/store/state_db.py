@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 # Modules that declare state tables (imported for migrations' target metadata).
 SCHEMA_MODULES = (
     "engine.store.data_structures", "engine.store.datastore", "engine.store.incomplete",
-    "engine.store.counters", "engine.connections.models",
+    "engine.store.counters", "engine.connections.models", "engine.runtime.webhook_queue",
 )
 MIGRATIONS_PACKAGE = "engine.store.migrations"
 

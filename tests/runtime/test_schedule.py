@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine.runtime as runtime
 from engine.runtime import (
     CronError,
     CronExpression,
@@ -50,14 +49,6 @@ def runs(schedule: Schedule, after: datetime, tz: str, count: int) -> list[str]:
 
 def option(text: str) -> Schedule:
     return parse_schedule_option(text)
-
-
-def test_the_public_api_is_pinned() -> None:
-    assert sorted(runtime.__all__) == sorted([
-        "MIN_INTERVAL_SECONDS", "CatchUpPolicy", "CronError", "CronExpression", "RestrictWindow",
-        "Schedule", "ScheduleError", "describe", "due_runs", "next_run",
-        "parse_schedule_option", "zone_of",
-    ])
 
 
 # -- Make's JSON ----------------------------------------------------------------------------

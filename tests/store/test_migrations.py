@@ -38,7 +38,7 @@ from engine.store.state_db import (
 STATE_TABLES = {
     "data_store", "data_store_record", "data_structure", "data_store_journal",
     "incomplete_blueprint", "incomplete_execution", "scenario_health", "increment_counter",
-    "connection", "connection_import",
+    "connection", "connection_import", "webhook_request",
 }
 ROOT = Path(__file__).resolve().parents[2]
 

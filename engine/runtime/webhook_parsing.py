@@ -1,0 +1,161 @@
+"""Reading a webhook request as Make does: the body by its content type (JSON,
+urlencoded form, multipart with files as binary items, else text), the query string, and the
+hook's data structure as validation.
+
+The parsed body is what a run gets as `webhook_request["body"]` (engine.builtins.gateway
+merges the query string in and makes the bundles), so each request is parsed once, at intake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from engine.builtins.gateway import request_bundles
+from engine.values import to_date, to_number
+
+__all__ = ["ParseError", "multi_dict", "parse_body", "validation_errors"]
+
+_NUMBERS = frozenset({"number", "integer", "uinteger"})
+_TEXTS = frozenset({"text", "email", "url", "select", "time", "uinteger_text", "color"})
+
+
+class ParseError(ValueError):
+    """A body that cannot be read as its content type says (answered 400)."""
+
+
+def multi_dict(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Name/value pairs as Make shows them: one value as is, a repeated name as a list."""
+    out: dict[str, Any] = {}
+    for name, value in items:
+        if name in out:
+            previous = out[name]
+            if isinstance(previous, list):
+                previous.append(value)
+            else:
+                out[name] = [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def parse_body(raw: bytes, content_type: str, *, stringify: bool = False) -> tuple[Any, bool]:
+    """The body as data, and whether it holds bytes (binary items). An empty body is None.
+
+    `stringify` (Make's "JSON pass-through") keeps the body as text in a `value` field.
+    Malformed JSON is kept as text too (`{"value": ...}`), as the Run once listener does.
+    """
+    if not raw:
+        return None, False
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "multipart/form-data":
+        return _multipart(raw, content_type)
+    if stringify:
+        return {"value": raw.decode("utf-8", errors="replace")}, False
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return orjson.loads(raw), False
+        except orjson.JSONDecodeError:
+            return {"value": raw.decode("utf-8", errors="replace")}, False
+    if media == "application/x-www-form-urlencoded":
+        text = raw.decode("utf-8", errors="replace")
+        return multi_dict(parse_qsl(text, keep_blank_values=True)), False
+    try:
+        return {"value": raw.decode("utf-8")}, False
+    except UnicodeDecodeError:
+        return {"value": raw}, True  # binary data: a buffer
+
+
+def _multipart(raw: bytes, content_type: str) -> tuple[dict[str, Any], bool]:
+    """Form fields as text; a file part as Make's binary item {name, mime, data}."""
+    head = b"Content-Type: " + content_type.encode("latin-1", errors="replace") + b"\r\n\r\n"
+    message = BytesParser(policy=HTTP).parsebytes(head + raw)
+    if not message.is_multipart() or message.defects:
+        raise ParseError("The multipart body could not be read.")
+    fields: list[tuple[str, Any]] = []
+    binary = False
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        payload = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            fields.append((name, {"name": filename, "mime": part.get_content_type(),
+                                  "data": payload}))
+            binary = True
+        else:
+            charset = part.get_content_charset() or "utf-8"
+            fields.append((name, payload.decode(charset, errors="replace")))
+    return multi_dict(fields), binary
+
+
+# --- data structure validation ---------------------------------------------------------
+
+
+def validation_errors(body: Any, query: Mapping[str, Any],
+                      fields: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What in the request breaks the data structure (Make's wording), per bundle a run
+    would get: query fields merged with the body's."""
+    errors: list[str] = []
+    bundles = request_bundles({"body": body, "query": dict(query)}) or [dict(query)]
+    for bundle in bundles:
+        _check_fields(bundle, fields, "", errors)
+    return errors
+
+
+def _check_fields(data: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], prefix: str,
+                  errors: list[str]) -> None:
+    for spec in fields:
+        name = str(spec.get("name", ""))
+        path = f"{prefix}{name}"
+        value = data.get(name)
+        if value is None or value == "":
+            if spec.get("required"):
+                errors.append(f"Missing value of required parameter '{path}'.")
+            continue
+        _check_value(spec, value, path, errors)
+
+
+def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[str]) -> None:
+    kind = str(spec.get("type") or "text")
+    if kind in _NUMBERS:
+        number = None if isinstance(value, bool) else to_number(value)
+        if number is None or (kind != "number" and number != int(number)) or (
+                kind == "uinteger" and number < 0):
+            errors.append(f"Invalid {'number' if kind == 'number' else 'integer'} in "
+                          f"parameter '{path}'.")
+    elif kind == "boolean":
+        if not (isinstance(value, bool) or str(value).lower() in ("true", "false", "1", "0")):
+            errors.append(f"Invalid boolean in parameter '{path}'.")
+    elif kind == "date":
+        if isinstance(value, bool) or to_date(value) is None:
+            errors.append(f"Invalid date in parameter '{path}'.")
+    elif kind in _TEXTS:
+        if isinstance(value, (dict, list)):
+            errors.append(f"Invalid text in parameter '{path}'.")
+    elif kind == "collection":
+        if not isinstance(value, dict):
+            errors.append(f"Invalid collection in parameter '{path}'.")
+        elif isinstance(spec.get("spec"), list):
+            _check_fields(value, spec["spec"], f"{path}.", errors)
+    elif kind == "array":
+        if not isinstance(value, list):
+            errors.append(f"Invalid array in parameter '{path}'.")
+            return
+        item_spec = spec.get("spec")
+        for index, item in enumerate(value):
+            item_path = f"{path}[{index + 1}]"  # Make numbers array items from 1
+            if isinstance(item_spec, Mapping):
+                _check_value(item_spec, item, item_path, errors)
+            elif isinstance(item_spec, list):
+                if isinstance(item, dict):
+                    _check_fields(item, item_spec, f"{item_path}.", errors)
+                else:
+                    errors.append(f"Invalid collection in parameter '{item_path}'.")
