@@ -16,9 +16,9 @@ import time
 from typing import Any
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 
 
 def _condition(a: str, o: str, b: str) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from engine.errors import ModuleError
 from engine.sensitive import REDACTED, is_credential_name, url_without_credentials
 
 if TYPE_CHECKING:
-    from engine.executor.effects import EffectLog
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
+    from engine.effects import EffectLog
 
 DEFAULT_TIMEOUT_S = 40.0
 MIN_TIMEOUT_S = 1.0

@@ -66,7 +66,8 @@ def build_report(
 
 def summary_text(name: str, result: RunResult, secrets: Iterable[str] = ()) -> str:
     """The short human summary printed without `--report json` (URL credentials and
-    `secrets` redacted; `TrackedRun.finish` has already redacted the blueprint's)."""
+    `secrets` redacted; engine.runtime's `RunHandle.finish` has already redacted the
+    blueprint's)."""
     lines = [
         f"{name}: {result.status}",
         f"  operations: {result.operations}   data transfer: {result.data_transfer} bytes",

@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 
 from app.commands.actions import action_adder
-from engine.crash import describe, recover_interrupted
+from engine.crash import describe
 from engine.errors import ScenaristError
 from engine.report import OutputCollector, build_report, summary_text
-from engine.store.workspace import resolve_workspace
+from engine.runtime.workspace import Workspace
 from engine.values import to_json_value
 
 STATUSES = ["pending", "resolved", "deleted"]
@@ -60,13 +60,11 @@ def _print_json(value: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    workspace = resolve_workspace(args.data_dir)
-    for recovered in recover_interrupted(workspace):
+    workspace = Workspace.resolve(args.data_dir)
+    for recovered in workspace.recover():
         print(f"scenarist: {describe(recovered)}", file=sys.stderr)
     from engine.store.incomplete import IncompleteNotFound
-    from engine.store.state_db import state_engine
-
-    engine = state_engine(workspace)
+    engine = workspace.state
     try:
         if args.action == "list":
             return _list(args, engine)

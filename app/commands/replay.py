@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from engine.crash import describe, recover_interrupted
+from engine.crash import describe
 from engine.errors import BlueprintError, ScenaristError
 from engine.report import OutputCollector, build_report, summary_text
-from engine.store.workspace import resolve_workspace
+from engine.runtime.workspace import Workspace
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"scenarist replay: {exc}", file=sys.stderr)
         return 2
-    workspace = resolve_workspace(args.data_dir)
-    for recovered in recover_interrupted(workspace):
+    workspace = Workspace.resolve(args.data_dir)
+    for recovered in workspace.recover():
         print(f"scenarist: {describe(recovered)}", file=sys.stderr)
     from engine.replay import replay
 

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,16 +20,15 @@ from typing import Any
 import orjson
 
 from app import progress
-from engine.crash import describe, recover_interrupted
+from engine.crash import describe
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
 from engine.executor.plan import compile_plan
-from engine.executor.run import Executor
-from engine.executor.services import RunServices
-from engine.incomplete.tracked import TrackedRun, new_effect_log
 from engine.loading import check_blueprint
 from engine.report import OutputCollector, build_report, summary_text
-from engine.store.workspace import resolve_workspace
+from engine.runtime.policy import RunPolicy
+from engine.runtime.start import sequential_refusal, start_run
+from engine.runtime.workspace import Workspace
 from engine.values import json_safe, to_json_value
 
 NO_INPUT = "no --input: the webhook received an empty request"
@@ -88,48 +86,39 @@ def run(args: argparse.Namespace) -> int:
     except _BadInput as exc:
         print(f"scenarist run: {exc}", file=sys.stderr)
         return 2
-    workspace = resolve_workspace(args.data_dir)
-    for recovered in recover_interrupted(workspace):
+    workspace = Workspace.resolve(args.data_dir)
+    for recovered in workspace.recover():
         print(f"scenarist: {describe(recovered)}", file=sys.stderr)
     scenario = blueprint.name or Path(args.blueprint).stem
-    refused = _refused_by_sequential(workspace, blueprint, scenario)
+    refused = sequential_refusal(workspace, blueprint, scenario)
     if refused:
         print(f"scenarist run: {refused}", file=sys.stderr)
         return 1
-    history = not args.no_history
-    services = RunServices(
-        data_dir=workspace,
-        webhook_request=request,
-        auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
-        scenario_name=scenario,
-        execution_id=uuid.uuid4().hex,
-        effects=new_effect_log(blueprint, history),
-    )
     early = [w.describe() for w in checked.warnings] + app_problems
     if request is None and _starts_with_webhook(plan):
         early.append(NO_INPUT)
-    for warning in early:
-        services.warn(warning)
-        if not args.report:  # with --report, every warning goes to stderr after the run
+    if not args.report:  # with --report, every warning goes to stderr after the run
+        for warning in early:
             print(f"warning: {warning}", file=sys.stderr)
-    missing = _bind_connections(workspace, plan, services)
     collector = OutputCollector() if args.report == "json" else None
-    listeners: list[Any] = [collector] if collector is not None else []
-    tracked = TrackedRun(
-        workspace, blueprint, plan, services, history=history,
-        trigger="webhook" if request is not None else "manual", trigger_input=request,
-        count_outcome=args.break_at is None, store_incomplete=args.break_at is None,
-    )
-    listeners.extend(tracked.start())
     gate, paused = _break_gate(args.break_at)
-    executor = Executor(plan, services, listeners, gate=gate)
+    # The workspace's connections are bound before anything records the run (so their
+    # secrets are redacted everywhere); what is missing fails the run at its start.
+    policy = RunPolicy.manual(history=not args.no_history, webhook=request is not None,
+                              breaking=args.break_at is not None)
+    handle = start_run(
+        workspace, blueprint, policy, plan=plan, scenario=scenario, request=request,
+        warnings=early, listeners=[collector] if collector is not None else [], gate=gate,
+    )
+    services, executor = handle.services, handle.executor
+    missing = handle.missing_connections
     with _history_warnings() as late:  # the writer works while the run goes on
         result = asyncio.run(
             progress.while_running(
-                executor.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
+                handle.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"
             )
         )
-        tracked.finish(result)
+        handle.finish(result)
     result.warnings.extend(late)
     if missing and args.report:  # the report has it; the person sees it too
         print(f"scenarist run: {missing}", file=sys.stderr)
@@ -161,22 +150,9 @@ def _registry(blueprint: Any, data_dir: str | None) -> tuple[Any, list[str]]:
         return None, []
     from engine.registry import registry_with_apps
 
-    registry, problems = registry_with_apps(resolve_workspace(data_dir))
+    registry, problems = registry_with_apps(Workspace.resolve(data_dir).folder)
     apps = {module.split(":", 1)[0].removeprefix("app#") for module in used}
     return registry, [p.describe() for p in problems if p.app in apps]
-
-
-def _bind_connections(workspace: Path, plan: Any, services: RunServices) -> str | None:
-    """The workspace's connections bound to the run before anything records it (so their
-    secrets are redacted everywhere); what is missing fails the run at its start."""
-    from engine.executor.connections import credential_refs
-
-    if not credential_refs(plan.steps.values()):
-        return None
-    from engine.connections import prepare_run
-
-    prepared = prepare_run(workspace, plan.steps.values(), services)
-    return "; ".join(m.describe() for m in prepared.missing) or None
 
 
 def _starts_with_webhook(plan: Any) -> bool:
@@ -219,20 +195,6 @@ def _history_warnings() -> Iterator[list[str]]:
 
 class _BadInput(Exception):
     pass
-
-
-def _refused_by_sequential(workspace: Path, blueprint: Any, scenario: str) -> str | None:
-    """Why a `sequential` scenario may not run now (incomplete executions wait), if so."""
-    if not blueprint.metadata.scenario.sequential:
-        return None
-    from engine.incomplete.policy import SequentialBlocked, check_sequential
-    from engine.store.state_db import state_engine
-
-    try:
-        check_sequential(state_engine(workspace), blueprint, scenario)
-    except SequentialBlocked as exc:
-        return str(exc)
-    return None
 
 
 def _break_gate(module_id: int | None) -> tuple[DebugGate | None, list[Pause]]:

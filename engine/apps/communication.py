@@ -28,7 +28,7 @@ from engine.values import to_bool, to_json_value, to_number, to_text
 
 if TYPE_CHECKING:
     from engine.apps.declaration import Base
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 MAX_PAGES = 1000
 ERROR_TYPES = frozenset({

@@ -18,7 +18,7 @@ from engine.apps.runtime import AppConnection, ConnectionData
 from engine.errors import ModuleError
 
 if TYPE_CHECKING:
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 
 def functions_of(app: App) -> JsFunctions | None:

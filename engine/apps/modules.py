@@ -24,7 +24,7 @@ from engine.spec import ModuleCall
 from engine.values import format_iso, to_bool, to_date, to_number, to_text
 
 if TYPE_CHECKING:
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 CONNECTION_PARAMETER = "__IMTCONN__"
 WEBHOOK_PARAMETER = "__IMTHOOK__"
@@ -254,7 +254,7 @@ class AppTransaction:
         if not any(getattr(d, hook) is not None for d, _, _ in self.pending):
             self.pending = []
             return
-        from engine.executor.services import RunServices
+        from engine.context import RunServices
 
         worker_run = RunServices(now=self.run.now, timezone=self.run.timezone,
                                  secrets=self.run.secrets)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 CONNECTIONS_RESOURCE = "apps.connections"
 TRIGGER_STATE_RESOURCE = "apps.trigger_state"

@@ -23,7 +23,7 @@ from engine.values import to_bool, to_number
 if TYPE_CHECKING:
     import httpx
 
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 _NUMBERS = frozenset({"number", "integer", "uinteger", "port"})
 
@@ -172,7 +172,7 @@ async def check_connection(store: ConnectionStore, connection_id: str, kind: Con
     if kind.app_decl is None or kind.app_decl.connections[kind.component].communication is None:
         return CheckResult(connection, False, f"{kind.key} connections have no check")
     from engine.apps import verify_connection
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
     own_run = run is None
     services = run or RunServices(data_dir=store.workspace, secrets=connection.secret_values())

@@ -26,8 +26,8 @@ from engine.connections.store import Connection, ConnectionStore
 from engine.errors import ModuleError
 
 if TYPE_CHECKING:
+    from engine.context import RunServices
     from engine.executor.connections import CredentialRef
-    from engine.executor.services import RunServices
 
 PREPARED_RESOURCE = "connections.prepared"
 _RETRIED = "__scenarist_refresh_retry__"  # marks a wrapped implementation

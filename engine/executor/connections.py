@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 # Parameter names under which Make exports store connection / keychain ids.
 CREDENTIAL_PARAMETERS = (
@@ -78,7 +78,7 @@ def _no_connections(ref: Any) -> Connection | None:
 
 def _services_of(warn: Callable[[str], None]) -> RunServices | None:
     """The run whose `warn` this is (the executor passes `services.warn`)."""
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
     owner = getattr(warn, "__self__", None)
     return owner if isinstance(owner, RunServices) else None

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from engine.context import RunServices
 from engine.edits.tree import upstream
 from engine.errors import IMLError, ModuleError
 from engine.executor.connections import open_connections
@@ -43,7 +44,6 @@ from engine.executor.plan import (
     Step,
 )
 from engine.executor.result import IncompleteState, ResumePoint, RunResult
-from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.limits import applied, describe_seconds, out_of_memory
 from engine.spec import ModuleCall

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.errors import ScenaristError
 from engine.executor.plan import Plan
-from engine.executor.services import RunServices
 from engine.history.recorder import HistoryRecorder
 from engine.history.writer import HistoryWriter
 

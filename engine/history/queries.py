@@ -142,6 +142,14 @@ def execution_entry(engine: Engine, workspace: Path, execution_id: str) -> dict[
     return _entry(row, blobs_dir(workspace))
 
 
+def execution_summary(engine: Engine, workspace: Path, execution_id: str) -> Any:
+    """The run's stored report (without bundles), decoded; None if it has none."""
+    with engine.connect() as conn:
+        packed = conn.execute(
+            select(_EXECUTION.c.summary).where(_EXECUTION.c.id == execution_id)).scalar()
+    return decode(packed, blobs_dir(workspace))
+
+
 def stored_blueprint(engine: Engine, workspace: Path, execution_id: str) -> Any:
     """The scenario's blueprint as it was when this execution ran."""
     with engine.connect() as conn:

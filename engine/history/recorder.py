@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from engine.blueprint import Blueprint
-from engine.executor.effects import EffectLog
+from engine.effects import EffectLog
 from engine.executor.events import (
     Event,
     FilterEvaluated,

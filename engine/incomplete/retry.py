@@ -8,7 +8,6 @@ more attempt, the new error and state, and its next automatic attempt (if any) s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,11 +17,12 @@ from typing import Any
 from engine.errors import ScenaristError
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import ResumePoint, RunResult
-from engine.executor.run import Listener, run_plan
-from engine.executor.services import RunServices
+from engine.executor.run import Listener
 from engine.incomplete.schedule import next_retry_at
-from engine.incomplete.tracked import TrackedRun, new_effect_log
 from engine.loading import blueprint_from_data
+from engine.runtime.policy import RunPolicy
+from engine.runtime.start import start_run
+from engine.runtime.workspace import Workspace
 from engine.store.incomplete import (
     PENDING,
     RESOLVED,
@@ -33,7 +33,6 @@ from engine.store.incomplete import (
     runnable,
     update_incomplete,
 )
-from engine.store.state_db import state_engine
 
 
 class RetryRefused(ScenaristError):
@@ -51,7 +50,7 @@ class RetryOutcome:
 
 
 async def retry_incomplete(
-    workspace: Path,
+    workspace: Path | Workspace,
     incomplete_id: str,
     *,
     history: bool = True,
@@ -60,8 +59,8 @@ async def retry_incomplete(
     now: datetime | None = None,
 ) -> RetryOutcome:
     """Resume one incomplete execution and record how it went."""
-    workspace = Path(workspace)
-    engine = state_engine(workspace)
+    ws = Workspace.of(workspace)
+    engine = ws.state
     record = get_incomplete(engine, incomplete_id)
     if record.status != PENDING:
         raise RetryRefused(f"incomplete execution {record.id} is {record.status}: nothing to retry")
@@ -74,26 +73,15 @@ async def retry_incomplete(
             f" ({stored.store}); enter them in the scenario and run it again")
     blueprint = blueprint_from_data(stored.blueprint_json)
     plan = compile_plan(blueprint)
-    services = RunServices(
-        data_dir=workspace,
-        webhook_request=stored.trigger,
-        auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
-        scenario_name=record.scenario,
-        execution_id=uuid.uuid4().hex,
-        effects=new_effect_log(blueprint, history),
-    )
-    tracked = TrackedRun(
-        workspace, blueprint, plan, services, history=history, trigger=trigger,
-        trigger_input=stored.trigger, kind="retry", resumed_from=record.execution_id or None,
-        store_incomplete=False, count_outcome=False,
-    )
     resume = ResumePoint(record.module_id, dict(stored.bundles), dict(stored.execution_vars))
-    every = [*listeners, *tracked.start()]
-    # Not in a try: if this process dies or is interrupted, the guard file stays and the next
-    # start recovers the run like any other.
-    result = await run_plan(plan, services, every, resume=resume)
+    tracked = start_run(
+        ws, blueprint, RunPolicy.retry(history=history, trigger=trigger), plan=plan,
+        scenario=record.scenario, request=stored.trigger, listeners=listeners, resume=resume,
+        resumed_from=record.execution_id or None,
+    )
+    result = await tracked.run()
     tracked.finish(result)
-    execution_id = tracked.execution_id or services.execution_id
+    execution_id = tracked.execution_id or tracked.services.execution_id
     now = now or datetime.now(UTC)
     if result.status != "error" and not result.incomplete:
         update_incomplete(engine, record.id, status=RESOLVED, resolved_by=execution_id,
@@ -117,16 +105,16 @@ async def retry_incomplete(
                         new_ids)
 
 
-def pending(workspace: Path, scenario: str | None = None) -> list[Incomplete]:
-    return list_incomplete(state_engine(Path(workspace)), scenario=scenario)
+def pending(workspace: Path | Workspace, scenario: str | None = None) -> list[Incomplete]:
+    return list_incomplete(Workspace.of(workspace).state, scenario=scenario)
 
 
-def due(workspace: Path, now: datetime) -> list[Incomplete]:
+def due(workspace: Path | Workspace, now: datetime) -> list[Incomplete]:
     """Incomplete executions whose automatic retry is due (for the runtime's scheduler)."""
-    return due_incomplete(state_engine(Path(workspace)), now)
+    return due_incomplete(Workspace.of(workspace).state, now)
 
 
-async def retry_due(workspace: Path, now: datetime, *, history: bool = True
+async def retry_due(workspace: Path | Workspace, now: datetime, *, history: bool = True
                     ) -> list[RetryOutcome]:
     """Run every automatic retry that is due, oldest first, one at a time."""
     return [await retry_incomplete(workspace, record.id, history=history, trigger="schedule",

@@ -16,7 +16,6 @@ original. Deterministic replays store no incomplete executions: they change noth
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import uuid
 from collections.abc import Iterable
@@ -25,15 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
+from engine.effects import EffectLog
 from engine.errors import ScenaristError
 from engine.executor.control import StopRun
-from engine.executor.effects import EffectLog
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import ResumePoint, RunResult
 from engine.executor.run import Listener, run_plan
-from engine.executor.services import RunServices
-from engine.incomplete.tracked import TrackedRun, new_effect_log
 from engine.loading import blueprint_from_data
+from engine.runtime.policy import RunPolicy
+from engine.runtime.start import start_run
+from engine.runtime.workspace import Workspace
 
 if TYPE_CHECKING:
     from engine.executor.plan import Step
@@ -62,6 +63,10 @@ class ReplayOutcome:
     result: RunResult
     plan: Plan
     deterministic: bool
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
 
 
 def load_recorded(workspace: Path, execution_id: str) -> RecordedRun:
@@ -118,12 +123,8 @@ class _StopAt:
         raise StopRun("error", {"name": "ReplayStop", "message": "reached the replay start"})
 
 
-async def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 async def replay(
-    workspace: Path,
+    workspace: Path | Workspace,
     execution_id: str,
     *,
     deterministic: bool = False,
@@ -133,7 +134,7 @@ async def replay(
     history: bool = True,
     listeners: Iterable[Listener] = (),
 ) -> ReplayOutcome:
-    workspace = Path(workspace)
+    workspace = Workspace.of(workspace).folder
     recorded = load_recorded(workspace, execution_id)
     entry = recorded.entry
     original_id = entry["id"]
@@ -152,7 +153,7 @@ async def replay(
             data_dir=workspace, webhook_request=copy.deepcopy(recorded.trigger_input),
             auto_commit=auto_commit, scenario_name=scenario, execution_id=run_id,
             effects=effects,
-            sleep=_no_sleep if effects is not None and effects.replaying else asyncio.sleep,
+            sleep=_no_sleep,  # the probe only replays
         )
 
     resume = None
@@ -172,27 +173,29 @@ async def replay(
             plan.steps[from_module].mapper = lambda _scope: copy.deepcopy(edited)
 
     pins = None
+    trigger = entry.get("trigger") or "manual"
     if deterministic:
+        policy = RunPolicy.deterministic_replay(history=history, trigger=trigger)
         run_effects, run_id = log, original_id  # `{{var.scenario.executionId}}` reproduces
         pins = log.pins() if log is not None else None  # pinned modules stay pinned
     else:
-        run_effects = new_effect_log(blueprint, history) if resume is None else None
-        run_id = uuid.uuid4().hex
+        policy = RunPolicy.live_replay(history=history, trigger=trigger,
+                                       from_module=resume is not None)
+        run_effects, run_id = None, uuid.uuid4().hex
         if resume is None:
             pins = _trigger_pins(plan, recorded)
-    run_services = services(run_effects, run_id)
     history_id = uuid.uuid4().hex if deterministic else None
-    tracked = TrackedRun(
-        workspace, blueprint, plan, run_services, history=history,
-        trigger_input=recorded.trigger_input, kind="replay", resumed_from=original_id,
-        store_incomplete=not deterministic, count_outcome=False, guard=not deterministic,
-        history_id=history_id,
-        trigger=entry.get("trigger") or "manual",
+    replayed: dict[str, Any] = {"effects": run_effects} if deterministic else {}
+    handle = start_run(
+        workspace, blueprint, policy, plan=plan, scenario=scenario,
+        request=copy.deepcopy(recorded.trigger_input), trigger_input=recorded.trigger_input,
+        execution_id=run_id, listeners=listeners, resume=resume, pins=pins,
+        resumed_from=original_id, history_id=history_id,
+        **replayed,
     )
-    every = [*listeners, *tracked.start()]
-    result = await run_plan(plan, run_services, every, resume=resume, pins=pins)
-    tracked.finish(result)
-    return ReplayOutcome(original_id, tracked.execution_id or history_id or run_id, result, plan,
+    result = await handle.run()
+    handle.finish(result)
+    return ReplayOutcome(original_id, handle.execution_id or history_id or run_id, result, plan,
                          deterministic)
 
 

@@ -1,23 +1,67 @@
-"""Runs scenarios in the background (activation, timers, webhooks).
+"""Runs scenarios: the one entry point for a run, the workspace's owner, and the background.
 
-Public so far: when a scenario runs next (Make's scheduling types and cron, read from Make's
-own JSON, computed in the user's IANA time zone, correct across DST: rules in schedule.py),
-and the webhook intake (an aiohttp server whose requests are committed to a durable queue in
-state.db before they are answered).
+- `start_run(workspace, blueprint, policy)` (start.py) owns everything around one run, for
+  every kind of run (`RunPolicy`, policy.py); `Workspace` (workspace.py) owns a workspace's
+  folder, its two databases, its single-owner lock and crash recovery.
+- When a scenario runs next (Make's scheduling types and cron, read from Make's own JSON,
+  computed in the user's IANA time zone, correct across DST: rules in schedule.py), and the
+  webhook intake (an aiohttp server whose requests are committed to a durable queue in
+  state.db before they are answered).
+
+Names load on first use (PEP 562), so `scenarist run` never pays for aiohttp.
 """
 
-from engine.runtime.cron import CronError, CronExpression
-from engine.runtime.schedule import CatchUpPolicy, due_runs, next_run, zone_of
-from engine.runtime.schedule_model import (
-    MIN_INTERVAL_SECONDS,
-    RestrictWindow,
-    Schedule,
-    ScheduleError,
-)
-from engine.runtime.schedule_text import describe, parse_schedule_option
-from engine.runtime.webhook_hooks import HookOptions, new_hook_token
-from engine.runtime.webhook_queue import QueuedRequest, QueueFull, WebhookQueue
-from engine.runtime.webhook_server import DEFAULT_PORT, WebhookServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.runtime.cron import CronError, CronExpression
+    from engine.runtime.policy import RunKind, RunPolicy
+    from engine.runtime.schedule import CatchUpPolicy, due_runs, next_run, zone_of
+    from engine.runtime.schedule_model import (
+        MIN_INTERVAL_SECONDS,
+        RestrictWindow,
+        Schedule,
+        ScheduleError,
+    )
+    from engine.runtime.schedule_text import describe, parse_schedule_option
+    from engine.runtime.start import RunHandle, sequential_refusal, start_run
+    from engine.runtime.webhook_hooks import HookOptions, new_hook_token
+    from engine.runtime.webhook_queue import QueuedRequest, QueueFull, WebhookQueue
+    from engine.runtime.webhook_server import DEFAULT_PORT, WebhookServer
+    from engine.runtime.workspace import Owner, Workspace, WorkspaceBusy
+
+_WHERE = {
+    "CronError": "cron", "CronExpression": "cron",
+    "RunKind": "policy", "RunPolicy": "policy",
+    "CatchUpPolicy": "schedule", "due_runs": "schedule", "next_run": "schedule",
+    "zone_of": "schedule",
+    "MIN_INTERVAL_SECONDS": "schedule_model", "RestrictWindow": "schedule_model",
+    "Schedule": "schedule_model", "ScheduleError": "schedule_model",
+    "describe": "schedule_text", "parse_schedule_option": "schedule_text",
+    "RunHandle": "start", "sequential_refusal": "start", "start_run": "start",
+    "HookOptions": "webhook_hooks", "new_hook_token": "webhook_hooks",
+    "QueuedRequest": "webhook_queue", "QueueFull": "webhook_queue",
+    "WebhookQueue": "webhook_queue",
+    "DEFAULT_PORT": "webhook_server", "WebhookServer": "webhook_server",
+    "Owner": "workspace", "Workspace": "workspace", "WorkspaceBusy": "workspace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.runtime' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.runtime.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "DEFAULT_PORT",
@@ -26,17 +70,25 @@ __all__ = [
     "CatchUpPolicy",
     "CronError",
     "CronExpression",
+    "Owner",
     "QueueFull",
     "QueuedRequest",
     "RestrictWindow",
+    "RunHandle",
+    "RunKind",
+    "RunPolicy",
     "Schedule",
     "ScheduleError",
     "WebhookQueue",
     "WebhookServer",
+    "Workspace",
+    "WorkspaceBusy",
     "describe",
     "due_runs",
     "new_hook_token",
     "next_run",
     "parse_schedule_option",
+    "sequential_refusal",
+    "start_run",
     "zone_of",
 ]

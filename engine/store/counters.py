@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Field, SQLModel
 
 if TYPE_CHECKING:
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
 
 
 class IncrementCounterRow(SQLModel, table=True):

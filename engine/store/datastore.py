@@ -41,8 +41,8 @@ from engine.store.data_structures import DataStructure, get_structure
 from engine.store.state_db import release_state_engine, state_engine
 
 if TYPE_CHECKING:
-    from engine.executor.effects import EffectLog
-    from engine.executor.services import RunServices
+    from engine.context import RunServices
+    from engine.effects import EffectLog
 
 
 def _utc_now() -> datetime:

@@ -16,8 +16,8 @@ from engine.apps import (
     run_rpc,
     verify_connection,
 )
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from tests.apps.fakes import Request, call_module, corpus_app, fake_service
 
 SESSIONS = [{"sessionId": f"s{i}", "title": f"Session {i}", "duration": 60 * i}

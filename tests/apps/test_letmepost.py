@@ -10,10 +10,10 @@ import pytest
 
 from engine.apps import ConnectionData, bind_connections, module_specs, run_rpc, verify_connection
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.errors import ModuleError
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.registry import Registry
 from tests.apps.fakes import CORPUS, Request, call_module, corpus_app, fake_service
 

@@ -18,8 +18,8 @@ from engine.apps import (
     run_rpc,
     verify_connection,
 )
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from tests.apps.fakes import Request, call_module, corpus_app, fake_service
 
 

@@ -15,7 +15,7 @@ from engine.apps import (
     module_specs,
 )
 from engine.apps.modules import AppTransaction
-from engine.executor.services import RunServices
+from engine.context import RunServices
 from tests.apps.fakes import Request, call_module, fake_service
 
 ORDERS = [{"id": i, "created": f"2026-01-0{i}T00:00:00Z"} for i in range(1, 6)]

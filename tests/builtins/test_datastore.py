@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from engine.builtins import datastore as ds
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.spec import ModuleCall
 from engine.store.data_structures import DataStructure, save_structure
 from engine.store.datastore import datastore_session, set_store_structure

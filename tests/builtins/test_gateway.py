@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from engine.builtins import gateway
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.spec import ModuleCall
 
 

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from engine.builtins import http
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.spec import ModuleCall
 
 # --- a recording stub server -----------------------------------------------------------------

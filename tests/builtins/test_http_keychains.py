@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -26,6 +24,7 @@ from app.cli import main
 from engine.connections import ConnectionStore, authorize_connection, create_connection, find_type
 from tests.connections.apps import Api, follow_authorize, serve_api
 from tests.secrets.scan import basic, leaks
+from tests.support.http_stub import Answer, Recorded, serve
 
 USER, PASSWORD = "ada", "pa55-word-7Kq2"
 API_KEY = "key-live-5d8e21"
@@ -34,7 +33,7 @@ REFRESH = "refresh-token-9a7c"
 
 
 # --- a service that checks credentials -------------------------------------------------------
-# (tests/support/http_stub's `Recorded` drops the query string, which an API key may be in.)
+# (`Seen` keeps the query in lists, as parse_qs gives it: an API key may be in it.)
 
 
 @dataclass
@@ -61,33 +60,16 @@ class Service:
 def service(wanted: Any) -> Iterator[Service]:
     state = Service(wanted)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            seen = Seen(parts.path, parse_qs(parts.query),
-                        {k.lower(): v for k, v in self.headers.items()})
-            state.seen.append(seen)
-            ok = state.wanted(seen)
-            body = json.dumps({"headers": seen.headers, "query": seen.query} if ok else
-                              {"error": "unauthorized"}).encode()
-            self.send_response(200 if ok else 401)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(request: Recorded) -> Answer:
+        seen = Seen(request.path, parse_qs(request.query_string), request.headers)
+        state.seen.append(seen)
+        ok = state.wanted(seen)
+        echo = {"headers": seen.headers, "query": seen.query}
+        return Answer.of(200, echo) if ok else Answer.of(401, {"error": "unauthorized"})
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.port = server.server_address[1]
-    try:
+    with serve(respond) as port:
+        state.port = port
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- the CLI ---------------------------------------------------------------------------------

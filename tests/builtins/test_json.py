@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from engine.builtins.json_ import MODULES
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.spec import ModuleCall
 

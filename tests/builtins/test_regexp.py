@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from engine.builtins.regexp import MODULES, compile_js_regex
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.limits import RunLimits, applied
 from engine.spec import ModuleCall

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from engine.builtins.util import MODULES
+from engine.context import RunServices
 from engine.errors import ModuleError
-from engine.executor.services import RunServices
 from engine.iml.scope import Scope
 from engine.spec import ModuleCall
 

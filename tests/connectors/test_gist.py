@@ -21,10 +21,10 @@ from engine.apps import (
     verify_connection,
 )
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.errors import ModuleError
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.registry import registry_with_apps
 from engine.spec import ModuleSpec
 from tests.apps.fakes import Request, call_module, fake_service

@@ -6,11 +6,11 @@ import asyncio
 from typing import Any
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.debug import DebugGate, Pause
 from engine.executor.plan import compile_plan
 from engine.executor.result import ResumePoint
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from tests.executor.conftest import echo, source_of
 
 

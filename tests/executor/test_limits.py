@@ -14,11 +14,11 @@ import pytest
 
 from engine.blueprint import Blueprint
 from engine.builtins import flow
+from engine.context import RunServices
 from engine.executor.debug import DebugGate, Pause
 from engine.executor.plan import compile_plan
 from engine.executor.result import RunResult
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.limits import RunLimits
 from engine.registry import Registry
 from engine.spec import ModuleCall, ModuleTable

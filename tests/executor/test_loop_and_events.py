@@ -6,9 +6,9 @@ import asyncio
 import time
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from tests.executor.conftest import echo, source_of
 
 

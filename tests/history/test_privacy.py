@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.payloads import REDACTED, unpack
 from engine.history.queries import operations, show_execution

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.queries import list_executions, operations, show_execution
 from engine.history.writer import FinishJob, OperationsJob, RunSink, StartJob

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event
 
 from engine.blueprint import Blueprint
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.queries import list_executions, operations
 from engine.store.datastore import DataStoreSession

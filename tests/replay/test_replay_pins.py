@@ -3,16 +3,11 @@ modules pinned: the pinned module is not called, even though it would fail live.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from engine.blueprint import Blueprint
-from engine.executor.effects import PINS_EFFECT
-from engine.executor.plan import compile_plan
-from engine.executor.run import run_plan
-from engine.executor.services import RunServices
-from engine.incomplete.tracked import TrackedRun, new_effect_log
 from engine.replay.replay import replay
+from engine.runtime import RunPolicy, start_run
 
 BLUEPRINT = {
     "name": "Pinned lookup",
@@ -31,21 +26,15 @@ BLUEPRINT = {
 
 async def test_pinned_run_replays_deterministically_with_the_same_pins(tmp_path: Path):
     blueprint = Blueprint.model_validate(BLUEPRINT)
-    plan = compile_plan(blueprint)
     pins = {2: [{"statusCode": 200, "data": {"price": 7}}]}
-    services = RunServices(data_dir=tmp_path, webhook_request={"body": {"item": "tea"}},
-                           scenario_name="Pinned lookup", execution_id=uuid.uuid4().hex,
-                           effects=new_effect_log(blueprint, True))
-    assert services.effects is not None
-    services.effects.record(PINS_EFFECT, {str(k): v for k, v in pins.items()})
-    tracked = TrackedRun(tmp_path, blueprint, plan, services,
-                         trigger_input={"body": {"item": "tea"}})
-    listeners = tracked.start()
-    result = await run_plan(plan, services, listeners, pins=pins)
-    tracked.finish(result)
+    # The debugger's Run once keeps its pins with the run's effects.
+    handle = start_run(tmp_path, blueprint, RunPolicy.debug(), scenario="Pinned lookup",
+                       request={"body": {"item": "tea"}}, pins=pins)
+    result = await handle.run()
+    handle.finish(result)
     assert result.status == "success"
 
-    outcome = await replay(tmp_path, tracked.execution_id, deterministic=True)
+    outcome = await replay(tmp_path, handle.execution_id, deterministic=True)
     assert outcome.result.status == "success"
     assert outcome.result.operations_by_module == {1: 1, 2: 1, 3: 1}
     assert outcome.result.errors_by_module == {}

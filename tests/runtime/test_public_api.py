@@ -12,6 +12,8 @@ def test_the_public_api_is_pinned() -> None:
         "parse_schedule_option", "zone_of",
         "DEFAULT_PORT", "HookOptions", "QueueFull", "QueuedRequest", "WebhookQueue",
         "WebhookServer", "new_hook_token",
+        "Owner", "RunHandle", "RunKind", "RunPolicy", "Workspace", "WorkspaceBusy",
+        "sequential_refusal", "start_run",
     ])
     for name in runtime.__all__:
         assert getattr(runtime, name) is not None

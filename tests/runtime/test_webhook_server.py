@@ -15,9 +15,9 @@ import pytest
 
 from engine.blueprint import Blueprint
 from engine.builtins.gateway import request_bundles
+from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 from engine.runtime.webhook_hooks import HookOptions, new_hook_token
 from engine.runtime.webhook_queue import DONE, QueuedRequest, WebhookQueue
 from engine.runtime.webhook_server import NO_SCENARIO, WebhookServer

@@ -51,12 +51,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
+
+from tests.support.http_stub import Answer, Recorded, serve
 
 DEFAULT_API_KEY = "test-gist-key"
 DEFAULT_PER_PAGE = 50
@@ -575,41 +576,16 @@ def serve_fake_gist(api_key: str = DEFAULT_API_KEY) -> Iterator[FakeGist]:
     """Serve a fresh fake on a free 127.0.0.1 port until the block ends."""
     fake = FakeGist(api_key=api_key)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        wbufsize = -1  # headers and body leave in one write (no delayed-ACK stalls)
+    def respond(request: Recorded) -> Answer:
+        target = f"{request.path}?{request.query_string}"
+        status, extra, payload = fake.handle(request.method, target, request.headers,
+                                             request.body)
+        return Answer(status, json.dumps(payload).encode(), "application/json; charset=utf-8",
+                      extra)
 
-        def _answer(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, extra, payload = fake.handle(self.command, self.path, headers, body)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json; charset=utf-8")
-            self.send_header("content-length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="fake-gist", daemon=True)
-    thread.start()
-    try:
+    with serve(respond, keep_alive=True, poll_interval=0.05, name="fake-gist") as port:
+        fake.port = port
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

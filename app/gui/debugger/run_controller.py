@@ -11,9 +11,9 @@ speed. Pauses and Stop go through the engine's DebugGate.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,13 @@ from engine.blueprint import Blueprint
 from engine.edits.tree import upstream
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
-from engine.executor.effects import PINS_EFFECT, EffectLog
 from engine.executor.events import Event, FilterEvaluated, OperationFinished
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import RunResult
 from engine.executor.run import Executor
 from engine.filters import CompiledFilter, FilterVerdict
-from engine.incomplete.tracked import TrackedRun, new_effect_log
+from engine.runtime.policy import RunPolicy
+from engine.runtime.start import RunHandle, sequential_refusal, start_run
 
 FLUSH_MS = 50
 FLUSH_BUDGET_S = 0.008  # event folding per batch; the rest waits for the next batch
@@ -64,18 +64,6 @@ def preload_history() -> threading.Event:
 
         threading.Thread(target=load, name="history-preload", daemon=True).start()
     return _history_loaded
-
-
-def _sequential_refusal(workspace: Path, blueprint: Blueprint) -> str | None:
-    """Why a `sequential` scenario may not run now (incomplete executions wait), if so."""
-    from engine.incomplete.policy import SequentialBlocked, check_sequential
-    from engine.store.state_db import state_engine
-
-    try:
-        check_sequential(state_engine(workspace), blueprint, blueprint.name or "")
-    except SequentialBlocked as exc:
-        return str(exc)
-    return None
 
 
 class RunController(QObject):
@@ -160,37 +148,31 @@ class RunController(QObject):
             return None
         blueprint, plan = prepared
         recorded = self.record_history and self.workspace is not None
-        services = self._services(blueprint, request, start_from,
-                                  effects=new_effect_log(blueprint, recorded))
-        tracked: TrackedRun | None = None
-        if recorded and self.workspace is not None:
-            if blueprint.metadata.scenario.sequential:
-                refused = await asyncio.to_thread(_sequential_refusal, self.workspace,
-                                                  blueprint)
-                if refused:
-                    self.failed.emit(f"Cannot run: {refused}")
-                    self.set_state(IDLE)
-                    return None
-            # As `scenarist run` does: crash guard, history with the run's external effects
-            # (deterministic replay), incomplete executions, error counts.
-            tracked = TrackedRun(
-                self.workspace, blueprint, plan, services,
-                trigger="webhook" if request is not None else "manual", trigger_input=request)
+        if recorded and self.workspace is not None and blueprint.metadata.scenario.sequential:
+            refused = await asyncio.to_thread(sequential_refusal, self.workspace, blueprint,
+                                              blueprint.name or "")
+            if refused:
+                self.failed.emit(f"Cannot run: {refused}")
+                self.set_state(IDLE)
+                return None
         gate = DebugGate(on_pause=self._on_pause)
         for module_id, condition in self.breakpoints.points.items():
             self._set_breakpoint(gate, module_id, condition)
-        listeners: list[Any] = [self._listen]
-        if tracked is not None:
-            # Opening history.db (migrating a new one) takes a while: off the GUI thread.
-            listeners.extend(await asyncio.to_thread(tracked.start))
+        # As `scenarist run` does when recorded: crash guard, history with the run's external
+        # effects (deterministic replay), incomplete executions, error counts.
+        policy = RunPolicy.debug(recorded=recorded, webhook=request is not None)
+        begin = functools.partial(
+            start_run, self.workspace, blueprint, policy, plan=plan,
+            scenario=self._scenario(blueprint), request=request,
+            services_type=functools.partial(DebugRunServices, start_from=start_from),
+            listeners=[self._listen], gate=gate, pins=self.pins.pins() or None)
+        # Opening history.db (migrating a new one) takes a while: off the GUI thread.
+        handle: RunHandle = await asyncio.to_thread(begin) if policy.tracked else begin()
         self.execution_id, self.incomplete_ids = None, []
         self.previous, self.record = self.record, RunRecord(self._handled(plan))
         self.result, self.pause = None, None
         self.gate, self._stopped = gate, False
-        pins = self.pins.pins() or None
-        if pins and services.effects is not None:  # a deterministic replay uses them too
-            services.effects.record(PINS_EFFECT, {str(k): v for k, v in pins.items()})
-        self.executor = Executor(plan, services, listeners, gate=gate, pins=pins)
+        self.executor = handle.executor
         self.flush_started = time.perf_counter()
         self.updated.emit(set(plan.steps))  # the previous run's bubbles go away
         self.set_state(RUNNING)
@@ -198,18 +180,17 @@ class RunController(QObject):
         result: RunResult | None = None
         try:
             with responsive_run():
-                result = await self.executor.run()
+                result = await handle.run()
         except asyncio.CancelledError:
             result = None
         finally:
             self._timer.stop()
             self.flush(everything=True)
             self.gate = None
-        if tracked is not None:
-            if self._stopped or result is None:  # the user's Stop is not a failure of the scenario
-                tracked.count_outcome = tracked.store_incomplete = False
-            await asyncio.to_thread(tracked.finish, result)
-            self.execution_id, self.incomplete_ids = tracked.execution_id, tracked.incomplete_ids
+        if policy.tracked:
+            # The user's Stop is not a failure of the scenario: nothing stored or counted.
+            await asyncio.to_thread(handle.finish, result, stopped=self._stopped)
+            self.execution_id, self.incomplete_ids = handle.execution_id, handle.incomplete_ids
         if result is not None:
             self.record.status = result.status
             self.record.error = result.error
@@ -235,9 +216,11 @@ class RunController(QObject):
         if module_id not in plan.steps:
             self.failed.emit(f"module {module_id} is not in the scenario")
             return None
-        services = self._services(blueprint, None, None)
+        handle = start_run(self.workspace, blueprint, RunPolicy.debug(recorded=False),
+                           plan=plan, scenario=self._scenario(blueprint),
+                           services_type=DebugRunServices, listeners=[self._listen])
         self.previous, self.record = self.record, RunRecord()
-        self.executor = Executor(plan, services, [self._listen])
+        self.executor = handle.executor
         self.set_state(RUNNING)
         try:
             await self.executor.run_module_only(module_id, bundles)
@@ -267,18 +250,9 @@ class RunController(QObject):
         self._blueprint_copy = blueprint
         return blueprint, plan
 
-    def _services(self, blueprint: Blueprint, request: dict[str, Any] | None,
-                  start_from: dict[str, Any] | None, effects: EffectLog | None = None
-                  ) -> DebugRunServices:
-        return DebugRunServices(
-            data_dir=self.workspace,
-            webhook_request=request,
-            auto_commit=bool(blueprint.metadata.scenario.autoCommit is not False),
-            scenario_name=self._name() if self._name is not None else (blueprint.name or ""),
-            execution_id=uuid.uuid4().hex,
-            start_from=start_from,
-            effects=effects,
-        )
+    def _scenario(self, blueprint: Blueprint) -> str:
+        """The name runs are recorded under."""
+        return self._name() if self._name is not None else (blueprint.name or "")
 
     @staticmethod
     def _handled(plan: Plan) -> set[int]:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.executor.services import RunServices
+from engine.context import RunServices
 
 
 class DebugRunServices(RunServices):

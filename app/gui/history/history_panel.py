@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.debugger.session import format_bytes
-from app.gui.history.runs_query import HistoryReader, RunFilter, RunRow, count_runs, fetch_page
+from engine.history.runs import HistoryReader, RunFilter, RunRow, count_runs, fetch_page
 
 PAGE = 200
 COLUMNS = ("", "Started", "Duration", "Operations", "Data transfer", "Trigger")

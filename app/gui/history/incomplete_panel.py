@@ -43,9 +43,9 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _state_engine(workspace: Path) -> Any:
-    from engine.store.state_db import state_engine
+    from engine.runtime.workspace import Workspace
 
-    return state_engine(workspace)
+    return Workspace(workspace).state
 
 
 def module_names(workspace: Path, sha256: str, registry: Any) -> dict[int, str]:
@@ -176,12 +176,12 @@ class IncompletePanel(QWidget):
     # --------------------------------------------------------------- reading
 
     def refresh(self) -> None:
+        from engine.runtime.workspace import Workspace
         from engine.store.incomplete import list_incomplete
-        from engine.store.state_db import state_db_path
 
         chosen = set(self.selected_ids())
         self.records = []
-        if self.workspace is not None and state_db_path(self.workspace).exists():
+        if self.workspace is not None and Workspace(self.workspace).has_state():
             self.records = list_incomplete(_state_engine(self.workspace),
                                            scenario=self._scenario())
         self.table.setRowCount(len(self.records))

@@ -56,12 +56,14 @@ class PastRun:
 
 def load_past_run(workspace: Path, execution_id: str) -> PastRun:
     """Read one run from history.db (blocking: call it off the GUI thread)."""
-    from sqlalchemy import select
-
-    from engine.history.payloads import decode
-    from engine.history.queries import execution_entry, operations, stored_blueprint
+    from engine.history.queries import (
+        execution_entry,
+        execution_summary,
+        operations,
+        stored_blueprint,
+    )
     from engine.loading import blueprint_from_data
-    from engine.store.history_db import Execution, blobs_dir, open_history_engine
+    from engine.store.history_db import open_history_engine
 
     engine = open_history_engine(workspace)
     try:
@@ -69,10 +71,7 @@ def load_past_run(workspace: Path, execution_id: str) -> PastRun:
         full_id = entry["id"]
         data = stored_blueprint(engine, workspace, full_id)
         ops = operations(engine, workspace, full_id)
-        table = Execution.__table__  # type: ignore[attr-defined]
-        with engine.connect() as conn:
-            packed = conn.execute(select(table.c.summary).where(table.c.id == full_id)).scalar()
-        summary = decode(packed, blobs_dir(workspace))
+        summary = execution_summary(engine, workspace, full_id)
     finally:
         engine.dispose()
     if data is None:

@@ -19,7 +19,7 @@ from app.gui.history.diff_dialog import Candidate, DiffDialog
 from app.gui.history.history_panel import HistoryPanel, format_started
 from app.gui.history.incomplete_panel import IncompletePanel
 from app.gui.history.past_run import PastRunView, load_past_run
-from app.gui.history.runs_query import HistoryReader, RunFilter, fetch_page
+from engine.history.runs import HistoryReader, RunFilter, fetch_page
 
 DOCK_HEIGHT = 230
 DIFF_CANDIDATES = 200

@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from app.gui.debugger import DebugSession
 from app.gui.history.history_panel import PAGE, HistoryPanel
-from app.gui.history.runs_query import HistoryReader
 from app.gui.main_window import MainWindow
 from engine.history.queries import recorded_value
+from engine.history.runs import HistoryReader
 from engine.store.history_db import Execution, open_history_engine
 from engine.store.incomplete import scenario_health
 from engine.store.state_db import state_engine
@@ -48,7 +48,7 @@ async def test_app_runs_are_listed_newest_first_and_filtered(
     assert model.data(model.index(1, 5)) == "webhook"
     assert panel.count.text() == "2 runs"
 
-    # Run once from the app goes through TrackedRun: effects recorded for deterministic
+    # Run once from the app goes through start_run: effects recorded for deterministic
     # replay, the error counted towards maxErrors, no crash guard left behind.
     engine = open_history_engine(workspace)
     try:

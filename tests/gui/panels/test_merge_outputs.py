@@ -14,11 +14,11 @@ from app.gui.document import ScenarioDocument
 from app.gui.panels.merge_outputs import NOT_MERGING
 from app.gui.panels.settings import SettingsPanel
 from engine.blueprint import Blueprint, ModuleNode
+from engine.context import RunServices
 from engine.edits.commands import EditError, set_merge_outputs
 from engine.executor.events import OperationFinished
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
-from engine.executor.services import RunServices
 
 
 def merge_panel(qtbot, doc: ScenarioDocument, module_id: int = 5) -> SettingsPanel:  # noqa: ANN001

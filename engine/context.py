@@ -1,4 +1,5 @@
-"""Per-run services a module implementation may use (`call.run`)."""
+"""Per-run services a module implementation may use (`call.run`): the module contract
+next to engine/spec.py, independent of the executor that provides them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.executor.effects import EffectLog
+from engine.effects import EffectLog
 from engine.limits import DEFAULT_LIMITS, RunLimits
 
 

@@ -1,4 +1,4 @@
-"""The history panel's query: one page of a scenario's executions, newest first.
+"""The history panels' query: one page of a scenario's executions, newest first.
 
 Only the list's columns are read (no error or summary payloads to decompress), a page at a
 time (LIMIT/OFFSET over the (scenario, started_at) index), so a scenario with thousands of
