@@ -117,6 +117,14 @@ def _print_json(value: Any) -> None:
     sys.stdout.buffer.write(orjson.dumps(to_json_value(value)) + b"\n")
 
 
+def _base_url(kind: ConnectionType, values: dict[str, Any], flag: str | None) -> str | None:
+    """`--base-url URL`, or `--set baseUrl=URL` for an app whose connection has no field of
+    that name (a self-hosted app such as OpnForm declares one: it stays a field)."""
+    if flag is None and kind.field("baseUrl") is None and "baseUrl" in values:
+        return str(values.pop("baseUrl"))
+    return flag
+
+
 def _values(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -198,9 +206,10 @@ def _add(args: argparse.Namespace, workspace: Path) -> int:
 
     kind = find_type(args.app, _loaded(workspace, args.app))
     values = _values(args.values)
+    base_url = _base_url(kind, values, args.base_url)
     store = _store(workspace, writing=True)
     connection = create_connection(store, kind, args.name, values,
-                                   base_url_override=args.base_url, make_id=args.make_id)
+                                   base_url_override=base_url, make_id=args.make_id)
     if kind.kind == "oauth2" and not args.no_authorize:
         try:
             connection = _authorize(args, store, connection.id, kind)
@@ -263,7 +272,7 @@ def _edit(args: argparse.Namespace, workspace: Path) -> int:
     connection = store.require(args.connection_id)
     kind = _type_of(workspace, connection)
     connection = edit_connection(store, kind, connection.id, values, name=args.name,
-                                 base_url_override=args.base_url)
+                                 base_url_override=_base_url(kind, values, args.base_url))
     if args.make_id is not None:
         store.map_import(args.make_id, connection.id)
     print(f"edited {_describe(connection)}")
