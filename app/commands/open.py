@@ -7,11 +7,18 @@ command exits 0; this works on the offscreen Qt platform too. With `--run-once` 
 scenario runs once in the window first, with the webhook request of `--input`; the
 bubbles and the bundle inspector show the outcome, and the exit code is 0 whatever it is
 (1 only if the app itself failed).
+
+A blueprint with problems opens and lists them above the canvas. Where no one can click a
+message box away (`--screenshot`, the offscreen platform), a file with no scenario in it is
+reported on stderr, exit 2. Before Qt starts, the display is checked (Qt would abort the
+process): no display, or missing X11 libraries, are said on stderr, exit 2; a screenshot
+is then rendered offscreen instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,11 +65,13 @@ def run(args: argparse.Namespace) -> int:
         except _BadInput as exc:
             print(f"scenarist open: {exc}", file=sys.stderr)
             return 2
+    screenshot = Path(args.screenshot) if args.screenshot else None
+    if not _display_ready(screenshot is not None):
+        return 2
     # Qt is imported only here: headless commands (and `--help`) never load it.
     from engine.store.workspace import resolve_workspace
 
     workspace = resolve_workspace(getattr(args, "data_dir", None))
-    screenshot = Path(args.screenshot) if args.screenshot else None
     if run_once:
         from app.gui.debugger.run_once_cli import run_once_app
 
@@ -70,6 +79,23 @@ def run(args: argparse.Namespace) -> int:
     from app.gui.application import run_app
 
     return run_app([Path(f) for f in args.files], workspace, screenshot)
+
+
+def _display_ready(screenshot: bool) -> bool:
+    """Before Qt starts (it would abort the process): can the window open? A screenshot
+    needs no screen, so without one it is rendered offscreen."""
+    from app.gui.display_check import display_problem
+
+    problem = display_problem()
+    if problem is None:
+        return True
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        print("scenarist open: no usable display, the screenshot is rendered offscreen",
+              file=sys.stderr)
+        return True
+    print(problem, file=sys.stderr)
+    return False
 
 
 def run_default() -> int:

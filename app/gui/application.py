@@ -17,6 +17,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.gui.main_window import MainWindow
+from app.gui.problems import load_tolerant
+from engine.errors import BlueprintError
 
 # Time for Qt to lay out and paint the window before a screenshot is taken.
 _SETTLE_SECONDS = 0.4
@@ -64,11 +66,40 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
     # The window decides when the app ends (after its Save/Discard/Cancel prompts); Qt's own
     # quit would stop the loop under the running coroutine.
     app.setQuitOnLastWindowClosed(False)
+    if (screenshot is not None or not interactive()) and not openable(files):
+        return 2
     window = MainWindow(Path(workspace))
     for file in files:
         window.open_file(Path(file))
+    if screenshot is not None:
+        report_problems(window)
     result: int = qasync.run(_serve(window, screenshot))
     return result
+
+
+def interactive() -> bool:
+    """Whether someone can answer a dialog (not on the offscreen or minimal platform)."""
+    return QGuiApplication.platformName() not in ("offscreen", "minimal")
+
+
+def openable(files: Sequence[str | Path]) -> bool:
+    """Where no one can click a message box away, say on stderr which files cannot be
+    opened at all (a blueprint with problems opens, showing them)."""
+    ok = True
+    for file in files:
+        try:
+            load_tolerant(Path(file))
+        except BlueprintError as error:
+            print(f"scenarist open: {error.describe()}", file=sys.stderr)
+            ok = False
+    return ok
+
+
+def report_problems(window: MainWindow) -> None:
+    for editor in window.editors():
+        for problem in editor.document.problems():
+            print(f"scenarist open: {editor.document.path}: {problem.describe()}",
+                  file=sys.stderr)
 
 
 async def _serve(window: MainWindow, screenshot: Path | None) -> int:

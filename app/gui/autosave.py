@@ -85,7 +85,9 @@ class Autosaver(QObject):
                 },
                 "blueprint": document.blueprint.to_json_obj(),
             }
-            write_atomic(target, json.dumps(payload, ensure_ascii=False).encode())
+            # The copies stay private, as the scenario files' own permissions can't be known.
+            write_atomic(target, json.dumps(payload, ensure_ascii=False).encode(),
+                         new_mode=0o600)
             self._written[id(document)] = target
             written.append(target)
         return written

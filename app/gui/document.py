@@ -7,7 +7,9 @@ document emits `changed(kinds, module_ids)`; views refresh only what changed.
 
 from __future__ import annotations
 
+import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,13 +18,13 @@ import orjson
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from app.gui.problems import Problem, load_tolerant, renumber_duplicates, scenario_problems
 from engine.blueprint import Blueprint
 from engine.edits import commands
 from engine.edits.graph import Graph, Link, project
 from engine.edits.layout import auto_layout
 from engine.edits.primitives import Edit
 from engine.edits.tree import find
-from engine.loading import load_blueprint
 from engine.registry import Registry, default_registry
 
 # Merge ids: successive commands with the same id and key merge into one undo step.
@@ -65,6 +67,7 @@ class ScenarioDocument(QObject):
     changed = Signal(object, object)  # kinds: set[str], module ids: set[int]
     dirty_changed = Signal(bool)
     path_changed = Signal(object)
+    problems_changed = Signal()  # beyond `changed`: the repairs made on opening are saved
 
     def __init__(
         self,
@@ -80,6 +83,8 @@ class ScenarioDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._graph: Graph | None = None
+        self._problems: list[Problem] | None = None
+        self.repairs: list[Problem] = []  # made on opening; listed until saved
 
     def _clean_changed(self, clean: bool) -> None:
         self.dirty_changed.emit(not clean)
@@ -88,7 +93,13 @@ class ScenarioDocument(QObject):
 
     @classmethod
     def open(cls, path: Path, registry: Registry | None = None) -> ScenarioDocument:
-        return cls(load_blueprint(path), Path(path), registry)
+        """A scenario file, problems and all (`problems()` lists them); BlueprintError
+        only when no model can be built from it."""
+        blueprint = load_tolerant(Path(path))
+        repaired = renumber_duplicates(blueprint)
+        document = cls(blueprint, Path(path), registry)
+        document.repairs = repaired
+        return document
 
     @property
     def name(self) -> str:
@@ -103,6 +114,12 @@ class ScenarioDocument(QObject):
         if self._graph is None:
             self._graph = project(self.blueprint)
         return self._graph
+
+    def problems(self) -> list[Problem]:
+        """What is wrong with the scenario now (cached until the next change)."""
+        if self._problems is None:
+            self._problems = self.repairs + scenario_problems(self.blueprint, self.registry)
+        return self._problems
 
     def node(self, module_id: int) -> Any:
         return find(self.blueprint, module_id)
@@ -120,6 +137,7 @@ class ScenarioDocument(QObject):
         kinds = edit.changes()
         if kinds & {"structure", "positions", "settings"}:  # names and filters are drawn too
             self._graph = None
+        self._problems = None
         self.changed.emit(kinds, edit.touched())
 
     def add_module(self, module_type: str, x: float, y: float) -> int:
@@ -229,6 +247,9 @@ class ScenarioDocument(QObject):
             self.path = target
             self.path_changed.emit(target)
         self.undo_stack.setClean()
+        if self.repairs:
+            self.repairs, self._problems = [], None
+            self.problems_changed.emit()
         return target
 
 
@@ -250,15 +271,31 @@ def empty_blueprint(name: str = "New scenario") -> Blueprint:
     })
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def write_atomic(target: Path, data: bytes, *, new_mode: int | None = None) -> None:
+    """Write `data` to `target` through a temp file renamed over it, so a crash never leaves
+    half a file. A symlink stays a link (its target is replaced) and an existing file keeps
+    its permissions; a new file gets `new_mode`, else the usual umask default."""
+    real = Path(os.path.realpath(target))
+    real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(real.stat().st_mode)
+    except FileNotFoundError:
+        mode = new_mode if new_mode is not None else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), mode)  # mkstemp makes 0600
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, target)
+        os.replace(tmp, real)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    current = os.umask(0o022)  # reading it means setting it: put it straight back
+    os.umask(current)
+    return current

@@ -10,9 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui.document import ScenarioDocument
+from app.gui.problems_banner import ProblemsBanner
 from engine.edits.commands import EditError
 from engine.errors import ScenaristError
 
@@ -144,7 +152,15 @@ class ScenarioEditor(QMainWindow):
             QTimer.singleShot(0, self, lambda: self.message.emit(LAID_OUT_MESSAGE))
 
         self.view, self.canvas = make_canvas(document, self)
-        self.setCentralWidget(self.view)
+        self.problems_banner = ProblemsBanner(document)
+        self.problems_banner.module_clicked.connect(self.center_on_module)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.problems_banner)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(central)
         self.palette = make_palette(document)
         self.palette_dock = self._dock(
             "Modules", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea

@@ -295,7 +295,10 @@ class MainWindow(QMainWindow):
             )
             return None
         editor = self.add_document(document)
-        self.show_message(f"Opened {path}")
+        count = len(document.problems())
+        self.show_message(f"Opened {path}" + (
+            f" — {count} problem{'' if count == 1 else 's'}, listed above the canvas"
+            if count else ""))
         return editor
 
     def open_dialog(self) -> None:

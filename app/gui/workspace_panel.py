@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.document import write_atomic
+from app.gui.problems import load_tolerant
 from engine.errors import BlueprintError
-from engine.loading import load_blueprint
 
 SUFFIX = ".blueprint.json"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -166,8 +166,9 @@ class WorkspacePanel(QWidget):
         return unique_path(self.scenarios_dir, name)
 
     def import_blueprint(self, source: Path | None = None) -> Path | None:
-        """Copy a Make export into the workspace and open it; a broken file is reported
-        (file, module id, JSON path) and nothing is written."""
+        """Copy a Make export into the workspace and open it (problems and all); a file no
+        scenario can be read from is reported (file, module id, JSON path) and nothing is
+        written."""
         if source is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, "Import a Make blueprint", "", "Make blueprints (*.json);;All files (*)"
@@ -176,7 +177,7 @@ class WorkspacePanel(QWidget):
                 return None
             source = Path(chosen)
         try:
-            blueprint = load_blueprint(source)
+            blueprint = load_tolerant(source)  # its problems show in the tab
         except BlueprintError as error:
             QMessageBox.critical(
                 self, "Cannot import this blueprint", describe_blueprint_error(error)

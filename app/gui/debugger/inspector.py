@@ -202,6 +202,17 @@ class InspectorPanel(QWidget):
         self.module_only_button = QPushButton("Run this module only…")
         self.module_only_button.clicked.connect(
             lambda: self.module_id is not None and self.module_only_requested.emit(self.module_id))
+        # The run's outcome when it went wrong: the error that stopped it (module and
+        # message), a run that could not start, errors that handler routes took.
+        self.run_error = QLabel("")
+        self.run_error.setObjectName("run_error")
+        self.run_error.setWordWrap(True)
+        self.run_error.setTextFormat(Qt.TextFormat.RichText)
+        self.run_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.run_error.setStyleSheet(
+            "#run_error { color: #8f1d12; background: #fdecea; border: 1px solid #f1b0a8;"
+            " border-radius: 3px; padding: 4px 6px; }")
+        self.run_error.hide()
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
         top.addWidget(self.pin_button)
@@ -235,11 +246,16 @@ class InspectorPanel(QWidget):
         splitter.setSizes([200, 700])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.run_error)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._update_buttons()
 
     # ---------------------------------------------------------------- showing
+
+    def show_run_error(self, text: str | None) -> None:
+        self.run_error.setText(text or "")
+        self.run_error.setVisible(bool(text))
 
     def set_record(self, record: RunRecord) -> None:
         self.record = record

@@ -4,7 +4,8 @@ Opens the scenario in the window, runs it once (the webhook request from `--inpu
 the bubbles and the bundle inspector on the module worth looking at (the first that failed,
 else the last that ran). With `--screenshot` the window is saved as PNG and the command
 exits 0 whatever the scenario's outcome — the outcome is in the picture; 1 only when the app
-itself failed. Without it the window stays open.
+itself failed, 2 when the file holds no scenario (said on stderr). Without it the window
+stays open.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from typing import Any
 
 import qasync
 
-from app.gui.application import SCREENSHOT_SIZE, WINDOW_SIZE, ensure_application, grab
+from app.gui.application import (
+    SCREENSHOT_SIZE,
+    WINDOW_SIZE,
+    ensure_application,
+    grab,
+    interactive,
+    openable,
+)
 from app.gui.debugger.records import ERROR, WARNING, RunRecord
 from app.gui.debugger.session import DebugSession
 from app.gui.main_window import MainWindow
@@ -30,10 +38,12 @@ def run_once_app(file: Path, workspace: Path, request: dict[str, Any] | None,
                  screenshot: Path | None) -> int:
     app = ensure_application()
     app.setQuitOnLastWindowClosed(False)
+    if (screenshot is not None or not interactive()) and not openable([file]):
+        return 2
     window = MainWindow(Path(workspace))
     editor = window.open_file(Path(file))
     if editor is None:
-        return 1
+        return 2
     result: int = qasync.run(_run(window, request, screenshot))
     return result
 

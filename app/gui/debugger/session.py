@@ -8,11 +8,12 @@ The window calls `attach_debugger(editor, workspace)` once per tab, then drives 
 from __future__ import annotations
 
 import asyncio
+import html
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from app.gui.debugger.breakpoints import BreakpointStore, ConditionDialog
 from app.gui.debugger.bubbles import RunOverlay
@@ -33,7 +34,9 @@ from app.gui.debugger.start_choice import StartChoiceDialog
 from app.gui.debugger.webhook_wait import WebhookWaitDialog
 from app.gui.panels.mapping_picker import module_title
 from engine.edits.tree import upstream
+from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import Pause
+from engine.executor.plan import compile_plan
 from engine.executor.result import RunResult
 
 INSPECTOR_HEIGHT = 340
@@ -67,6 +70,7 @@ class DebugSession(QObject):
             self.document.registry, self, name=lambda: self.document.name)
         self.start_from: dict[str, Any] | None = None
         self.wait_dialog: WebhookWaitDialog | None = None
+        self.unsupported_dialog: QMessageBox | None = None
         self._task: asyncio.Task[Any] | None = None
 
         self.inspector = InspectorPanel(self.title)
@@ -95,7 +99,7 @@ class DebugSession(QObject):
         c.paused.connect(self._on_paused)
         c.state_changed.connect(self._on_state)
         c.finished.connect(self._on_finished)
-        c.failed.connect(self.message.emit)
+        c.failed.connect(self._on_failed)
         self.overlay.module_clicked.connect(self.inspect)
         self.breakpoints.changed.connect(
             lambda _ids: self.overlay.show_breakpoints(self.breakpoints.points))
@@ -155,7 +159,8 @@ class DebugSession(QObject):
 
     def run_once(self, request: dict[str, Any] | None = None) -> asyncio.Task[Any] | None:
         """Start a run (for webhook-started scenarios without `request`: wait for one)."""
-        if self.controller.busy or self.wait_dialog is not None:
+        if (self.controller.busy or self.wait_dialog is not None
+                or self.unsupported_dialog is not None):
             return None
         self._task = asyncio.ensure_future(self._run_once(request))
         return self._task
@@ -164,7 +169,50 @@ class DebugSession(QObject):
         task = self._task
         return await task if task is not None else None
 
+    def unsupported_modules(self) -> list[tuple[int, str]]:
+        """(id, app:Name) of the modules Scenarist cannot run yet; a run would stop on them
+        before any module runs. BlueprintError or IMLError when the run could not start."""
+        plan = compile_plan(self.document.blueprint.model_copy(deep=True),
+                            self.document.registry)
+        return [(step.id, step.node.module) for step in plan.unsupported]
+
+    async def confirm_unsupported(self) -> bool:
+        """Before a run (and before waiting for a webhook): say why it cannot start, or name
+        the modules that cannot run; True to go ahead."""
+        try:
+            missing = self.unsupported_modules()
+        except (BlueprintError, IMLError) as exc:
+            self._on_failed(f"Cannot run: {exc}")
+            return False
+        if not missing:
+            return True
+        listing = "\n".join(f"• module {i}: {module}" for i, module in missing)
+        which = "this module" if len(missing) == 1 else "these modules"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Modules not supported yet",
+                          f"Scenarist cannot run {which} yet:\n{listing}", parent=self.editor)
+        box.setInformativeText("A run stops with an error before any module runs. "
+                               "Replace or remove them to run the scenario.")
+        run = box.addButton("Run anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        box.finished.connect(
+            lambda _r: answer.done() or answer.set_result(box.clickedButton() is run))
+        self.unsupported_dialog = box
+        box.open()
+        try:
+            accepted = await answer
+        finally:
+            self.unsupported_dialog = None
+            box.deleteLater()
+        if not accepted:
+            self.message.emit("Run cancelled: some modules are not supported yet")
+        return accepted
+
     async def _run_once(self, request: dict[str, Any] | None) -> RunResult | None:
+        if not await self.confirm_unsupported():
+            return None
         dialog = None
         if request is None and self.is_webhook_started():
             dialog = self.wait_dialog = WebhookWaitDialog(self.side, self.editor)
@@ -197,6 +245,9 @@ class DebugSession(QObject):
         self.controller.step_over_route()
 
     def stop(self) -> None:
+        if self.unsupported_dialog is not None:
+            self.unsupported_dialog.reject()
+            return
         if self.wait_dialog is not None:
             self.wait_dialog.reject()
             return
@@ -298,8 +349,10 @@ class DebugSession(QObject):
             self.overlay.show_paused(None)
             if self.inspector.pause is not None:
                 self.inspector.show_pause(None)
-        if state == RUNNING and not self.inspector_dock.isVisible():
-            self.inspector_dock.show()
+        if state == RUNNING:
+            self.inspector.show_run_error(None)
+            if not self.inspector_dock.isVisible():
+                self.inspector_dock.show()
         self.state_changed.emit(state)
         self.status_changed.emit(self.status_text())
 
@@ -315,6 +368,40 @@ class DebugSession(QObject):
         status = record.status or "finished"
         error = record.error
         self.message.emit(f"Run {status}" + (f": {error.get('message')}" if error else ""))
+        self._show_run_errors(record)
+
+    def _show_run_errors(self, record: Any) -> None:
+        """Every error of the run where the user looks: the inspector, opened on the module
+        that failed."""
+        error = record.error if record.status == "error" else None
+        if error is not None:
+            module_id = error.get("module_id")
+            where = f" in {self.title(module_id)}" if isinstance(module_id, int) else ""
+            name = error.get("name") or "Error"
+            self.inspector.show_run_error(
+                f"<b>✗ The run stopped with an error{where}:</b> {_html(name)}: "
+                f"{_html(str(error.get('message') or ''))}")
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()  # it may share its place with the history tabs
+            if isinstance(module_id, int):
+                self.inspect(module_id)
+            return
+        failed = [i for i, m in record.modules.items() if m.errors]
+        if failed:
+            names = ", ".join(self.title(i) for i in failed)
+            self.inspector.show_run_error(
+                f"<b>⚠ Errors handled by error routes in:</b> {_html(names)} "
+                "(click a bubble to see them)")
+        else:
+            self.inspector.show_run_error(None)
+
+    def _on_failed(self, text: str) -> None:
+        """The run could not start (or a breakpoint condition is wrong): say so in the
+        inspector too, not only in the status bar."""
+        self.message.emit(text)
+        self.inspector.show_run_error(f"<b>✗</b> {_html(text)}")
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
 
     def _remember_outputs(self) -> None:
         """Schema memory: output fields seen in the run feed the mapping picker."""
@@ -361,6 +448,10 @@ class DebugSession(QObject):
         return (f"{state} · {record.operations:,} operation"
                 f"{'' if record.operations == 1 else 's'} · "
                 f"{format_bytes(record.data_transfer)} transferred")
+
+
+def _html(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def attach_debugger(editor: Any, workspace: Path | None) -> DebugSession:

@@ -48,4 +48,4 @@ class SideStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = orjson.dumps(to_json_value(self.data),
                                 option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-            write_atomic(self.path, data)
+            write_atomic(self.path, data, new_mode=0o600)  # sample payloads stay private

@@ -123,7 +123,9 @@ class WebhookListener:
                 headers[key.strip().lower()] = value.strip()
         if "chunked" in headers.get("transfer-encoding", "").lower():
             return 411, b"Send a Content-Length", text_plain
-        length = int(headers.get("content-length") or 0)
+        length = _content_length(headers.get("content-length"))
+        if length is None:
+            return 400, b"Bad Content-Length", text_plain
         if length > MAX_BODY:
             return 413, b"Payload too large", text_plain
         raw = await reader.readexactly(length) if length else b""
@@ -141,6 +143,14 @@ class WebhookListener:
                 response = await asyncio.wait_for(asyncio.shield(self._response),
                                                   RESPOND_WITHIN_S)
         return _answer(response)
+
+
+def _content_length(value: str | None) -> int | None:
+    """The body's length; None when the header is not a plain non-negative number (`abc`,
+    `-5`, `+3`, `1_000`, which int() would take)."""
+    if not value:
+        return 0
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _answer(response: dict[str, Any] | None) -> tuple[int, bytes, dict[str, str]]:
