@@ -61,6 +61,7 @@ def start_recording(
         cycle=(lambda: services.cycle) if services is not None else None,
         effects=services.effects if services is not None else None,
         trigger_input=trigger_input, execution_id=execution_id,
+        live_secrets=services.secrets if services is not None else None,
     )
 
 

@@ -80,8 +80,13 @@ class HistoryRecorder:
         effects: EffectLog | None = None,
         trigger_input: Any = None,
         execution_id: str | None = None,
+        live_secrets: list[str] | None = None,
     ) -> None:
         self.writer = writer
+        # The run's own secret list, which grows when a connection's token is renewed
+        # mid-run: what it gains is redacted from then on.
+        self._live_secrets = live_secrets
+        self._live_seen = len(live_secrets) if live_secrets is not None else 0
         # Recorded external effects and the trigger's input: what replay needs.
         self.effects = effects
         self.trigger_input = trigger_input
@@ -130,6 +135,10 @@ class HistoryRecorder:
         if self._first_op is None:
             self._first_op = (event.module_id, len(outputs), event.error is not None)
         keep = not self.confidential
+        live = self._live_secrets
+        if live is not None and len(live) > self._live_seen:
+            self._sink.codec.add_secrets(self.secrets.learn(live[self._live_seen:]))
+            self._live_seen = len(live)
         input_ = event.input
         if event.module_id in self.secrets.watched:
             input_, found = self.secrets.of_input(event.module_id, input_)

@@ -109,3 +109,34 @@ def test_confidential_scenario_stores_no_bundle_data(
     payloads = _decompressed_payloads(tmp_path / "ws" / "history.db")
     assert payloads  # the blueprint and the run summary are there
     assert not [p for p in payloads if b"Zelda" in p]
+
+
+def test_a_secret_learnt_mid_run_is_redacted_from_then_on(tmp_path: Path) -> None:
+    """A connection's token renewed during the run joins the run's secrets (as
+    engine.connections does): history hides it in everything recorded after that."""
+    from engine.executor.events import OperationFinished
+
+    renewed = "renewed-token-Qw8Er"
+    workspace = tmp_path / "ws"
+    blueprint = Blueprint.model_validate({"name": "Renewal", "flow": [
+        {"id": 1, "module": "gateway:CustomWebHook", "parameters": {"maxResults": 1}},
+        {"id": 2, "module": "util:ComposeTransformer",
+         "mapper": {"value": "token {{1.token}} " + CANARY}},
+    ]})
+    plan = compile_plan(blueprint)
+    services = RunServices(webhook_request={"body": {"token": renewed}}, execution_id="run-r",
+                           scenario_name="Renewal", data_dir=workspace)
+
+    def renew(event: Any) -> None:  # the renewal happens while module 1 runs
+        if type(event) is OperationFinished and event.module_id == 1:
+            services.secrets.append(renewed)
+
+    from engine.history import start_recording
+
+    recorder = start_recording(workspace, blueprint, plan, services, execution_id="run-r")
+    result = asyncio.run(run_plan(plan, services, [renew, recorder]))
+    assert result.status == "success"
+    recorder.finish(result)
+    payloads = _decompressed_payloads(workspace / "history.db")
+    assert any(CANARY.encode() in p for p in payloads)
+    assert not [p for p in payloads if renewed.encode() in p]
