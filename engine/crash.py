@@ -8,7 +8,7 @@ from the write journal, the history entry left "running" becomes "interrupted", 
 offered as an incomplete execution that retries from the first module with the same input.
 
 The guard holds no secret: the blueprint's credentials (and any in the trigger's input) are
-references into the secret store (engine.sensitive.stash), removed with the guard; recovery
+references into the secret store (engine.secret_refs.stash), removed with the guard; recovery
 puts them back and stores the incomplete execution with references of its own.
 """
 
@@ -72,8 +72,9 @@ class RunGuard:
     def __init__(self, workspace: Path, execution_id: str, *, scenario: str,
                  blueprint_json: Any, trigger_input: Any = None,
                  secrets: Iterable[str] = ()) -> None:
+        from engine.secret_refs import stash
         from engine.secrets import secret_store
-        from engine.sensitive import scenario_secrets, stash
+        from engine.sensitive import scenario_secrets
 
         self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
         self._store = secret_store(workspace)
@@ -151,8 +152,8 @@ def recover_interrupted(workspace: Path) -> list[Recovered]:
 
 
 def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
+    from engine.secret_refs import forget, restore, stashed_values
     from engine.secrets import secret_store
-    from engine.sensitive import forget, restore, stashed_values
     from engine.store.datastore import undo_journal
     from engine.store.incomplete import add_incomplete
     from engine.store.state_db import state_engine

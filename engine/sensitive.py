@@ -11,25 +11,21 @@ blueprint has that its module doesn't declare are judged by their names.
   `ScenarioSecrets.of_input` hides and returns those of one operation's input.
 - `Redactor` hides secrets in messages and values by substring (`[redacted]`), and scrubs URL
   credentials from any text.
-- `stash` replaces secrets by references `[secret:<id>:<n>]` and keeps their values in the
-  secret store (`engine.secrets`); `restore` puts them back (a retry needs the real password).
+- `engine.secret_refs` replaces secrets by references for the stores that must give them
+  back (incomplete executions, the crash guard).
 """
 
 from __future__ import annotations
 
 import base64
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import orjson
-
 if TYPE_CHECKING:
     from engine.registry import Registry
-    from engine.secrets import SecretStore
     from engine.spec import FieldSpec
 
 REDACTED = "[redacted]"
@@ -53,7 +49,8 @@ _SCHEME = re.compile(r"^\s*(bearer|basic|token|digest|bot|apikey|key|sso-key)\s+
 _URL_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^\s/?#@\[\]]*:[^\s/?#@]+)@", re.I)
 _QUERY_ITEM = re.compile(r"([?&])([^=&#\s\"'<>]+)=([^&#\s\"'<>]+)")
 _USERINFO = re.compile(r"[^\s/?#@\[\]:]*:[^\s/?#@]+")
-_MARKER = re.compile(r"\[secret:([0-9a-f]{32}):(\d+)\]")
+# A reference to a stashed secret (engine.secret_refs): not a secret itself.
+SECRET_MARKER = re.compile(r"\[secret:([0-9a-f]{32}):(\d+)\]")
 
 
 def is_credential_name(name: str) -> bool:
@@ -77,7 +74,7 @@ def url_without_credentials(url: str) -> str:
 
 def _runtime(text: str) -> bool:
     """IML (known only when evaluated) or an already stashed reference."""
-    return "{{" in text or _MARKER.search(text) is not None
+    return "{{" in text or SECRET_MARKER.search(text) is not None
 
 
 def credential_parts(value: str) -> list[str]:
@@ -118,7 +115,7 @@ def scrub_text(text: str) -> str:
     return _hide_in_text(text, lambda _secret: REDACTED)
 
 
-class _Walker:
+class Walker:
     """Walks module fields by their declarations; `hide(secret)` gives each secret's
     replacement and sees every secret found (the collecting, blanking and stashing modes)."""
 
@@ -199,27 +196,27 @@ class _Walker:
         return value
 
 
-def _default_registry() -> Registry:
+def default_registry() -> Registry:
     from engine.registry import default_registry
 
     return default_registry()
 
 
-def _blueprint_value(blueprint: Any) -> Any:
+def blueprint_value(blueprint: Any) -> Any:
     if hasattr(blueprint, "model_dump"):
         return blueprint.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return blueprint
 
 
-def _walk_blueprint(value: Any, walker: _Walker, registry: Registry) -> Any:
+def walk_blueprint(value: Any, walker: Walker, registry: Registry) -> Any:
     """A copy of blueprint JSON with every module's parameters and mapper walked."""
     if isinstance(value, list):
-        return [_walk_blueprint(v, walker, registry) for v in value]
+        return [walk_blueprint(v, walker, registry) for v in value]
     if not isinstance(value, dict):
         return value
     module = value.get("module")
     if not isinstance(module, str):
-        return {k: _walk_blueprint(v, walker, registry) for k, v in value.items()}
+        return {k: walk_blueprint(v, walker, registry) for k, v in value.items()}
     spec = registry.get(module)
     out: dict[str, Any] = {}
     for key, item in value.items():
@@ -228,7 +225,7 @@ def _walk_blueprint(value: Any, walker: _Walker, registry: Registry) -> Any:
         elif key == "mapper":
             out[key] = walker.fields(spec.mapper if spec else None, item)
         else:
-            out[key] = _walk_blueprint(item, walker, registry)
+            out[key] = walk_blueprint(item, walker, registry)
     return out
 
 
@@ -259,7 +256,7 @@ class ScenarioSecrets:
         if specs is None or not isinstance(data, dict):
             return data, set()
         found: set[str] = set()
-        hidden = _Walker(_collector(found, REDACTED), literal=False).fields(specs, data)
+        hidden = Walker(_collector(found, REDACTED), literal=False).fields(specs, data)
         return (hidden, found) if found else (data, found)
 
     def learn(self, found: Iterable[str]) -> list[str]:
@@ -300,10 +297,10 @@ def _watches(specs: Sequence[FieldSpec]) -> bool:
 def scenario_secrets(blueprint: Any, registry: Registry | None = None,
                      extra: Iterable[str] = ()) -> ScenarioSecrets:
     """The secrets a blueprint (model or JSON) holds, plus `extra` known ones."""
-    registry = registry or _default_registry()
-    value = _blueprint_value(blueprint)
+    registry = registry or default_registry()
+    value = blueprint_value(blueprint)
     found: set[str] = {s for s in extra if s}
-    _walk_blueprint(value, _Walker(_collector(found, None), literal=True), registry)
+    walk_blueprint(value, Walker(_collector(found, None), literal=True), registry)
     watched: dict[int, Sequence[FieldSpec]] = {}
     for node in module_nodes(value):
         mapper = node.get("mapper")
@@ -321,8 +318,8 @@ def scenario_secrets(blueprint: Any, registry: Registry | None = None,
 
 def blank_blueprint(blueprint: Any, registry: Registry | None = None) -> Any:
     """Blueprint JSON with every credential field's literal value `[redacted]`."""
-    walker = _Walker(_collector(set(), REDACTED), literal=True)
-    return _walk_blueprint(_blueprint_value(blueprint), walker, registry or _default_registry())
+    walker = Walker(_collector(set(), REDACTED), literal=True)
+    return walk_blueprint(blueprint_value(blueprint), walker, registry or default_registry())
 
 
 class Redactor:
@@ -350,139 +347,3 @@ class Redactor:
             data = bytes(value)
             return REDACTED if any(s.encode() in data for s in self.secrets) else value
         return value
-
-
-# --------------------------------------------------------------- references in stores
-
-
-class Stash:
-    """Secrets replaced by `[secret:<id>:<n>]`; `save()` keeps their values under `<id>`."""
-
-    def __init__(self) -> None:
-        self.id = uuid.uuid4().hex
-        self.values: list[str] = []
-        self._index: dict[str, int] = {}
-
-    def marker(self, secret: str) -> str:
-        n = self._index.get(secret)
-        if n is None:
-            n = self._index[secret] = len(self.values)
-            self.values.append(secret)
-        return f"[secret:{self.id}:{n}]"
-
-    def blueprint(self, blueprint: Any, registry: Registry | None = None) -> Any:
-        """Blueprint JSON with its credential fields (whatever their length) referenced."""
-        walker = _Walker(self.marker, literal=True)
-        return _walk_blueprint(_blueprint_value(blueprint), walker,
-                               registry or _default_registry())
-
-    def value(self, value: Any, secrets: Iterable[str]) -> Any:
-        """Any value with each (searchable) secret referenced wherever it occurs."""
-        wanted = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len,
-                        reverse=True)
-        return _replace(value, wanted, self.marker) if wanted else value
-
-    def save(self, store: SecretStore) -> bool:
-        """Keep the values (nothing to keep: True)."""
-        if not self.values:
-            return True
-        return store.set(self.id, orjson.dumps(self.values).decode())
-
-
-def _replace(value: Any, secrets: list[str], marker: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, marker(secret))
-        return value
-    if isinstance(value, dict):
-        return {_replace(k, secrets, marker) if isinstance(k, str) else k:
-                _replace(v, secrets, marker) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_replace(v, secrets, marker) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-        return REDACTED if any(s.encode() in data for s in secrets) else value
-    return value
-
-
-def stash(values: Sequence[Any], blueprint_index: int | None, secrets: Iterable[str],
-          store: SecretStore, registry: Registry | None = None) -> tuple[list[Any], Stash]:
-    """`values` with their secrets referenced (`values[blueprint_index]` is blueprint JSON,
-    its credential fields referenced by declaration too); the values kept in `store`."""
-    box = Stash()
-    wanted = list(secrets)
-    out = [box.value(box.blueprint(v, registry) if i == blueprint_index else v, wanted)
-           for i, v in enumerate(values)]
-    box.save(store)
-    return out, box
-
-
-def references(value: Any) -> set[str]:
-    """The stash ids a value refers to."""
-    found: set[str] = set()
-    if isinstance(value, str):
-        found.update(m.group(1) for m in _MARKER.finditer(value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            found |= references(k) | references(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            found |= references(v)
-    return found
-
-
-def stashed_values(value: Any, store: SecretStore) -> dict[str, list[str]]:
-    """The stashes `value` refers to, as found in `store` (missing ones left out)."""
-    out: dict[str, list[str]] = {}
-    for ref in references(value):
-        raw = store.get(ref)
-        if raw is None:
-            continue
-        try:
-            values = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(values, list):
-            out[ref] = [str(v) for v in values]
-    return out
-
-
-def restore(value: Any, stashes: dict[str, list[str]]) -> Any:
-    """`value` with the references to known stashes replaced by their secrets."""
-    if isinstance(value, str):
-        if "[secret:" not in value:
-            return value
-
-        def back(m: re.Match[str]) -> str:
-            values = stashes.get(m.group(1))
-            n = int(m.group(2))
-            return values[n] if values is not None and n < len(values) else m.group(0)
-
-        return _MARKER.sub(back, value)
-    if isinstance(value, dict):
-        return {restore(k, stashes) if isinstance(k, str) else k: restore(v, stashes)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [restore(v, stashes) for v in value]
-    return value
-
-
-def modules_missing_secrets(blueprint: Any) -> list[int]:
-    """Modules of blueprint JSON still holding references (their secrets weren't found)."""
-    return [int(node["id"]) for node in module_nodes(blueprint)
-            if isinstance(node.get("id"), int)
-            and references([node.get("parameters"), node.get("mapper")])]
-
-
-def redacted_modules(blueprint: Any) -> list[int]:
-    """Modules of a stored blueprint (model or JSON) whose credentials history blanked."""
-    return [int(node["id"]) for node in module_nodes(_blueprint_value(blueprint))
-            if isinstance(node.get("id"), int)
-            and REDACTED in orjson.dumps([node.get("parameters"), node.get("mapper")]).decode()]
-
-
-def forget(value: Any, store: SecretStore) -> None:
-    """Delete the stashes `value` refers to."""
-    for ref in references(value):
-        store.delete(ref)

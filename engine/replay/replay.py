@@ -201,7 +201,7 @@ async def replay(
 
 def _check_credentials(recorded: RecordedRun) -> None:
     """History keeps no credentials: a live replay would send `[redacted]` instead."""
-    from engine.sensitive import redacted_modules
+    from engine.secret_refs import redacted_modules
 
     modules = redacted_modules(recorded.blueprint)
     if modules:

@@ -180,7 +180,8 @@ def _store_of(engine: Engine) -> SecretStore:
 def _stashed(engine: Engine, values: list[Any], blueprint_index: int | None,
              secrets: Iterable[str], store: SecretStore | None) -> list[Any]:
     """`values` with their secrets replaced by references (values kept in the store)."""
-    from engine.sensitive import scenario_secrets, stash
+    from engine.secret_refs import stash
+    from engine.sensitive import scenario_secrets
 
     wanted = set(secrets)
     if blueprint_index is not None:
@@ -264,7 +265,8 @@ def update_incomplete(engine: Engine, incomplete_id: str, *, secrets: Iterable[s
 
 def _secrets_of_record(engine: Engine, incomplete_id: str, store: SecretStore) -> set[str]:
     """The secrets of an incomplete execution's blueprint (its stashed values included)."""
-    from engine.sensitive import restore, scenario_secrets, stashed_values
+    from engine.secret_refs import restore, stashed_values
+    from engine.sensitive import scenario_secrets
 
     with engine.connect() as conn:
         content = conn.execute(
@@ -306,7 +308,7 @@ class Runnable:
 
 
 def runnable(engine: Engine, record: Incomplete) -> Runnable:
-    from engine.sensitive import modules_missing_secrets, restore, stashed_values
+    from engine.secret_refs import modules_missing_secrets, restore, stashed_values
 
     store = _store_of(engine)
     stored = [load_blueprint_json(engine, record.blueprint_sha256), record.bundles,

@@ -11,17 +11,9 @@ import pytest
 from keyring.backends import fail
 
 from engine.crash import RunGuard, dead_runs, recover_interrupted
+from engine.secret_refs import modules_missing_secrets, restore, stash, stashed_values
 from engine.secrets import EncryptedFileStore, KeyringStore, NoStore, secret_store
-from engine.sensitive import (
-    REDACTED,
-    Redactor,
-    blank_blueprint,
-    modules_missing_secrets,
-    restore,
-    scenario_secrets,
-    stash,
-    stashed_values,
-)
+from engine.sensitive import REDACTED, Redactor, blank_blueprint, scenario_secrets
 from engine.store.incomplete import get_incomplete, list_incomplete, runnable
 from engine.store.state_db import state_engine
 from tests.conftest import MemoryKeyring
