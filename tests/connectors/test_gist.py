@@ -448,12 +448,10 @@ async def test_connection_check_and_rpcs(fake_gist: FakeGist, app: App) -> None:
 # --- (3) a scenario through the executor -------------------------------------------------------
 
 
-async def test_create_list_tag_scenario_runs_through_the_executor(fake_gist: FakeGist,
-                                                                 tmp_path: Path) -> None:
-    fake_gist.add_contact(email="old@example.com", user_id=1, tags=["beta"])
-    registry, _ = registry_with_apps(tmp_path)
-    conn = {"__IMTCONN__": 1}
-    blueprint = Blueprint.model_validate({"name": "Gist onboarding", "flow": [
+def onboarding_blueprint(connection: int) -> dict[str, Any]:
+    """Create User → List Users (by the new user's tag) → Tag/Untag Users or Leads."""
+    conn = {"__IMTCONN__": connection}
+    return {"name": "Gist onboarding", "flow": [
         {"id": 1, "module": "gist:createUser", "version": 1, "parameters": conn,
          "mapper": {"email": "ada@example.com", "user_id": "100488", "name": "Ada",
                     "tags": ["beta"]}},
@@ -462,7 +460,14 @@ async def test_create_list_tag_scenario_runs_through_the_executor(fake_gist: Fak
                     "order_by": "created_at", "order": "asc"}},
         {"id": 3, "module": "gist:tagUntagUsersOrLeads", "version": 1, "parameters": conn,
          "mapper": {"name": "Onboarded", "users": [{"id": "{{2.id}}"}]}},
-    ], "metadata": {"scenario": {}}})
+    ], "metadata": {"scenario": {}}}
+
+
+async def test_create_list_tag_scenario_runs_through_the_executor(fake_gist: FakeGist,
+                                                                 tmp_path: Path) -> None:
+    fake_gist.add_contact(email="old@example.com", user_id=1, tags=["beta"])
+    registry, _ = registry_with_apps(tmp_path)
+    blueprint = Blueprint.model_validate(onboarding_blueprint(1))
     plan = compile_plan(blueprint, registry)
     assert plan.unsupported == []
     services = RunServices()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from tests.connectors.test_gist import onboarding_blueprint
 from tests.secrets.scan import leaks
 from tests.support import fake_gist as support
 from tests.support.fake_gist import FakeGist
@@ -40,18 +41,8 @@ def test_gist_scenario_runs_with_a_connection_added_on_the_cli(
             "gist:watchEvents", "gist:makeApiCall"} <= gist
 
     fake_gist.add_contact(email="old@example.com", user_id=1, tags=["beta"])
-    conn = {"__IMTCONN__": 7}  # the id the Make export carries
     blueprint = tmp_path / "onboarding.blueprint.json"
-    blueprint.write_text(json.dumps({"name": "Gist onboarding", "flow": [
-        {"id": 1, "module": "gist:createUser", "version": 1, "parameters": conn,
-         "mapper": {"email": "ada@example.com", "user_id": "100488", "name": "Ada",
-                    "tags": ["beta"]}},
-        {"id": 2, "module": "gist:listUsers", "version": 1, "parameters": conn,
-         "mapper": {"limit": 10, "filter_by": "tag_id", "tag_id": "{{1.tags[1].id}}",
-                    "order_by": "created_at", "order": "asc"}},
-        {"id": 3, "module": "gist:tagUntagUsersOrLeads", "version": 1, "parameters": conn,
-         "mapper": {"name": "Onboarded", "users": [{"id": "{{2.id}}"}]}},
-    ], "metadata": {"scenario": {}}}))
+    blueprint.write_text(json.dumps(onboarding_blueprint(7)))  # 7: the id the export carries
     code, out, err = cli(capsys, "run", str(blueprint), "--report", "json", *ws)
     assert code == 0, err
     report = json.loads(out)
