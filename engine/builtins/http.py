@@ -286,6 +286,23 @@ def _apply(credentials: _Credentials, headers: Pairs, params: Pairs) -> tuple[Pa
     return _replaced(headers, "Authorization", f"{scheme} {token}", fold=True), params
 
 
+def _sender(call: ModuleCall, method: str, url: str, content: Any, files: Any, *,
+            follow_redirects: bool, compressed: bool) -> Send:
+    """The request both HTTP module versions send (headers and query filled in by
+    `_send_with`, which may apply credentials and send it twice)."""
+    mapper = call.mapper
+
+    async def send(headers: Pairs, params: Pairs) -> HttpResponse:
+        return await http_client(call.run).request(
+            method, url, headers=headers, params=params, content=content, files=files,
+            timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
+            follow_redirects=follow_redirects,
+            share_cookies=to_bool(mapper.get("shareCookies")), compressed=compressed,
+        )
+
+    return send
+
+
 async def _send_with(call: ModuleCall, credentials: _Credentials | None, headers: Pairs,
                      params: Pairs, send: Send) -> HttpResponse:
     """Send with the credentials applied. An OAuth 2.0 token due to expire is renewed first;
@@ -406,21 +423,10 @@ async def _send_v3(call: ModuleCall, keychain: Keychain | None = None
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         headers.append(("Authorization", f"Basic {token}"))
 
-    async def send(headers: Pairs, params: Pairs) -> HttpResponse:
-        return await http_client(call.run).request(
-            method,
-            url,
-            headers=headers,
-            params=params,
-            content=content,
-            files=files,
-            timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
-            follow_redirects=to_bool(mapper.get("followRedirect", True))
-            or to_bool(mapper.get("followAllRedirects")),
-            share_cookies=to_bool(mapper.get("shareCookies")),
-            compressed=to_bool(mapper.get("gzip", True)),
-        )
-
+    send = _sender(call, method, url, content, files,
+                   follow_redirects=to_bool(mapper.get("followRedirect", True))
+                   or to_bool(mapper.get("followAllRedirects")),
+                   compressed=to_bool(mapper.get("gzip", True)))
     response = await _send_with(call, credentials, headers, params, send)
     parse = to_bool(mapper.get("parseResponse"))
     if to_bool(call.parameters.get("handleErrors")):
@@ -636,20 +642,9 @@ async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
     if content is not None:
         _content_type_header(headers, ctype)
 
-    async def send(headers: Pairs, params: Pairs) -> HttpResponse:
-        return await http_client(call.run).request(
-            method,
-            url,
-            headers=headers,
-            params=params,
-            content=content,
-            files=files,
-            timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
-            follow_redirects=to_bool(mapper.get("allowRedirects", True)),
-            share_cookies=to_bool(mapper.get("shareCookies")),
-            compressed=to_bool(mapper.get("requestCompressedContent", True)),
-        )
-
+    send = _sender(call, method, url, content, files,
+                   follow_redirects=to_bool(mapper.get("allowRedirects", True)),
+                   compressed=to_bool(mapper.get("requestCompressedContent", True)))
     response = await _send_with(call, credentials, headers, params, send)
     parse = to_bool(mapper.get("parseResponse", True))
     if to_bool(mapper.get("stopOnHttpError")):
