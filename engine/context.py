@@ -77,6 +77,10 @@ class RunServices:
         # A polling trigger sets this when more data waits: the executor runs another cycle
         # (up to the scenario's `roundtrips`).
         self.more = False
+        # Polling triggers' "choose where to start", until they have a cursor of their own:
+        # None (everything not seen yet) | {"mode": "now"} | {"mode": "all"} |
+        # {"mode": "since", "date": ...} | {"mode": "last", "count": N} | {"mode": "id", "id": X}
+        self.start_from: dict[str, Any] | None = None
         # Set by gateway:WebhookRespond: {"status": int, "headers": {...}, "body": ...}.
         self.webhook_response: dict[str, Any] | None = None
         self.warnings: list[str] = []

@@ -127,6 +127,7 @@ class Recovered:
     scenario: str
     undone_writes: int
     incomplete_id: str | None
+    finished: bool = False  # the run had finished; only its guard was left behind
 
 
 def dead_runs(workspace: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -151,6 +152,16 @@ def recover_interrupted(workspace: Path) -> list[Recovered]:
     return [_recover(Path(workspace), path, content) for path, content in runs]
 
 
+def store_interrupted(workspace: Path, guard_path: Path) -> Recovered | None:
+    """A run of this process that was stopped before it finished (a runtime shutting down):
+    kept as an incomplete execution now, exactly as a crash would be at the next start."""
+    try:
+        content = orjson.loads(guard_path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return _recover(Path(workspace), guard_path, content)
+
+
 def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
     from engine.secret_refs import forget, restore, stashed_values
     from engine.secrets import secret_store
@@ -162,9 +173,12 @@ def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
     scenario = str(content.get("scenario", ""))
     store = secret_store(workspace)
     stashed = [content.get("blueprint") or {}, content.get("trigger")]
+    engine = state_engine(workspace)
+    if _finished(workspace, engine, execution_id):  # died after the run, before the guard
+        discard_guard(workspace, path, content)
+        return Recovered(execution_id, scenario, 0, None, finished=True)
     # Secrets back from the guard's references; add_incomplete makes references of its own.
     blueprint, trigger = restore(stashed, stashed_values(stashed, store))
-    engine = state_engine(workspace)
     undone = undo_journal(engine, execution_id)
     _mark_history_interrupted(workspace, execution_id)
     incomplete_id = None
@@ -180,6 +194,53 @@ def _recover(workspace: Path, path: Path, content: dict[str, Any]) -> Recovered:
     log.warning("execution %s of %r was interrupted: %d data store writes undone",
                 execution_id, scenario, undone)
     return Recovered(execution_id, scenario, undone, incomplete_id)
+
+
+def discard_guard(workspace: Path, path: Path, content: dict[str, Any]) -> None:
+    """Forget a guard whose run is known to have finished (its secrets' references too)."""
+    from engine.secret_refs import forget
+    from engine.secrets import secret_store
+
+    path.unlink(missing_ok=True)
+    forget([content.get("blueprint") or {}, content.get("trigger")], secret_store(workspace))
+
+
+def _finished(workspace: Path, state: Any, execution_id: str) -> bool:
+    """Did the run finish (history has its end, or its incomplete executions are stored)?"""
+    from sqlalchemy import func, select
+
+    from engine.store.incomplete import IncompleteExecutionRow
+
+    table = IncompleteExecutionRow.__table__  # type: ignore[attr-defined]
+    with state.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(table).where(
+            table.c.execution_id == execution_id)).scalar()
+    if stored:
+        return True
+    return history_status(workspace, execution_id) not in (None, "running")
+
+
+def history_status(workspace: Path, execution_id: str) -> str | None:
+    from engine.store.history_db import history_db_path
+
+    if not history_db_path(workspace).exists():
+        return None
+    from sqlalchemy import select
+
+    from engine.store.history_db import Execution, open_history_engine
+
+    engine = open_history_engine(workspace)
+    table = Execution.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.connect() as conn:
+            status = conn.execute(select(table.c.status).where(
+                table.c.id == execution_id)).scalar()
+    except Exception:  # history must never stop recovery
+        log.exception("could not read execution %s in history", execution_id)
+        return None
+    finally:
+        engine.dispose()
+    return None if status is None else str(status)
 
 
 def _mark_history_interrupted(workspace: Path, execution_id: str) -> None:

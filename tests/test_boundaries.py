@@ -112,3 +112,18 @@ def test_the_scan_catches_a_breach(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text("import os\nfrom PySide6.QtCore import QObject\nimport app.cli\n")
     assert {"PySide6", "app"} <= imported_roots(sample)
+
+
+def test_serve_never_imports_qt() -> None:
+    """`scenarist serve` runs on servers without a display: no Qt anywhere on its path."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app.cli, app.commands.serve, app.commands.activate, app.serve_log\n"
+            "import engine.runtime.runtime, engine.runtime.activation, engine.runtime.status\n"
+            "app.cli.build_parser(['serve'])\n"
+            "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync'))\n"
+            "assert not qt, qt\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -13,4 +13,9 @@ COMMANDS = {
     "replay": "replay a past execution, live or deterministically",
     "connections": "connections: add, list, test, edit, delete, authorize",
     "apps": "apps and their modules: list, check an app folder",
+    "activate": "register a scenario and switch it on (schedules and webhooks)",
+    "deactivate": "switch a scenario off",
+    "scenarios": "registered scenarios: list, remove",
+    "serve": "run the active scenarios in the background, headless",
+    "settings": "runtime settings: port, host, public URL, time zone, ...",
 }

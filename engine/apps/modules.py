@@ -86,8 +86,16 @@ class AppModule:
         by_date = to_text(trigger.get("type")) == "date"
         order = to_text(trigger.get("order")) or "unordered"
         store, key = trigger_state(call.run), trigger_key(call.run, call.module_id)
-        state = store.get(key) or {}
+        stored = store.get(key)
+        # "Choose where to start" applies until the trigger has a cursor of its own.
+        choice = (call.run.start_from or {}) if stored is None else {}
+        mode = choice.get("mode")
+        state = stored or {}
         last_id, last_date = state.get("lastId"), state.get("lastDate")
+        if mode == "since" and by_date:
+            last_date = _iso(choice.get("date"))
+        elif mode == "id":
+            last_id = choice.get("id")
         ctx.data = {"lastId": last_id, "lastDate": last_date or EPOCH_START}
         ctx.extra["trigger"] = {"matchEqual": False}
         limit = to_number(ctx.parameters.get("limit", ctx.parameters.get("maxResults")))
@@ -102,7 +110,9 @@ class AppModule:
 
         ctx.accept = accept
         ctx.stop_on_rejected = order == "desc"
-        if order != "asc":
+        if mode == "now" and order == "desc":
+            ctx.default_limit = 1  # only the newest item is wanted: it comes first
+        elif order != "asc" or mode in ("now", "last"):
             ctx.default_limit = None  # collect every new item, then take the oldest
         if "limit" in (spec.get("response") or {}) and order != "asc":
             spec = {**spec, "response": {k: v for k, v in spec["response"].items()
@@ -113,14 +123,24 @@ class AppModule:
             items.sort(key=lambda e: to_date(e.date) or datetime.min.replace(tzinfo=UTC))
         elif order != "asc":
             items = _sorted_by_id(items)
-        if len(items) > wanted:
-            items, result.more = items[:wanted], True
-        if items:
-            newest = items[-1]
+        if mode == "now":  # from now on: remember the newest, emit nothing
+            items, result.more, skipped = [], False, items[-1:]
+        elif mode == "last":
+            count = int(to_number(choice.get("count")) or 1)
+            items, result.more, skipped = items[-count:], False, []
+        elif len(items) > wanted:
+            items, result.more, skipped = items[:wanted], True, []
+        else:
+            skipped = []
+        if items or skipped:
+            newest = (items or skipped)[-1]
             store.set(key, {
                 "lastId": newest.id if newest.id is not None else last_id,
                 "lastDate": _iso(newest.date) if by_date else last_date,
             })
+        elif mode in ("now", "last"):  # nothing yet: everything after this moment is new
+            store.set(key, {"lastId": last_id,
+                            "lastDate": _iso(call.run.now()) if by_date else last_date})
         if result.more:
             call.run.more = True
         return [_bundle(e.output) for e in items]

@@ -6,8 +6,10 @@ run with `bind_connections(run, {...})`, keyed by the module's connection refere
 plain dict of connection data or any object with `data` and `base_url_override` (the store's
 connection objects plug in unchanged).
 
-Trigger state: the last id/date a polling trigger emitted, per scenario and module, in
-`<data_dir>/app-triggers.json` when the run has a data dir, else in memory for the process.
+Trigger state: the last id/date a polling trigger emitted, per scenario and module, in the
+workspace's state.db (engine.store.trigger_cursors) when the run has a data dir, else in
+memory for the process. A cursor an earlier version kept in `<data_dir>/app-triggers.json`
+is still read until the trigger writes its next one.
 """
 
 from __future__ import annotations
@@ -118,10 +120,38 @@ class FileTriggerState:
         os.replace(tmp, self.path)
 
 
+class StoredTriggerState:
+    """Cursors in state.db, keyed `scenario/module id` as `trigger_key` makes them."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.legacy = FileTriggerState(workspace / TRIGGER_STATE_FILE)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        from engine.store.trigger_cursors import read_cursor
+
+        scenario, module_id = _split(key)
+        found = read_cursor(self.workspace, scenario, module_id)
+        if found is None and self.legacy.path.exists():
+            return self.legacy.get(key)
+        return found
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        from engine.store.trigger_cursors import write_cursor
+
+        scenario, module_id = _split(key)
+        write_cursor(self.workspace, scenario, module_id, value)
+
+
+def _split(key: str) -> tuple[str, int]:
+    scenario, _, module_id = key.rpartition("/")
+    return scenario, int(module_id)
+
+
 def trigger_state(run: RunServices) -> TriggerState:
     def make() -> TriggerState:
         if run.data_dir is not None:
-            return FileTriggerState(Path(run.data_dir) / TRIGGER_STATE_FILE)
+            return StoredTriggerState(Path(run.data_dir))
         return MemoryTriggerState()
 
     state: TriggerState = run.resource(TRIGGER_STATE_RESOURCE, make)

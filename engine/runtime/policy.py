@@ -36,7 +36,7 @@ class RunPolicy:
     store_incomplete: bool = True  # its incomplete executions stored in state.db
     count_outcome: bool = True  # Make's consecutive-error count
     deterministic: bool = False  # recorded effects fed back (no network, no writes)
-    scheduled: bool = False  # a scheduled run (maxErrors deactivates the scenario)
+    scheduled: bool = False  # a background run: maxErrors deactivates the scenario
 
     @property
     def tracked(self) -> bool:
@@ -93,4 +93,6 @@ class RunPolicy:
 
     @classmethod
     def webhook(cls, *, history: bool = True) -> RunPolicy:
-        return cls(RunKind.WEBHOOK, history=history, trigger="webhook")
+        """A queued webhook request run by the runtime: unattended like a scheduled run, so
+        the scenario's maximum number of consecutive errors applies too."""
+        return cls(RunKind.WEBHOOK, history=history, trigger="webhook", scheduled=True)

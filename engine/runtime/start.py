@@ -49,6 +49,8 @@ from engine.sensitive import Redactor, ScenarioSecrets, scenario_secrets
 
 if TYPE_CHECKING:
     from engine.connections.runtime import Prepared
+    from engine.history.writer import HistoryWriter
+    from engine.store.incomplete import ScenarioHealth
 
 _POLICY_DECIDES: Any = object()  # `effects` not given: a new log when the policy records
 
@@ -102,7 +104,8 @@ class RunHandle:
 
     def __init__(self, workspace: Workspace | None, blueprint: Blueprint, plan: Plan,
                  policy: RunPolicy, services: RunServices, *, trigger_input: Any,
-                 resumed_from: str | None, history_id: str | None) -> None:
+                 resumed_from: str | None, history_id: str | None,
+                 history_writer: HistoryWriter | None = None) -> None:
         self.workspace = workspace
         self.blueprint = blueprint
         self.plan = plan
@@ -114,6 +117,8 @@ class RunHandle:
         self.prepared: Prepared | None = None  # the connections bound, and what is missing
         self.execution_id: str | None = None  # the history entry's id once recorded
         self.incomplete_ids: list[str] = []
+        self.health: ScenarioHealth | None = None  # after finish, when the outcome counted
+        self._history_writer = history_writer
         self._guard: RunGuard | None = None
         self._recorder: Any = None
         self._secrets: ScenarioSecrets | None = None
@@ -152,12 +157,22 @@ class RunHandle:
         # sqlalchemy loads only when recording
         from engine.history import HistoryRecorder, start_recording
 
-        self._recorder = start_recording(
-            self.workspace.folder, self.blueprint, self.plan, services, trigger=policy.trigger,
-            secrets=services.secrets, resumed_from=self.resumed_from,
-            kind=policy.history_kind, trigger_input=self.trigger_input,
-            execution_id=self.history_id,
-        )
+        if self._history_writer is not None:  # a long-lived runtime's shared writer
+            self._recorder = HistoryRecorder(
+                self._history_writer, blueprint=self.blueprint, plan=self.plan,
+                trigger=policy.trigger, secrets=services.secrets,
+                resumed_from=self.resumed_from, kind=policy.history_kind,
+                cycle=lambda: services.cycle, effects=services.effects,
+                trigger_input=self.trigger_input, execution_id=self.history_id,
+                live_secrets=services.secrets,
+            )
+        else:
+            self._recorder = start_recording(
+                self.workspace.folder, self.blueprint, self.plan, services,
+                trigger=policy.trigger, secrets=services.secrets,
+                resumed_from=self.resumed_from, kind=policy.history_kind,
+                trigger_input=self.trigger_input, execution_id=self.history_id,
+            )
         if isinstance(self._recorder, HistoryRecorder):
             self._secrets = self._recorder.secrets  # it learns what the run evaluates
         return [self._recorder]
@@ -181,16 +196,23 @@ class RunHandle:
             self._secrets = scenario_secrets(self.blueprint, extra=self.services.secrets)
         return set(self._secrets.values)
 
-    def finish(self, result: RunResult | None, *, stopped: bool = False) -> None:
+    def finish(self, result: RunResult | None, *, stopped: bool = False,
+               keep_guard: bool = False) -> None:
         """`result` None: the run was cancelled; `stopped`: the user stopped it (the window's
         Stop). Either is recorded as it ended, and nothing is stored or counted: the user's
-        Stop is no failure of the scenario."""
+        Stop is no failure of the scenario.
+
+        `keep_guard`: leave the crash guard until `release_guard()` (the runtime first
+        records that the webhook request it ran is done, so a crash in between is never
+        taken for a run that did not finish). With a shared history writer, history is
+        committed shortly after, not before this returns."""
         policy = self.policy
         try:
             if result is not None and policy.tracked:
                 redact_result(result, self.secret_values())
             if self._recorder is not None:
-                self.execution_id = self._recorder.finish(result)
+                self.execution_id = self._recorder.finish(
+                    result, wait=self._history_writer is None)
             if result is None or stopped or self.workspace is None:
                 return
             if policy.store_incomplete and result.incomplete:
@@ -198,9 +220,27 @@ class RunHandle:
             if policy.count_outcome and (policy.history or result.status == "error"):
                 self._count(result)
         finally:
-            if self._guard is not None:
-                self._guard.finish()
-                self._guard = None
+            if not keep_guard:
+                self.release_guard()
+
+    def store_interrupted(self) -> str | None:
+        """The run was stopped before it finished (the runtime is shutting down): keep it as
+        an incomplete execution now, as a crash would be kept at the next start; its id."""
+        guard, self._guard = self._guard, None
+        if guard is None or self.workspace is None:
+            return None
+        if self._history_writer is not None:
+            self._history_writer.flush()  # its start is committed before it is marked
+        from engine.crash import store_interrupted
+
+        recovered = store_interrupted(self.workspace.folder, guard.path)
+        return recovered.incomplete_id if recovered is not None else None
+
+    def release_guard(self) -> None:
+        """The run is over for good: its crash guard goes."""
+        if self._guard is not None:
+            self._guard.finish()
+            self._guard = None
 
     def save_incomplete(self, states: list[IncompleteState],
                         now: datetime | None = None) -> list[str]:
@@ -239,7 +279,7 @@ class RunHandle:
         from engine.incomplete.policy import record_outcome
 
         assert self.workspace is not None
-        record_outcome(
+        self.health = record_outcome(
             self.workspace.state, self.services.scenario_name, result.status,
             result.error, max_errors=self.blueprint.metadata.scenario.maxErrors,
             scheduled=self.policy.scheduled,
@@ -265,6 +305,8 @@ def start_run(
     resume: ResumePoint | None = None,
     resumed_from: str | None = None,
     history_id: str | None = None,
+    history_writer: HistoryWriter | None = None,
+    start_from: dict[str, Any] | None = None,
 ) -> RunHandle:
     """Everything before the run (see the module's docstring); blocking.
 
@@ -274,7 +316,8 @@ def start_run(
     trigger input, unless `trigger_input` is given). `effects`: the recorded effects a
     deterministic replay feeds back (by default a new log when the policy records them).
     `services_type`: a RunServices with more (the debugger's start choice). The caller's
-    listeners come before history's."""
+    listeners come before history's. `history_writer`: a long-lived runtime's shared writer
+    (else the run opens its own). `start_from`: polling triggers' "choose where to start"."""
     ws = Workspace.of(workspace) if workspace is not None else None
     if ws is None and policy.tracked:
         raise ValueError(f"a {policy.kind} run needs a workspace")
@@ -294,12 +337,15 @@ def start_run(
         effects=effects,
         sleep=_no_sleep if replaying else asyncio.sleep,
     )
+    if start_from is not None:
+        services.start_from = start_from
     for warning in warnings:
         services.warn(warning)
     if trigger_input is _POLICY_DECIDES:
         trigger_input = request
     handle = RunHandle(ws, blueprint, plan, policy, services, trigger_input=trigger_input,
-                       resumed_from=resumed_from, history_id=history_id)
+                       resumed_from=resumed_from, history_id=history_id,
+                       history_writer=history_writer)
     every = [*listeners, *handle._start()]
     if pins and policy.record_pins and effects is not None:  # a deterministic replay too
         effects.record(PINS_EFFECT, {str(k): v for k, v in pins.items()})

@@ -88,9 +88,11 @@ _COLUMNS = ("id, hook, scenario, received_at, method, headers, query, body, body
             "options, respond, status, attempts, execution_id")
 _INSERT = (f"INSERT INTO webhook_request ({_COLUMNS}) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_CLAIM = (f"UPDATE webhook_request SET status = '{RUNNING}', attempts = attempts + 1 "
-          "WHERE id = (SELECT id FROM webhook_request WHERE scenario = ? "
+_CLAIM = (f"UPDATE webhook_request SET status = '{RUNNING}', attempts = attempts + 1, "
+          "execution_id = ? WHERE id = (SELECT id FROM webhook_request WHERE scenario = ? "
           f"AND status = '{QUEUED}' ORDER BY id LIMIT 1) RETURNING {_COLUMNS}")
+_REQUEUE = (f"UPDATE webhook_request SET status = '{QUEUED}', execution_id = NULL "
+            f"WHERE id = ? AND status = '{RUNNING}' RETURNING hook")
 _COMPLETE = "UPDATE webhook_request SET status = ?, execution_id = ? WHERE id = ?"
 _DELETE = ("DELETE FROM webhook_request WHERE received_at < ? AND status IN "
            f"('{DONE}', '{FAILED}', '{INCOMPLETE}')")
@@ -274,10 +276,26 @@ class WebhookQueue:
 
     # --- consuming (the runtime) ---------------------------------------------------------
 
-    async def claim_next(self, scenario: str) -> QueuedRequest | None:
-        """The scenario's oldest queued request, marked running (None: nothing queued)."""
-        result: QueuedRequest | None = await self._call("claim", (scenario,))
+    async def claim_next(self, scenario: str, execution_id: str | None = None
+                         ) -> QueuedRequest | None:
+        """The scenario's oldest queued request, marked running by the execution that will
+        run it (None: nothing queued). The id is committed with the claim, so after a crash
+        the request names the run that had it."""
+        result: QueuedRequest | None = await self._call("claim", (execution_id, scenario))
         return result
+
+    async def claim_many(self, scenario: str, execution_ids: Sequence[str]
+                         ) -> list[QueuedRequest]:
+        """Up to one oldest queued request per execution id, in order, in one transaction
+        (a runtime with free run slots claims them together)."""
+        result: list[QueuedRequest] = await self._call("claim_many", (scenario,
+                                                                      tuple(execution_ids)))
+        return result
+
+    async def requeue(self, request_id: int) -> bool:
+        """A claimed request whose run never started goes back to the queue, in its place."""
+        changed: bool = await self._call("requeue", (request_id,))
+        return changed
 
     async def complete(self, request_id: int, status: str, execution_id: str | None = None
                        ) -> bool:
@@ -302,9 +320,16 @@ class WebhookQueue:
         return list(self._interrupted)
 
     async def requests(self, *, status: str | None = None, scenario: str | None = None,
+                       execution_ids: Sequence[str] | None = None,
                        limit: int = 1000) -> list[QueuedRequest]:
         """Stored requests, oldest first (a read; for the UI, tests and tools)."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
+        if execution_ids is not None:
+            if not execution_ids:
+                return []
+            where.append(f"execution_id IN ({', '.join('?' * len(execution_ids))})")
+            params.extend(execution_ids)
         if status is not None:
             where.append("status = ?")
             params.append(status)
@@ -378,6 +403,13 @@ class WebhookQueue:
                 result = op.queued
             elif op.kind == "claim" and result is not None:
                 self._counts[result.hook] -= 1
+            elif op.kind == "claim_many":
+                for claimed in result:
+                    self._counts[claimed.hook] -= 1
+            elif op.kind == "requeue":
+                if result is not None:
+                    self._counts[result] = self._counts.get(result, 0) + 1
+                result = result is not None
             if not op.future.done():
                 op.future.set_result(result)
         stats = self.stats
@@ -398,6 +430,18 @@ class WebhookQueue:
                 if op.kind == "claim":
                     row = conn.execute(_CLAIM, op.args).fetchone()
                     results[index] = None if row is None else _decode(row)
+                elif op.kind == "claim_many":
+                    scenario, ids = op.args
+                    claimed = []
+                    for execution_id in ids:
+                        row = conn.execute(_CLAIM, (execution_id, scenario)).fetchone()
+                        if row is None:
+                            break
+                        claimed.append(_decode(row))
+                    results[index] = claimed
+                elif op.kind == "requeue":
+                    row = conn.execute(_REQUEUE, op.args).fetchone()
+                    results[index] = None if row is None else row[0]
                 elif op.kind == "complete":
                     results[index] = conn.execute(_COMPLETE, op.args).rowcount > 0
                 elif op.kind == "delete":

@@ -49,6 +49,7 @@ class Owner:
     kind: str  # "window" | "serve"
     started_at: str  # ISO 8601, UTC
     process_started: str | None = None  # to tell a reused pid apart (engine.crash)
+    port: int | None = None  # where its webhook server listens, once it does
 
     def describe(self) -> str:
         what = {"window": "the Scenarist window", "serve": "scenarist serve"}.get(
@@ -167,6 +168,18 @@ class Workspace:
         current = _read_lock(self.lock_path)
         raise WorkspaceBusy(self.folder, current or me)
 
+    def announce_port(self, port: int) -> None:
+        """Say in the lock where this owner's webhook server listens (for `scenarios list`
+        and the CLI's webhook URLs)."""
+        if self._owned is None:
+            raise RuntimeError("only the workspace's owner announces its port")
+        from dataclasses import replace
+
+        self._owned = replace(self._owned, port=port)
+        tmp = self.lock_path.with_name(f".{LOCK_NAME}.{os.getpid()}")
+        tmp.write_bytes(orjson.dumps(self._owned.__dict__))
+        os.replace(tmp, self.lock_path)
+
     def release(self) -> None:
         """Give the workspace up (only if this object owns it)."""
         if self._owned is None:
@@ -186,7 +199,8 @@ def _read_lock(path: Path) -> Owner | None:
     if not isinstance(data, dict):
         return None
     try:
+        port = data.get("port")
         return Owner(int(data["pid"]), str(data.get("kind", "")), str(data.get("started_at", "")),
-                     data.get("process_started"))
+                     data.get("process_started"), int(port) if port is not None else None)
     except (KeyError, TypeError, ValueError):
         return None

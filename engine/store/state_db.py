@@ -28,6 +28,8 @@ SCHEMA_VERSION = 1
 SCHEMA_MODULES = (
     "engine.store.data_structures", "engine.store.datastore", "engine.store.incomplete",
     "engine.store.counters", "engine.connections.models", "engine.runtime.webhook_queue",
+    "engine.runtime.registry", "engine.runtime.hook_store", "engine.runtime.settings",
+    "engine.store.trigger_cursors",
 )
 MIGRATIONS_PACKAGE = "engine.store.migrations"
 

@@ -16,6 +16,7 @@ from engine.apps import (
 )
 from engine.apps.modules import AppTransaction
 from engine.context import RunServices
+from engine.store.trigger_cursors import forget_cursors, read_cursor
 from tests.apps.fakes import Request, call_module, fake_service
 
 ORDERS = [{"id": i, "created": f"2026-01-0{i}T00:00:00Z"} for i in range(1, 6)]
@@ -94,8 +95,38 @@ async def test_polling_trigger_emits_only_new_items_oldest_first(tmp_path: Path)
         assert len(fake.requests) - pages_before == 1  # desc order: older page not fetched
         assert fake.requests[-1].headers["x-key"] == "k"
         await run.aclose()
-    state = json.loads((tmp_path / "data" / "app-triggers.json").read_text())
-    assert state["orders/1"]["lastId"] == 6
+    assert read_cursor(tmp_path / "data", "orders", 1)["lastId"] == 6  # type: ignore[index]
+
+
+async def _poll_with(tmp_path: Path, choice: dict[str, Any] | None, limit: int = 10,
+                     scenario: str = "orders") -> list[Any]:
+    app = load_makecomapp(shop_app(tmp_path / "shop"))
+    watch = {s.id.split(":")[1]: s for s in module_specs(app)}["watchOrders"]
+    with fake_service(shop) as fake:
+        run = RunServices(scenario_name=scenario, data_dir=tmp_path / "data")
+        run.start_from = choice
+        bind_connections(run, {"shop": ConnectionData({"key": "k"}, fake.url)})
+        bundles = await call_module(watch, run, parameters={"limit": limit})
+        await run.aclose()
+    return [b["id"] for b in bundles]
+
+
+async def test_start_from_now_emits_nothing_then_only_newer_items(tmp_path: Path) -> None:
+    assert await _poll_with(tmp_path, {"mode": "now"}) == []
+    assert read_cursor(tmp_path / "data", "orders", 1) == {"lastId": 5, "lastDate": None}
+    ORDERS.append({"id": 6, "created": "2026-01-06T00:00:00Z"})
+    try:  # the choice no longer applies: the trigger has a cursor of its own
+        assert await _poll_with(tmp_path, {"mode": "now"}) == [6]
+    finally:
+        ORDERS.pop()
+
+
+async def test_start_from_last_n_and_a_chosen_item(tmp_path: Path) -> None:
+    assert await _poll_with(tmp_path, {"mode": "last", "count": 2}, scenario="a") == [4, 5]
+    assert await _poll_with(tmp_path, {"mode": "id", "id": 3}, scenario="b") == [4, 5]
+    assert await _poll_with(tmp_path, {"mode": "all"}, limit=3, scenario="c") == [1, 2, 3]
+    forget_cursors(tmp_path / "data", "a")  # chosen again: it starts over
+    assert await _poll_with(tmp_path, {"mode": "last", "count": 1}, scenario="a") == [5]
 
 
 async def test_acid_module_commits_and_rolls_back(tmp_path: Path) -> None:

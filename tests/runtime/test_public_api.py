@@ -14,6 +14,12 @@ def test_the_public_api_is_pinned() -> None:
         "WebhookServer", "new_hook_token",
         "Owner", "RunHandle", "RunKind", "RunPolicy", "Workspace", "WorkspaceBusy",
         "sequential_refusal", "start_run",
+        "Runtime", "RuntimeEvent", "BackgroundRunStarted", "BackgroundRunFinished",
+        "ScenarioActivated", "ScenarioDeactivated", "ScenarioProblem", "ScheduleChanged",
+        "RuntimeStopped", "Activated", "activate_file", "deactivate_scenario", "remove_scenario",
+        "ScenarioLoadError", "RegistryError", "ScenarioEntry", "RuntimeSettings",
+        "SettingsError", "load_settings", "local_zone_name", "save_setting",
+        "ScenarioStatus", "scenario_statuses",
     ])
     for name in runtime.__all__:
         assert getattr(runtime, name) is not None

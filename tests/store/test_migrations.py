@@ -38,7 +38,8 @@ from engine.store.state_db import (
 STATE_TABLES = {
     "data_store", "data_store_record", "data_structure", "data_store_journal",
     "incomplete_blueprint", "incomplete_execution", "scenario_health", "increment_counter",
-    "connection", "connection_import", "webhook_request",
+    "connection", "connection_import", "webhook_request", "scenario", "webhook", "setting",
+    "trigger_cursor",
 }
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -62,6 +62,7 @@ class DebugSession(QObject):
         super().__init__(editor)
         self.editor = editor
         self.document = editor.document
+        self.workspace = workspace
         self.side = SideStore(workspace, self.document.path)
         self.breakpoints = BreakpointStore(self)
         self.pins = PinStore(self.side, self)
@@ -293,6 +294,10 @@ class DebugSession(QObject):
 
         def accepted() -> None:
             self.start_from = dialog.choice()
+            if self.workspace is not None:  # a new choice: the triggers start over
+                from engine.store.trigger_cursors import forget_cursors
+
+                forget_cursors(self.workspace, self.document.name)
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(lambda _r: dialog.deleteLater())

@@ -1,6 +1,6 @@
 """Make's "Choose where to start" for polling triggers: from now on, since a date, all, or
-the last N items. The choice reaches modules as `call.run.start_from` (None: from now on);
-no built-in trigger reads it yet, so this stays small."""
+the last N items. The choice reaches modules as `call.run.start_from` (engine.context); an
+app's polling trigger follows it until it has a cursor of its own (engine.apps.modules)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class StartChoiceDialog(QDialog):
         elif mode == "last" and isinstance(choice, dict):
             self.last.setChecked(True)
             self.count.setValue(int(choice.get("count") or 1))
-        else:
+        else:  # None (never chosen) and "now"
             self.from_now.setChecked(True)
 
     def choice(self) -> dict[str, Any] | None:
@@ -82,4 +82,4 @@ class StartChoiceDialog(QDialog):
             return {"mode": "all"}
         if self.last.isChecked():
             return {"mode": "last", "count": self.count.value()}
-        return None
+        return {"mode": "now"}

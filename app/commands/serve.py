@@ -1,0 +1,92 @@
+"""`scenarist serve [--port P] [--host H] [--log-format text|json]`: run the workspace's
+active scenarios, headless, until stopped.
+
+Schedules fire and webhooks are served (http://127.0.0.1:8765/hook/<token> by default; the
+port and host are settings, `scenarist settings`, or these options for this run). Activate
+scenarios with `scenarist activate FILE` (from any terminal: the change takes effect within
+seconds). Logs are structured lines on stderr. SIGTERM or Ctrl+C stops cleanly: runs going on
+get `--grace` seconds to finish, the others are kept as incomplete executions.
+
+The workspace has one owner at a time: with the window (or another `serve`) running on it,
+this says which and exits 1. No Qt is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "serve", help="run the active scenarios in the background, headless",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--port", type=int, help="the webhook server's port (default: 8765, "
+                        "or the 'port' setting; 0: any free port)")
+    parser.add_argument("--host", help="the address to listen on (default: 127.0.0.1; "
+                        "0.0.0.0 makes hooks reachable from the network)")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="log lines as text (default) or JSON")
+    parser.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                        help="on stop, how long runs going on may take to finish (30)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="do not record the runs in the history")
+    parser.add_argument("--verbose", action="store_true", help="also log every run's start")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    from app.serve_log import configure
+    from engine.runtime import Workspace
+
+    logger = configure(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    workspace = Workspace.resolve(args.data_dir)
+    try:
+        return asyncio.run(_serve(args, workspace, logger))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(args: argparse.Namespace, workspace: Any, logger: Any) -> int:
+    from app.serve_log import log_event
+    from engine.runtime import Runtime, WorkspaceBusy, scenario_statuses
+
+    runtime = Runtime(workspace, owner="serve", port=args.port, host=args.host,
+                      history=not args.no_history)
+    runtime.listeners.append(lambda event: log_event(logger, event))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.start()
+    except WorkspaceBusy as exc:
+        print(f"scenarist serve: {exc}; stop it first (the window's tray menu: Quit)",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:  # the port is taken
+        print(f"scenarist serve: cannot listen on {args.host or runtime.settings.host}:"
+              f"{args.port if args.port is not None else runtime.settings.port}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    statuses = await asyncio.to_thread(scenario_statuses, workspace, port=runtime.port)
+    active = [s for s in statuses if s.active]
+    logger.info("serving", workspace=str(workspace.folder), port=runtime.port,
+                active=len(active), registered=len(statuses))
+    for status in active:
+        logger.info("scenario_active", scenario=status.name, schedule=status.schedule_text,
+                    webhook_url=status.webhook_url,
+                    next_run=status.next_run.isoformat() if status.next_run else None)
+    if not active:
+        logger.info("no active scenario yet: activate one with `scenarist activate FILE`")
+    await stop.wait()
+    logger.info("stopping", grace_s=args.grace)
+    await runtime.stop("stopped by a signal", grace=args.grace)
+    logger.info("stopped")
+    return 0

@@ -1,0 +1,107 @@
+"""A registered scenario as the runtime runs it: its blueprint read, checked and compiled,
+what starts it (a webhook, a polling trigger, anything else), and its effective schedule.
+
+The file is read again only when it changes (its size and modification time); a version that
+no longer loads leaves the runtime on the last good one, and says why (ScenarioLoadError).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.blueprint import Blueprint
+from engine.errors import BlueprintError, IMLError, ScenaristError
+from engine.executor.plan import Plan, compile_plan
+from engine.runtime.registry import ScenarioEntry
+from engine.runtime.schedule_model import Schedule
+
+if TYPE_CHECKING:
+    from engine.registry import Registry
+
+# Make's defaults: instant triggers run as data arrives; anything else every 15 minutes.
+INSTANT_DEFAULT = Schedule(type="immediately")
+POLLING_DEFAULT = Schedule(type="indefinitely", interval=900)
+RESPONDER = "gateway:WebhookRespond"
+
+
+class ScenarioLoadError(ScenaristError):
+    """The scenario's file can't be run as it is (the message names file and problem)."""
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    entry: ScenarioEntry
+    blueprint: Blueprint
+    plan: Plan
+    signature: tuple[int, int] | None
+    starts_with: str  # "webhook" (an instant trigger) | "trigger" (polling) | "module"
+    responds: bool  # it has a Webhook response module: callers wait for its answer
+    make_hook_id: object = None  # the Make export's hook id (`parameters.hook`)
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def schedule(self) -> Schedule:
+        if self.entry.schedule is not None:
+            return self.entry.schedule
+        return INSTANT_DEFAULT if self.starts_with == "webhook" else POLLING_DEFAULT
+
+    @property
+    def instant(self) -> bool:
+        """Runs as requests arrive (else queued requests wait for the schedule)."""
+        return self.starts_with == "webhook" and self.schedule.type == "immediately"
+
+    @property
+    def sequential(self) -> bool:
+        return bool(self.blueprint.metadata.scenario.sequential)
+
+    def with_entry(self, entry: ScenarioEntry) -> LoadedScenario:
+        return LoadedScenario(entry, self.blueprint, self.plan, self.signature,
+                              self.starts_with, self.responds, self.make_hook_id)
+
+
+def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> LoadedScenario:
+    """Read, check and compile a registered scenario's file."""
+    from engine.loading import check_blueprint
+
+    signature = file_signature(entry.file)
+    if signature is None:
+        raise ScenarioLoadError(f"{entry.file}: the scenario's file is gone (move it back, or "
+                                f"deactivate {entry.name!r})")
+    checked = check_blueprint(entry.file, registry)
+    if checked.blueprint is None or checked.problems:
+        problems = "; ".join(p.describe() for p in checked.problems) or "not a blueprint"
+        raise ScenarioLoadError(problems)
+    blueprint = checked.blueprint
+    try:
+        plan = compile_plan(blueprint, registry)
+    except (BlueprintError, IMLError) as exc:
+        raise ScenarioLoadError(f"{entry.file}: {exc}") from None
+    first = plan.main.steps[0] if plan.main.steps else None
+    kind = first.spec.kind if first is not None and first.spec is not None else None
+    starts_with = {"instant_trigger": "webhook", "trigger": "trigger"}.get(kind or "", "module")
+    responds = any(step.module == RESPONDER for step in plan.steps.values())
+    hook_id = first.parameters.get("hook") if first is not None else None
+    return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id)
+
+
+def needs_apps(blueprint: Blueprint) -> bool:
+    """Does the scenario use a module that is not built in (so apps must be loaded)?"""
+    from engine.edits.tree import modules
+    from engine.registry import default_registry
+
+    builtins = default_registry()
+    return any(node.module not in builtins for _place, node in modules(blueprint))
