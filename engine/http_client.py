@@ -13,6 +13,7 @@ log is replaying, requests are answered from it and nothing goes on the network.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -108,6 +109,18 @@ def clamp_timeout(value: Any, default: float = DEFAULT_TIMEOUT_S) -> float:
     return min(max(seconds, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
 
 
+_ssl_context: ssl.SSLContext | None = None
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, made once per process: loading the CA bundle costs
+    ~15 ms, which a background runtime would otherwise pay on every run."""
+    global _ssl_context
+    if _ssl_context is None:
+        _ssl_context = httpx.create_ssl_context()
+    return _ssl_context
+
+
 class HttpClient:
     """A per-run HTTP client with Make's cookie sharing ("Share cookies with other modules")."""
 
@@ -119,6 +132,7 @@ class HttpClient:
             timeout=DEFAULT_TIMEOUT_S,
             max_redirects=MAX_REDIRECTS,
             transport=transport,
+            verify=shared_ssl_context() if transport is None else True,
         )
         self._shared_cookies = httpx.Cookies()
 

@@ -47,6 +47,8 @@ def record_outcome(
 ) -> ScenarioHealth:
     """Count a run's outcome; returns the scenario's health after it."""
     health = scenario_health(engine, scenario)
+    if status != "error" and health.consecutive_errors == 0:
+        return health  # nothing changes: no write (a runtime counts every run)
     if status == "error":
         health.consecutive_errors += 1
         health.last_error = error
