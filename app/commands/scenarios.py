@@ -67,4 +67,15 @@ def _remove(workspace: Any, name: str) -> int:
         print(f"scenarist scenarios: {exc}", file=sys.stderr)
         return 1
     print(f"removed {name!r} (its file {entry.file} stays)")
+    import asyncio
+
+    from engine.errors import ScenaristError
+    from engine.runtime.app_hooks import detach_scenario
+
+    try:
+        if asyncio.run(detach_scenario(workspace, entry)):
+            print("its webhook is unregistered from the service")
+    except (ScenaristError, OSError) as exc:
+        print(f"warning: its webhook could not be unregistered from the service ({exc}); "
+              "remove it there by hand", file=sys.stderr)
     return 0

@@ -62,7 +62,14 @@ def _implementation(module: AppModule) -> Implementation:
     async def run_app_module(call: ModuleCall) -> list[dict[str, Any]]:
         return await module(call)
 
+    run_app_module.app_module = module  # type: ignore[attr-defined]  # app_module_of
     return run_app_module
+
+
+def app_module_of(implementation: Any) -> AppModule | None:
+    """The app module behind a step's implementation (None: not an app's module)."""
+    found = getattr(implementation, "app_module", None)
+    return found if isinstance(found, AppModule) else None
 
 
 def module_specs(app: App) -> list[ModuleSpec]:

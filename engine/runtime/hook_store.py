@@ -24,9 +24,11 @@ from engine.runtime.webhook_hooks import HookOptions, new_hook_token
 
 __all__ = ["HookRecord", "WebhookRow", "hook_for", "hooks", "set_hook_options"]
 
-# The options a hook row keeps (HookOptions' fields but the token, scenario and secrets).
+# The options a hook row keeps for the server (HookOptions' fields but the token, scenario
+# and secrets), and what else it keeps (an app's attached registration: app_hooks.py).
 OPTION_KEYS = ("headers", "method", "stringify", "ip_allowlist", "data_structure",
                "max_body", "rate_limit", "queue_limit")
+STORED_KEYS = (*OPTION_KEYS, "attached")
 
 
 class WebhookRow(SQLModel, table=True):
@@ -105,18 +107,19 @@ def hook_for(engine: Engine, scenario: str, *, make_id: Any = None,
 def set_hook_options(engine: Engine, workspace: Path, token: str, *,
                      api_keys: Sequence[str] | None = None, **options: Any) -> HookRecord:
     """Change a hook's options (only the ones given); `api_keys` replaces its keys."""
-    unknown = set(options) - set(OPTION_KEYS)
+    unknown = set(options) - set(STORED_KEYS)
     if unknown:
         raise ValueError(f"unknown webhook option(s): {', '.join(sorted(unknown))}")
     checked: dict[str, Any] = {
-        k: tuple(v) if k == "rate_limit" and v is not None else v for k, v in options.items()}
+        k: tuple(v) if k == "rate_limit" and v is not None else v for k, v in options.items()
+        if k in OPTION_KEYS}
     HookOptions(token=token, scenario="", **checked)  # validates (a bad network) first
     with engine.connect() as conn:
         row = conn.execute(select(_TABLE).where(_TABLE.c.token == token)).first()
     if row is None:
         raise KeyError(token)
     record = _record(row)
-    merged = {**record.options, **options}
+    merged = {k: v for k, v in {**record.options, **options}.items() if v is not None}
     values: dict[str, Any] = {"options": orjson.dumps(merged).decode()}
     if api_keys is not None:
         from engine.secrets import secret_store

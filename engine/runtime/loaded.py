@@ -93,9 +93,23 @@ def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> Loa
     first = plan.main.steps[0] if plan.main.steps else None
     kind = first.spec.kind if first is not None and first.spec is not None else None
     starts_with = {"instant_trigger": "webhook", "trigger": "trigger"}.get(kind or "", "module")
-    responds = any(step.module == RESPONDER for step in plan.steps.values())
+    responds = any(step.module == RESPONDER for step in plan.steps.values()) or (
+        first is not None and _app_responds(first.impl))
     hook_id = first.parameters.get("hook") if first is not None else None
     return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id)
+
+
+def _app_responds(implementation: object) -> bool:
+    """An app's instant trigger whose webhook answers its caller itself (`respond`, or a
+    `verification` handshake): the caller waits for the run's first module."""
+    from engine.apps.to_spec import app_module_of
+
+    module = app_module_of(implementation)
+    if module is None or not module.decl.webhook:
+        return False
+    hook = module.app.webhooks.get(module.decl.webhook)
+    spec = hook.communication if hook is not None else None
+    return isinstance(spec, dict) and ("respond" in spec or "verification" in spec)
 
 
 def needs_apps(blueprint: Blueprint) -> bool:

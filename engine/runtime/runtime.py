@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from engine.runtime.webhook_server import WebhookServer
 
 log = logging.getLogger("scenarist.runtime")
+
+ATTACH_RETRY_S = 60.0  # an app webhook whose registration failed is tried again after this
 
 Listener = Callable[[RuntimeEvent], object]
 
@@ -106,6 +109,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
         self._hooked: dict[str, str] = {}  # scenario: hook token registered with the server
+        self._attaching: dict[tuple[str, str], float] = {}  # (scenario, url): failed at
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ life
 
@@ -157,9 +162,9 @@ class Runtime:
         if not self._started:
             return
         self._started = False
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
         if self.server is not None:
             await self.server.stop()
         await self.dispatcher.stop(grace)
@@ -248,6 +253,38 @@ class Runtime:
         if options not in self.server.hooks():
             self.server.register(options)
         self._hooked[loaded.name] = hook.token
+        if loaded.entry.active:
+            self._attach(loaded, hook)
+
+    def _attach(self, loaded: LoadedScenario, hook: Any) -> None:
+        """An app's instant trigger registers its URL with the service (app_hooks.py), in
+        the background; a failure is a problem of the scenario, tried again a minute on."""
+        from engine.runtime.app_hooks import attach_if_needed
+        from engine.runtime.status import hook_url
+
+        url = hook_url(self.settings, hook.token, self.port)
+        key = (loaded.name, url)
+        last = self._attaching.get(key)
+        if last is not None and (last == 0.0 or time.monotonic() - last < ATTACH_RETRY_S):
+            return  # attaching now, or failed a moment ago
+
+        async def attach() -> None:
+            self._attaching[key] = 0.0
+            try:
+                if await attach_if_needed(self.workspace, loaded, hook, url):
+                    log.info("scenario %r: its webhook %s is registered with %s",
+                             loaded.name, url, loaded.plan.main.steps[0].module)
+                self._attaching.pop(key, None)
+            except Exception as exc:
+                log.debug("attaching %r's webhook failed", loaded.name, exc_info=True)
+                self._attaching[key] = time.monotonic()
+                message = f"registering its webhook with the service failed: {exc}"
+                self.problems[loaded.name] = message
+                self.emit(ScenarioProblem(loaded.name, message))
+
+        task = asyncio.get_running_loop().create_task(attach(), name=f"attach:{loaded.name}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def runnable(self, name: str) -> LoadedScenario | None:
         """The scenario, if a new run of it may start now."""

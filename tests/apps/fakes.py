@@ -18,7 +18,7 @@ from engine.iml import Scope
 from engine.spec import ModuleCall, ModuleSpec
 from tests.support.http_stub import Answer, Recorded, Stub, recording
 
-CORPUS = Path("/work/shared/corpus/custom-apps")
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "custom-apps"
 if not CORPUS.is_dir():  # CI lays shared/ beside the clone
     CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "custom-apps"
 
