@@ -18,9 +18,8 @@ from engine.iml import Scope
 from engine.spec import ModuleCall, ModuleSpec
 from tests.support.http_stub import Answer, Recorded, Stub, recording
 
+# shared/ lies beside the checkout (here and in CI)
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "custom-apps"
-if not CORPUS.is_dir():  # CI lays shared/ beside the clone
-    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "custom-apps"
 
 
 Request = Recorded  # .query: the parsed query string, a repeated name giving its last value
