@@ -18,4 +18,5 @@ COMMANDS = {
     "scenarios": "registered scenarios: list, remove",
     "serve": "run the active scenarios in the background, headless",
     "settings": "runtime settings: port, host, public URL, time zone, ...",
+    "hooks": "webhooks: list, set their options",
 }

@@ -1,0 +1,154 @@
+"""`scenarist hooks list [--json] | set NAME|SCENARIO [options]`: the workspace's webhooks.
+
+Each scenario that starts with a webhook has one, with an unguessable URL that stays the
+same across edits, deactivation and restarts. `set` changes how a hook accepts requests
+(Make's webhook settings): `--headers` and `--method` pass the request's headers and method
+to the scenario, `--raw-body` passes the body as text (JSON pass-through), `--api-key KEY`
+(repeatable) requires one of the keys in the `x-make-apikey` header, `--allow-ip ADDR`
+(repeatable; networks like 192.168.1.0/24 too) accepts only those callers, `--rate-limit
+N/SECONDS` answers 429 beyond it (Make's is 300/10), `--max-body BYTES` (5 MB), `--queue-limit
+N` (10,000), `--data-structure FILE` (a JSON list of Make fields) validates every request
+(400 naming the field that fails). A running runtime applies the change within seconds.
+API keys are secrets: they go to the OS keyring (or the encrypted file), never on screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from app.commands.actions import action_adder
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "hooks", help="webhooks: list, set their options", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    action = action_adder(parser)
+    listing = action("list", "every webhook: URL, scenario, queue, options")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    change = action("set", "change a webhook's options")
+    change.add_argument("hook", metavar="NAME|SCENARIO")
+    for flag, what in (("headers", "pass the request's headers"),
+                       ("method", "pass the request's method"),
+                       ("raw-body", "pass the body as text (JSON pass-through)")):
+        change.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, help=what)
+    change.add_argument("--api-key", action="append", metavar="KEY",
+                        help="a key callers must send in x-make-apikey (repeatable)")
+    change.add_argument("--no-api-keys", action="store_true", help="remove every API key")
+    change.add_argument("--allow-ip", action="append", metavar="ADDR",
+                        help="only accept callers from this address or network (repeatable)")
+    change.add_argument("--any-ip", action="store_true", help="remove the IP allowlist")
+    change.add_argument("--rate-limit", metavar="N/SECONDS",
+                        help="at most N requests per SECONDS (none: no limit)")
+    change.add_argument("--max-body", type=int, metavar="BYTES")
+    change.add_argument("--queue-limit", type=int, metavar="N")
+    change.add_argument("--data-structure", metavar="FILE",
+                        help="a JSON list of Make fields every request must match (none: "
+                             "no validation)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.runtime import Workspace
+
+    workspace = Workspace.resolve(args.data_dir)
+    if args.action == "set":
+        try:
+            return _set(workspace, args)
+        except ValueError as exc:
+            print(f"scenarist hooks: {exc}", file=sys.stderr)
+            return 2
+    return _list(workspace, args)
+
+
+def _listed(workspace: Any) -> list[dict[str, Any]]:
+    from engine.runtime import load_settings
+    from engine.runtime.hook_store import OPTION_KEYS, hooks
+    from engine.runtime.status import hook_url, serving_port
+
+    engine = workspace.state
+    settings, port = load_settings(engine), serving_port(workspace)
+    from engine.runtime import scenario_statuses
+
+    queued = {s.name: s.queue for s in scenario_statuses(workspace, port=port)}
+    return [{
+        "name": h.name, "token": h.token, "url": hook_url(settings, h.token, port),
+        "scenario": h.scenario, "queue": queued.get(h.scenario or "", 0),
+        "make_id": h.make_id, "api_keys": bool(h.api_keys_ref),
+        "options": {k: v for k, v in h.options.items() if k in OPTION_KEYS},
+        "attached": bool(h.options.get("attached")),
+    } for h in hooks(engine)]
+
+
+def _list(workspace: Any, args: argparse.Namespace) -> int:
+    listed = _listed(workspace)
+    if getattr(args, "json", False):
+        sys.stdout.buffer.write(orjson.dumps(listed) + b"\n")
+        return 0
+    if not listed:
+        print("no webhook yet: activate a scenario that starts with one")
+    for hook in listed:
+        extras = ", ".join(f"{k}={v}" for k, v in hook["options"].items())
+        keys = ", API keys" if hook["api_keys"] else ""
+        print(f"{hook['name']}  {hook['url']}  ({hook['queue']} queued{keys}"
+              f"{', ' + extras if extras else ''})")
+    return 0
+
+
+def _set(workspace: Any, args: argparse.Namespace) -> int:
+    from engine.runtime.hook_store import hooks, set_hook_options
+
+    found = [h for h in hooks(workspace.state)
+             if args.hook in (h.name, h.scenario, h.token)]
+    if not found:
+        known = ", ".join(repr(h.name) for h in hooks(workspace.state)) or "none"
+        print(f"scenarist hooks: no webhook {args.hook!r} (known: {known})", file=sys.stderr)
+        return 1
+    options: dict[str, Any] = {}
+    for flag, key in (("headers", "headers"), ("method", "method"), ("raw_body", "stringify")):
+        if getattr(args, flag) is not None:
+            options[key] = getattr(args, flag)
+    if args.allow_ip or args.any_ip:
+        options["ip_allowlist"] = [] if args.any_ip else list(args.allow_ip)
+    if args.rate_limit is not None:
+        options["rate_limit"] = _rate(args.rate_limit)
+    if args.max_body is not None:
+        options["max_body"] = args.max_body
+    if args.queue_limit is not None:
+        options["queue_limit"] = args.queue_limit
+    if args.data_structure is not None:
+        options["data_structure"] = _structure(args.data_structure)
+    keys = [] if args.no_api_keys else args.api_key
+    hook = set_hook_options(workspace.state, workspace.folder, found[0].token,
+                            api_keys=keys, **options)
+    print(f"{hook.name}: options changed")
+    return 0
+
+
+def _rate(text: str) -> list[float] | None:
+    if text.lower() in ("none", "off", ""):
+        return None
+    count, _, seconds = text.partition("/")
+    try:
+        return [int(count), float(seconds or 1)]
+    except ValueError:
+        raise ValueError(f"--rate-limit {text!r}: use N/SECONDS, e.g. 300/10") from None
+
+
+def _structure(path: str) -> list[dict[str, Any]] | None:
+    if path.lower() == "none":
+        return None
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise ValueError(f"--data-structure {path}: {exc}") from None
+    if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
+        raise ValueError(f"--data-structure {path}: expected a JSON list of fields "
+                         '[{"name": ..., "type": ..., "required": ...}]')
+    return data
