@@ -35,6 +35,7 @@ class WebhookDispatcher:
         self.runtime = runtime
         self._pumps: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()  # woken while its pump was busy: look once more
+        self._draining: set[str] = set()  # scheduled webhook scenarios whose time has come
         self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
         self.runs: dict[str, set[asyncio.Task[None]]] = {}
 
@@ -43,10 +44,12 @@ class WebhookDispatcher:
     def wake(self, scenario: str, *, drain: bool = False) -> None:
         """Requests may wait for `scenario` (`drain`: run them even though its schedule is
         not "immediately": its scheduled time has come)."""
+        if drain:
+            self._draining.add(scenario)
         task = self._pumps.get(scenario)
         if task is None or task.done():
             self._pumps[scenario] = asyncio.get_running_loop().create_task(
-                self._pump(scenario, drain), name=f"webhook-pump:{scenario}")
+                self._pump(scenario), name=f"webhook-pump:{scenario}")
         else:
             self._again.add(scenario)
 
@@ -62,12 +65,13 @@ class WebhookDispatcher:
             current = self._slots[loaded.name] = (limit, asyncio.Semaphore(limit))
         return current[1]
 
-    async def _pump(self, name: str, drain: bool) -> None:
+    async def _pump(self, name: str) -> None:
         runtime = self.runtime
         queue = runtime.queue
         while True:
             loaded = runtime.runnable(name)
-            if queue is None or loaded is None or not (loaded.instant or drain):
+            if queue is None or loaded is None or not (loaded.instant
+                                                       or name in self._draining):
                 return
             if loaded.sequential and await runtime.sequential_refusal(loaded):
                 return  # woken again once its incomplete executions are resolved
@@ -96,6 +100,7 @@ class WebhookDispatcher:
                 if name in self._again:
                     self._again.discard(name)
                     continue
+                self._draining.discard(name)  # its scheduled time's queue is done
                 return
 
     async def _run(self, loaded: LoadedScenario, queued: QueuedRequest, execution_id: str,

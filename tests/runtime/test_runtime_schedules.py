@@ -4,6 +4,7 @@ automatic retries of incomplete executions."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -138,3 +139,22 @@ async def test_pause_all_holds_runs_until_resumed(tmp_path: Path) -> None:
             await events.wait_for(lambda e: len(e.finished()) == 1)
         assert len(stub.requests) == 1
 
+
+
+async def test_a_scheduled_webhook_scenario_runs_its_queue_at_its_time(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.runtime.helpers import hook_url, webhook_blueprint
+
+    ws, clock = workspace(tmp_path), Clock(T0)
+    activated = activate(ws, tmp_path / "batch.json", webhook_blueprint("Batch"),
+                         schedule="every 15m")
+    async with running(ws, now=clock) as (runtime, events), httpx.AsyncClient() as client:
+        for name in ("a", "b", "c"):
+            assert (await client.post(hook_url(runtime, activated), json={"name": name})
+                    ).text == "Accepted"
+        await asyncio.sleep(0.3)
+        assert events.finished() == []  # queued until its scheduled time
+        runtime.scheduler.tick(T0 + timedelta(minutes=15))
+        await events.wait_for(lambda e: len(e.finished()) == 3)
+        assert {e.trigger for e in events.finished()} == {"webhook"}
