@@ -48,6 +48,7 @@ class LoadedScenario:
     starts_with: str  # "webhook" (an instant trigger) | "trigger" (polling) | "module"
     responds: bool  # it has a Webhook response module: callers wait for its answer
     make_hook_id: object = None  # the Make export's hook id (`parameters.hook`)
+    uses_apps: bool = False  # a module of an app (not built in): loaded with the apps
 
     @property
     def name(self) -> str:
@@ -70,7 +71,8 @@ class LoadedScenario:
 
     def with_entry(self, entry: ScenarioEntry) -> LoadedScenario:
         return LoadedScenario(entry, self.blueprint, self.plan, self.signature,
-                              self.starts_with, self.responds, self.make_hook_id)
+                              self.starts_with, self.responds, self.make_hook_id,
+                              self.uses_apps)
 
 
 def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> LoadedScenario:
@@ -93,10 +95,13 @@ def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> Loa
     first = plan.main.steps[0] if plan.main.steps else None
     kind = first.spec.kind if first is not None and first.spec is not None else None
     starts_with = {"instant_trigger": "webhook", "trigger": "trigger"}.get(kind or "", "module")
+    # `registry` is given only when the scenario uses apps (needs_apps): only then can the
+    # trigger be an app's (and engine.apps is not loaded for the others)
     responds = any(step.module == RESPONDER for step in plan.steps.values()) or (
-        first is not None and _app_responds(first.impl))
+        registry is not None and first is not None and _app_responds(first.impl))
     hook_id = first.parameters.get("hook") if first is not None else None
-    return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id)
+    return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id,
+                          uses_apps=registry is not None)
 
 
 def _app_responds(implementation: object) -> bool:

@@ -253,7 +253,7 @@ class Runtime:
         if options not in self.server.hooks():
             self.server.register(options)
         self._hooked[loaded.name] = hook.token
-        if loaded.entry.active:
+        if loaded.entry.active and loaded.uses_apps:
             self._attach(loaded, hook)
 
     def _attach(self, loaded: LoadedScenario, hook: Any) -> None:
