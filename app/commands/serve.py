@@ -39,6 +39,43 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _migrate_apart(folder: Any) -> None:
+    """Migrating a database loads Alembic (~14 MB that would stay for the server's whole
+    life): when state.db or history.db is new or behind, a short-lived child migrates it."""
+    import sqlite3
+    import subprocess
+
+    from engine.store.history_db import HEAD_REVISION as HISTORY_HEAD
+    from engine.store.history_db import history_db_path
+    from engine.store.state_db import HEAD_REVISION as STATE_HEAD
+    from engine.store.state_db import state_db_path
+
+    def behind(path: Any, head: str) -> bool:
+        if not path.exists():
+            return True
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return True
+        return row is None or row[0] != head
+
+    if not (behind(state_db_path(folder), STATE_HEAD)
+            or behind(history_db_path(folder), HISTORY_HEAD)):
+        return
+    code = ("import sys\n"
+            "from engine.store.history_db import open_history_engine\n"
+            "from engine.store.state_db import open_state_engine\n"
+            "from pathlib import Path\n"
+            "folder = Path(sys.argv[1])\n"
+            "open_state_engine(folder).dispose()\n"
+            "open_history_engine(folder).dispose()\n")
+    subprocess.run([sys.executable, "-c", code, str(folder)], check=False)
+
+
 def _trim() -> None:
     """Hand the heap's free pages back to the system (glibc keeps what start-up and busy
     minutes freed; a server idles most of the time). Elsewhere: nothing."""
@@ -66,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     logger = configure(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
     workspace = Workspace.resolve(args.data_dir)
+    _migrate_apart(workspace.folder)
     try:
         return asyncio.run(_serve(args, workspace, logger))
     except KeyboardInterrupt:
