@@ -66,10 +66,13 @@ class _Step:  # what credential_refs reads of a plan step
 
 def unknown_references(blueprint: Blueprint, registry: Registry,
                        store: ConnectionStore) -> list[UnknownReference]:
-    """Every reference of the blueprint's modules that resolves to no local connection (a
-    local id or a mapped Make id), once per id, in flow order."""
+    """Every reference of the blueprint's supported modules that resolves to no local
+    connection (a local id or a mapped Make id), once per id, in flow order. Modules
+    without a declaration here are left out: no local connection could serve them (the
+    window names them as unsupported)."""
     steps = [_Step(node.id, node.module, registry.get(node.module), dict(node.parameters or {}))
-             for _, node in blueprint.walk() if node.id is not None]
+             for _, node in blueprint.walk()
+             if node.id is not None and registry.get(node.module) is not None]
     specs = {step.id: step.spec for step in steps}
     found: dict[str, UnknownReference] = {}
     for ref in credential_refs(steps):
