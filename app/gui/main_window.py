@@ -237,7 +237,7 @@ class MainWindow(QMainWindow):
         return None
 
     def add_document(self, document: ScenarioDocument) -> ScenarioEditor:
-        editor = ScenarioEditor(document)
+        editor = ScenarioEditor(document, connections=self.connections)
         editor.error.connect(self.show_error)
         editor.message.connect(self.show_message)
         session = attach_debugger(editor, self.workspace)
