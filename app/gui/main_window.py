@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.autosave import Autosaver
 from app.gui.connections import ConnectionsDialog, WorkspaceConnections
+from app.gui.connections.import_mapping import ImportConnectionsDialog
 from app.gui.debugger import DebugSession, attach_debugger
 from app.gui.debugger.breakpoints import DebugToolbar
 from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
@@ -31,7 +32,8 @@ from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
 from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
-from engine.connections import uses_connections
+from engine.blueprint import Blueprint
+from engine.connections import unknown_references, uses_connections
 from engine.errors import BlueprintError, ScenaristError
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.registry = registry
         self.connections = WorkspaceConnections(workspace, loaded, self)
         self.connections_dialog: ConnectionsDialog | None = None
+        self.import_dialog: ImportConnectionsDialog | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(STYLE)
         self.undo_group = QUndoGroup(self)
@@ -86,6 +89,7 @@ class MainWindow(QMainWindow):
         self.workspace_panel.message.connect(self.show_message)
         self.workspace_panel.release = self._release_file
         self.workspace_panel.reopen = self._reopen_file
+        self.workspace_panel.map_connections = self._map_connections
         dock = QDockWidget("Workspace", self)
         dock.setObjectName("workspace_dock")
         dock.setWidget(self.workspace_panel)
@@ -609,6 +613,28 @@ class MainWindow(QMainWindow):
         self.connections_dialog.raise_()
         self.connections_dialog.activateWindow()
         return self.connections_dialog
+
+    def _map_connections(self, blueprint: Blueprint, name: str,
+                         proceed: Callable[[], None]) -> None:
+        """Ask which local connections an import's Make ids mean, then open it."""
+        try:
+            missing = unknown_references(blueprint, self.registry,
+                                         self.connections.store(unlock=False))
+        except ScenaristError as error:
+            self.show_error(str(error))
+            missing = []
+        if not missing:
+            proceed()
+            return
+        dialog = ImportConnectionsDialog(self.connections, name, missing,
+                                         self._describe_module, self)
+        dialog.finished.connect(lambda _result: proceed())
+        self.import_dialog = dialog
+        dialog.open()
+
+    def _describe_module(self, module_id: int, module: str) -> str:
+        spec = self.registry.get(module)
+        return f"module {module_id} ({spec.label if spec is not None else module})"
 
     # --------------------------------------------------------------- status
 
