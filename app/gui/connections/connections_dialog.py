@@ -211,7 +211,13 @@ class ConnectionsDialog(QDialog):
         connection = await self.connections.authorize(chosen.id, shown)
         self.say(f"{connection.name} is authorized.", _OK)
 
-    def _start(self, work: Any, busy: str) -> asyncio.Task[Any]:
+    def _start(self, work: Any, busy: str) -> asyncio.Task[Any] | None:
+        try:  # asked here, from the click: never from inside the task
+            self.connections.unlock()
+        except ScenaristError as error:
+            work.close()
+            self.say(str(error), _ERROR)
+            return None
         self.say(busy, _BUSY)
 
         async def guarded() -> None:

@@ -144,7 +144,7 @@ class WorkspaceConnections(QObject):
         """What the dialogs say about where secrets are kept."""
         found = self.secrets()
         if isinstance(found, KeyringStore):
-            return f"Secrets are kept in {found.description}."
+            return f"Secrets are kept in the OS keyring ({found.backend_name})."
         if isinstance(found, EncryptedFileStore):
             return (f"No OS keyring works here: secrets are kept in the encrypted file "
                     f"{found.path}, under your master password.")
@@ -170,6 +170,13 @@ class WorkspaceConnections(QObject):
 
     def store(self, *, unlock: bool = True) -> ConnectionStore:
         return ConnectionStore(self.workspace, self.unlock() if unlock else self.secrets())
+
+    def _open_store(self) -> ConnectionStore:
+        """For work running as a task: the password dialog nests a Qt loop, which must never
+        run inside an asyncio task, so callers `unlock()` first, from the click itself."""
+        if self.locked:
+            raise SecretsLocked("the secrets are locked: give the master password first")
+        return self.store(unlock=False)
 
     # ------------------------------------------------------------- reading
 
@@ -220,7 +227,7 @@ class WorkspaceConnections(QObject):
 
     async def test(self, connection_id: str) -> CheckResult:
         """The app's own check (ConnectionCheckFailed says why it failed)."""
-        store = self.store()
+        store = self._open_store()
         kind = self.type_of(store.require(connection_id).type_key)
         try:
             return await off_ui(lambda: check_connection(store, connection_id, kind))
@@ -231,7 +238,7 @@ class WorkspaceConnections(QObject):
                         *, timeout: float = 300.0) -> Connection:
         """OAuth 2.0 in the browser (`open_browser`; `shown` gets the URL too, for a link),
         on the UI's loop: the wait for the loopback redirect is a thread."""
-        store = self.store()
+        store = self._open_store()
         kind = self.type_of(store.require(connection_id).type_key)
 
         def browse(url: str) -> None:
@@ -253,7 +260,7 @@ class WorkspaceConnections(QObject):
         if app is None or field.rpc is None:
             raise ConnectionStoreError(f"no app {spec.app} here to ask for {field.label}")
         reference = parameters.get("__IMTCONN__")
-        store = self.store() if reference not in (None, "") else None
+        store = self._open_store() if reference not in (None, "") else None
         connection = store.resolve(reference) if store is not None else None
         if spec.connection and connection is None:
             raise NeedsConnection("choose a connection first" if reference in (None, "") else

@@ -110,6 +110,15 @@ class RpcSelectField(SelectField):
         if empty:
             self._say(f"Choose {', '.join(empty)} first.", _MUTED)
             return None
+        if self.ctx.connections.locked and parameters.get("__IMTCONN__") not in (None, ""):
+            if not force:  # never a password dialog just because the form was shown
+                self._say("The secrets are locked: ⟳ asks for the master password.", _MUTED)
+                return None
+            try:
+                self.ctx.connections.unlock()
+            except ScenaristError as error:
+                self._say(str(error), _ERROR)
+                return None
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no loop yet: the first refresh with one loads

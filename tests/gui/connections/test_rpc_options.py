@@ -144,3 +144,31 @@ async def test_an_rpc_reading_another_field_waits_for_it_and_follows_it(
         await forms.loading
         assert labels(forms) == ["Form 8"]
 
+
+
+async def test_locked_secrets_wait_for_the_refresh_button_to_ask(
+        window: MainWindow, fake_gist: FakeGist, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from engine.secrets import use_master_password
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    asked: list[str] = []
+    window.connections.ask_password = lambda message: asked.append(message) or "pw-123"
+    fake_gist.add_tag("beta")
+    work = window.connections.add(window.connections.type_of("gist:apiKey"), "Work",
+                                  {"apiKey": fake_gist.api_key}, base_url=fake_gist.url)
+    assert len(asked) == 1
+    use_master_password(None)  # the app started again: the file is locked
+    editor = window.new_scenario()
+    module_id = editor.document.add_module("gist:tagUntagUsersOrLeads", 0, 0)
+    editor.document.set_field(module_id, "parameters", ("__IMTCONN__",), work.id)
+    editor.select_modules([module_id])
+    field = rpc_field(editor, "mapper", "name")
+    assert field.loading is None and len(asked) == 1  # showing the form asks nothing
+    assert "locked" in field.state.text()
+    click(field.refresh_button)
+    assert len(asked) == 2 and field.loading is not None
+    await field.loading
+    assert labels(field) == ["beta"]
