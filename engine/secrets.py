@@ -41,6 +41,14 @@ class KeyringStore:
         self._backend = backend
         self.description = f"the OS keyring ({type(backend).__name__})"
 
+    @property
+    def backend_name(self) -> str:
+        """What the user knows the keyring as: "SecretService", "macOS", "Windows"
+        (keyring names most backend classes just `Keyring`)."""
+        kind = type(self._backend)
+        return kind.__module__.rsplit(".", 1)[-1] if kind.__name__ == "Keyring" else (
+            kind.__name__)
+
     def set(self, secret_id: str, value: str) -> bool:
         from keyring.errors import KeyringError
 

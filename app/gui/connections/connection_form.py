@@ -62,7 +62,7 @@ class ConnectionForm(QDialog):
         self.type_combo.setEnabled(len(self.types) > 1)
         self.name = QLineEdit(self)
         self.name.setObjectName("connection_name")
-        self.base_url = QLineEdit(self)  # replaced with each type's fields
+        self.base_url: QLineEdit  # made with each type's fields
         head = QFormLayout()
         head.addRow("Type", self.type_combo)
         head.addRow("Connection name *", self.name)
