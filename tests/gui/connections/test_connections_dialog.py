@@ -1,7 +1,8 @@
 """The Connections dialog (File ▸ Connections…): add a connection from fields generated from
 its app's declaration, see it listed with where its secret is kept, use it in `scenarist run`,
 test it against the service, edit, delete (naming the scenarios that use it), OAuth 2.0 in
-the browser without blocking the window, and the master password where no keyring works."""
+the browser without blocking the window (the standard flow, and an app's own steps), and the
+master password where no keyring works."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtWidgets import QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
 
 from app.cli import main
 from app.gui.main_window import MainWindow
 from engine.connections import ConnectionStore
 from tests.conftest import MemoryKeyring
 from tests.connections.apps import Api, follow_authorize, serve_api
+from tests.connections.own_flow_app import own_flow_app, serve_provider
 from tests.connectors.test_gist import onboarding_blueprint
 from tests.gui.connections.helpers import click, fill
 from tests.secrets.scan import leaks
@@ -237,3 +240,29 @@ def test_without_a_keyring_the_app_asks_for_the_master_password(
     use_master_password(None)
     click(dialog.unlock_button)  # the user cancels: said, nothing breaks
     assert "no master password given" in dialog.status.text()
+
+
+async def test_an_apps_own_oauth_steps_from_the_dialog(
+        qtbot: QtBot, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a: QMessageBox.StandardButton.Discard)
+    own_flow_app(workspace / "apps")
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    with serve_provider() as provider:
+        window.connections.open_browser = lambda url: threading.Thread(
+            target=provider.browser, args=(url,), daemon=True).start()
+        dialog = window.show_connections()
+        click(dialog.add_button)
+        form = dialog.form
+        assert form is not None
+        form.choose_type("ownflow:oauth")
+        assert list(form.inputs) == ["server", "clientId", "clientSecret", "scope"]
+        fill(form, "Own", server=provider.url, clientId=provider.client_id,
+             clientSecret=provider.client_secret)
+        click(form.save_button)
+        assert form.task is not None
+        await form.task
+    assert not form.isVisible()
+    assert cells(window)[:5] == ["Own", "Ownflow", "OAuth 2.0", provider.email, "authorized"]
