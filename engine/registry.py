@@ -11,6 +11,7 @@ from engine.spec import ModuleSpec
 
 if TYPE_CHECKING:
     from engine.apps.declaration import Problem
+    from engine.apps.loader import LoadedApps
 
 # Make writes a private custom app's modules as `app#<app id>:<module>`.
 _PRIVATE_APP_PREFIX = "app#"
@@ -55,11 +56,13 @@ def default_registry() -> Registry:
     return Registry(spec for table in builtin_tables() for spec in table)
 
 
-def registry_with_apps(workspace: Path | None = None) -> tuple[Registry, list[Problem]]:
-    """Built-ins plus every app found (shipped, the workspace's apps/, entry points), and
-    the problems of the apps that did not load whole."""
+def registry_with_apps(workspace: Path | None = None, *, loaded: LoadedApps | None = None
+                       ) -> tuple[Registry, list[Problem]]:
+    """Built-ins plus every app found (shipped, the workspace's apps/, entry points; or the
+    apps `loaded` already), and the problems of the apps that did not load whole."""
     from engine.apps import discover_apps, register_apps
 
     registry = Registry(default_registry().all())
-    loaded = discover_apps(workspace)
+    if loaded is None:
+        loaded = discover_apps(workspace)
     return registry, [*loaded.problems, *register_apps(registry, loaded)]

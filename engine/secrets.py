@@ -2,7 +2,8 @@
 
 Where no keyring backend works (a headless server, CI), secrets go to an encrypted file in the
 workspace, `secrets.enc`, whose key is derived (scrypt) from `SCENARIST_MASTER_PASSWORD` (or a
-master password the app passes); the file is Fernet tokens, so nothing in it reads in clear.
+master password the caller passes, or the one the desktop app asked the user for:
+`use_master_password`); the file is Fernet tokens, so nothing in it reads in clear.
 With neither, nothing is stored: `set` returns False and `get` finds nothing, and
 `secret_store(...).description` says so. Ids are unique across workspaces (callers use uuids).
 """
@@ -39,6 +40,14 @@ class KeyringStore:
     def __init__(self, backend: Any) -> None:
         self._backend = backend
         self.description = f"the OS keyring ({type(backend).__name__})"
+
+    @property
+    def backend_name(self) -> str:
+        """What the user knows the keyring as: "SecretService", "macOS", "Windows"
+        (keyring names most backend classes just `Keyring`)."""
+        kind = type(self._backend)
+        return kind.__module__.rsplit(".", 1)[-1] if kind.__name__ == "Keyring" else (
+            kind.__name__)
 
     def set(self, secret_id: str, value: str) -> bool:
         from keyring.errors import KeyringError
@@ -131,6 +140,19 @@ class EncryptedFileStore:
         if data["entries"].pop(secret_id, None) is not None:
             self._save(data)
 
+    def unlocks(self) -> bool:
+        """Whether the master password opens the file (any password opens an empty one)."""
+        from cryptography.fernet import InvalidToken
+
+        data = self._load()
+        for token in data["entries"].values():
+            try:
+                self._cipher(data).decrypt(token.encode("ascii"))
+            except InvalidToken:
+                continue
+            return True
+        return not data["entries"]
+
 
 class NoStore:
     """Neither a keyring nor a master password: secrets are not kept anywhere."""
@@ -162,16 +184,26 @@ def _working_keyring() -> Any:
     return backend
 
 
+_session_password: str | None = None
+
+
+def use_master_password(password: str | None) -> None:
+    """The master password the desktop app asked the user for: this process's stores use it
+    where no keyring works and SCENARIST_MASTER_PASSWORD is unset (it is never written)."""
+    global _session_password
+    _session_password = password or None
+
+
 def secret_store(workspace: Path | None, master_password: str | None = None) -> SecretStore:
     """The store to use: the OS keyring, else the workspace's encrypted file, else none."""
     backend = _working_keyring()
     if backend is not None:
         return KeyringStore(backend)
-    password = master_password or os.environ.get(MASTER_PASSWORD_ENV)
+    password = master_password or os.environ.get(MASTER_PASSWORD_ENV) or _session_password
     if password and workspace is not None:
         return EncryptedFileStore(Path(workspace) / SECRETS_FILE, password)
     return NoStore()
 
 
 __all__ = ["SERVICE", "EncryptedFileStore", "KeyringStore", "NoStore", "SecretStore",
-           "secret_store"]
+           "secret_store", "use_master_password"]

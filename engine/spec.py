@@ -75,6 +75,8 @@ class FieldSpec(BaseModel):
     default: Any = None
     help: str | None = None
     options: list[Any] | None = None  # select: values or {"label","value"}
+    # select: the app RPC that answers its options at edit time (`rpc://listTags?x=1`).
+    rpc: str | None = None
     spec: list[FieldSpec] | None = None  # nested fields of a collection or array item
     advanced: bool = False
     # Shown only while a sibling field has one of these values, e.g. the API key keychain

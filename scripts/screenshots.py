@@ -2,6 +2,7 @@
 
     uv run python scripts/screenshots.py [BLUEPRINT.json] [--out docs/screenshots/editor.png]
     uv run python scripts/screenshots.py --inspector [--out docs/screenshots/inspector.png]
+    uv run python scripts/screenshots.py --connections [--keep DIR]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -15,6 +16,11 @@ Debian packages needed (Qt's error message wrongly blames only libxcb-cursor0):
 webhook-router-error-handler pattern with a hot lead, its HTTP module pointed at a local stub
 that hangs up (`scenarist open FILE --run-once --input REQUEST.json --screenshot OUT`): the
 error route fires and the inspector shows the filter verdict, the input and the error.
+
+`--connections` takes the Connections dialog (connections.png) with
+scripts/connections_window.py, which drives the app against a local fake Gist API in a D-Bus
+session whose gnome-keyring is the OS keyring (Debian: dbus, gnome-keyring); `--keep DIR`
+also keeps its other pictures (the form, the picker, an import, its run).
 
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
@@ -122,20 +128,51 @@ def take_inspector(out: Path) -> int:
         stub.server_close()
 
 
+def take_connections(out: Path, keep: Path | None) -> int:
+    with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+        home, run, workspace = Path(tmp) / "home", Path(tmp) / "run", Path(tmp) / "workspace"
+        shots = keep or Path(tmp) / "shots"
+        for folder in (home, workspace, shots):
+            folder.mkdir(parents=True, exist_ok=True)
+        run.mkdir(mode=0o700)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DBUS_", "XDG_", "SCENARIST_MASTER"))}
+        env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_RUNTIME_DIR=str(run),
+                   QT_QPA_PLATFORM="xcb", SCENARIST_HOME=str(workspace),
+                   PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring")
+        script = ("echo -n unlock-pw | gnome-keyring-daemon --unlock --components=secrets"
+                  f" >/dev/null && exec {sys.executable} scripts/connections_window.py"
+                  f" '{workspace}' '{shots}'")
+        done = subprocess.run(["dbus-run-session", "--", "sh", "-c", script], cwd=ROOT,
+                              env=env, timeout=300)
+        if done.returncode == 0:
+            shutil.copyfile(shots / "connections.png", out)
+        return done.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("blueprint", nargs="?", type=Path, default=DEFAULT_BLUEPRINT)
     parser.add_argument("--inspector", action="store_true",
                         help="the bundle inspector after a Run once (inspector.png)")
+    parser.add_argument("--connections", action="store_true",
+                        help="the Connections dialog (connections.png)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="with --connections: keep every picture it takes in this folder")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots = ROOT / "docs" / "screenshots"
-    out = args.out or shots / ("inspector.png" if args.inspector else "editor.png")
+    name = "inspector" if args.inspector else "connections" if args.connections else "editor"
+    out = args.out or shots / f"{name}.png"
     args.out = out
     server = start_xvfb()
     try:
-        code = take_inspector(out.resolve()) if args.inspector else take(
-            args.blueprint, out.resolve())
+        if args.connections:
+            code = take_connections(out.resolve(), args.keep.resolve() if args.keep else None)
+        elif args.inspector:
+            code = take_inspector(out.resolve())
+        else:
+            code = take(args.blueprint, out.resolve())
     finally:
         if server is not None:
             server.terminate()

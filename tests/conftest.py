@@ -48,3 +48,6 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+    from engine.secrets import use_master_password
+
+    use_master_password(None)  # a password the desktop app was given lives per process

@@ -71,11 +71,11 @@ def make_palette(document: ScenarioDocument) -> QWidget:
     return widget
 
 
-def make_settings(document: ScenarioDocument) -> QWidget:
+def make_settings(document: ScenarioDocument, connections: Any = None) -> QWidget:
     panel = _panel("SettingsPanel", "settings")
     if panel is None:
         return _placeholder("Select a module to see its settings")
-    widget: QWidget = panel(document)
+    widget: QWidget = panel(document, connections=connections)
     return widget
 
 
@@ -136,10 +136,12 @@ class ScenarioEditor(QMainWindow):
     error = Signal(str)
     message = Signal(str)
 
-    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None, *,
+                 connections: Any = None) -> None:
         super().__init__(parent)
         self.setWindowFlags(Qt.WindowType.Widget)
         self.document = document
+        self.connections = connections  # the window's WorkspaceConnections (or None)
         document.setParent(self)
         # A dirty stack emits cleanChanged while it is destroyed, after its document (the
         # receiver of that signal) is half gone: cut the link as the document dies.
@@ -165,7 +167,7 @@ class ScenarioEditor(QMainWindow):
         self.palette_dock = self._dock(
             "Modules", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea
         )
-        self.settings = make_settings(document)
+        self.settings = make_settings(document, connections)
         self.settings_dock = self._dock(
             "Settings", self.settings, Qt.DockWidgetArea.RightDockWidgetArea
         )

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.autosave import Autosaver
+from app.gui.connections import ConnectionsDialog, WorkspaceConnections
+from app.gui.connections.import_mapping import ImportConnectionsDialog
 from app.gui.debugger import DebugSession, attach_debugger
 from app.gui.debugger.breakpoints import DebugToolbar
 from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
@@ -30,9 +32,11 @@ from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
 from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
-from engine.errors import BlueprintError
+from engine.blueprint import Blueprint
+from engine.connections import unknown_references, uses_connections
+from engine.errors import BlueprintError, ScenaristError
 from engine.loading import blueprint_from_data
-from engine.registry import Registry, default_registry
+from engine.registry import Registry, registry_with_apps
 
 _DIRTY = " •"
 _STATUS_MS = 6000
@@ -54,7 +58,16 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace: Path, registry: Registry | None = None) -> None:
         super().__init__()
         self.workspace = workspace
-        self.registry = registry or default_registry()
+        loaded = None
+        if registry is None:  # the workspace's apps (Gist, its own apps/) join the built-ins
+            from engine.apps import discover_apps
+
+            loaded = discover_apps(workspace)
+            registry, _problems = registry_with_apps(workspace, loaded=loaded)
+        self.registry = registry
+        self.connections = WorkspaceConnections(workspace, loaded, self)
+        self.connections_dialog: ConnectionsDialog | None = None
+        self.import_dialog: ImportConnectionsDialog | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(STYLE)
         self.undo_group = QUndoGroup(self)
@@ -76,6 +89,7 @@ class MainWindow(QMainWindow):
         self.workspace_panel.message.connect(self.show_message)
         self.workspace_panel.release = self._release_file
         self.workspace_panel.reopen = self._reopen_file
+        self.workspace_panel.map_connections = self._map_connections
         dock = QDockWidget("Workspace", self)
         dock.setObjectName("workspace_dock")
         dock.setWidget(self.workspace_panel)
@@ -122,6 +136,9 @@ class MainWindow(QMainWindow):
         self.act_export = self._action(
             "&Export…", self.export, tip="Write a copy of the scenario that Make can import"
         )
+        self.act_connections = self._action(
+            "Co&nnections…", self.show_connections,
+            tip="Add, test, edit and delete the workspace's connections")
         self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
 
@@ -164,6 +181,8 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.act_new, self.act_open, self.act_import])
         file_menu.addSeparator()
         file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_connections)
         file_menu.addSeparator()
         file_menu.addActions([self.act_close, self.act_quit])
         edit_menu = bar.addMenu("&Edit")
@@ -222,7 +241,7 @@ class MainWindow(QMainWindow):
         return None
 
     def add_document(self, document: ScenarioDocument) -> ScenarioEditor:
-        editor = ScenarioEditor(document)
+        editor = ScenarioEditor(document, connections=self.connections)
         editor.error.connect(self.show_error)
         editor.message.connect(self.show_message)
         session = attach_debugger(editor, self.workspace)
@@ -557,8 +576,15 @@ class MainWindow(QMainWindow):
 
     def run_once(self) -> None:
         session = self.debugger()
-        if session is not None:
-            session.run_once()
+        if session is None:
+            return
+        if self.connections.locked and uses_connections(session.document.blueprint):
+            try:  # the run reads secrets from the encrypted file: ask for its password now
+                self.connections.unlock()
+            except ScenaristError as error:
+                self.show_error(str(error))
+                return
+        session.run_once()
 
     def _debugger_call(self, name: str) -> None:
         session = self.debugger()
@@ -575,6 +601,40 @@ class MainWindow(QMainWindow):
             "running", "paused", "waiting"))
         self.debug_toolbar.set_state(state)
         self.run_status.setText(session.status_text() if session is not None else "")
+
+    # ---------------------------------------------------------- connections
+
+    def show_connections(self) -> ConnectionsDialog:
+        """The Connections dialog (one, not modal: the window stays usable)."""
+        if self.connections_dialog is None:
+            self.connections_dialog = ConnectionsDialog(self.connections, self)
+        self.connections_dialog.refresh()
+        self.connections_dialog.show()
+        self.connections_dialog.raise_()
+        self.connections_dialog.activateWindow()
+        return self.connections_dialog
+
+    def _map_connections(self, blueprint: Blueprint, name: str,
+                         proceed: Callable[[], None]) -> None:
+        """Ask which local connections an import's Make ids mean, then open it."""
+        try:
+            missing = unknown_references(blueprint, self.registry,
+                                         self.connections.store(unlock=False))
+        except ScenaristError as error:
+            self.show_error(str(error))
+            missing = []
+        if not missing:
+            proceed()
+            return
+        dialog = ImportConnectionsDialog(self.connections, name, missing,
+                                         self._describe_module, self)
+        dialog.finished.connect(lambda _result: proceed())
+        self.import_dialog = dialog
+        dialog.open()
+
+    def _describe_module(self, module_id: int, module: str) -> str:
+        spec = self.registry.get(module)
+        return f"module {module_id} ({spec.label if spec is not None else module})"
 
     # --------------------------------------------------------------- status
 

@@ -2,7 +2,8 @@
 
 New, open, import a Make export, duplicate, rename, delete (to `<workspace>/trash/`, never
 gone for good). Files are changed only through atomic writes, and an import is validated
-before anything is written.
+before anything is written; the connection ids it uses are mapped to local connections
+(`map_connections`, the window's) before it opens.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.document import write_atomic
 from app.gui.problems import load_tolerant
+from engine.blueprint import Blueprint
 from engine.errors import BlueprintError
 
 SUFFIX = ".blueprint.json"
@@ -80,6 +82,10 @@ class WorkspacePanel(QWidget):
         # False means the user cancelled.
         self.release: Callable[[Path], bool] = lambda _path: True
         self.reopen: Callable[[Path], object] = lambda _path: None
+        # After an import is written, before it opens: the window asks which local
+        # connections its Make connection ids mean, then calls `proceed`.
+        self.map_connections: Callable[[Blueprint, str, Callable[[], None]], object] = (
+            lambda _blueprint, _name, proceed: proceed())
 
         self.list = QListWidget()
         self.list.setObjectName("scenario_list")
@@ -189,7 +195,8 @@ class WorkspacePanel(QWidget):
         self.refresh()
         self.select(target)
         self.message.emit(f"Imported {source.name} as {scenario_stem(target)}")
-        self.open_requested.emit(target)
+        self.map_connections(blueprint, scenario_stem(target),
+                             lambda: self.open_requested.emit(target))
         return target
 
     def duplicate(self, path: Path | None = None) -> Path | None:

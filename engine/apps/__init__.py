@@ -6,8 +6,8 @@ Public API:
   `register_apps(registry, loaded)`; `module_specs(app)`.
 - `list_apps(registry)`, `check_app(folder)` for the CLI.
 - running components outside modules: `verify_connection`, `run_rpc`, `attach_webhook`,
-  `detach_webhook`, `epoch_choices`; connections at run time: `bind_connections`,
-  `ConnectionData`.
+  `detach_webhook`, `epoch_choices`, `rpc_inputs` (the fields an RPC reads); connections
+  at run time: `bind_connections`, `ConnectionData`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from engine.apps.components import (
     attach_webhook,
     detach_webhook,
     epoch_choices,
+    rpc_inputs,
     run_rpc,
     verify_connection,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "module_spec",
     "module_specs",
     "register_apps",
+    "rpc_inputs",
     "run_rpc",
     "samples",
     "verify_connection",

@@ -51,11 +51,19 @@ def _unsupported(app: App) -> list[Problem]:
     def note(message: str) -> None:
         out.append(Problem(app=app.name, message=message, severity="unsupported"))
 
+    from engine.connections.app_oauth import own_flow
+
     for conn in app.connections.values():
-        if conn.type not in ("basic", "apikey", "api_key"):
-            note(f"connection {conn.name}: {conn.type} connections are authorized with the"
-                 " standard OAuth 2.0 code flow (PKCE) by `scenarist connections authorize`;"
-                 " the app's own authorize/token/info communication is not run")
+        if conn.type in ("basic", "apikey", "api_key"):
+            continue
+        flow = own_flow(conn)
+        if flow is None:
+            note(f"connection {conn.name}: {conn.type} connections without their own authorize"
+                 " and token steps are authorized with the standard OAuth 2.0 code flow (PKCE)"
+                 " by `scenarist connections authorize`")
+        for step in ("preauthorize", "invalidate"):
+            if flow is not None and step in flow:
+                note(f"connection {conn.name}: the {step} step is not run")
     for hook in app.webhooks.values():
         if hook.type == "web-shared":
             note(f"webhook {hook.name}: shared webhooks (routing by uid) are not supported")

@@ -410,6 +410,18 @@ async def _execute_one(spec: dict[str, Any], ctx: Context) -> Result:
     return result
 
 
+def browser_url(spec: dict[str, Any], ctx: Context, **extra_qs: str) -> str:
+    """The address a spec names, with its query string, for the user's browser rather than
+    for a request (an OAuth connection's `authorize` step)."""
+    request = _Request.build(ctx, spec)
+    pairs = _pairs(request.qs)
+    pairs += [(k, v) for k, v in extra_qs.items() if k not in request.qs]
+    url = _encode_url(request.url) if request.encode else request.url
+    if not pairs:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+
 def _response(ctx: Context, response_spec: dict[str, Any], raw: HttpResponse) -> Response:
     kind = response_spec.get("type")
     if isinstance(kind, dict) and any(_is_status_key(k) for k in kind):

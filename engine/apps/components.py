@@ -7,6 +7,8 @@ none needs the executor, so the desktop forms and `apps check` use them directly
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -71,6 +73,18 @@ async def verify_connection(app: App, name: str, parameters: dict[str, Any],
     if isinstance(result.metadata, dict):
         label = str(result.metadata.get("value") or "") or None
     return ConnectionCheck(data, label, result.uid)
+
+
+_PARAMETER = re.compile(r"\bparameters\.([A-Za-z_$][\w$]*)")
+
+
+def rpc_inputs(app: App, reference: str) -> set[str]:
+    """The module fields an RPC reads (`parameters.<name>` in its communication): a form
+    calls it again when one of them changes."""
+    decl = app.rpcs.get(split_rpc(reference)[0])
+    if decl is None or decl.communication is None:
+        return set()
+    return set(_PARAMETER.findall(json.dumps(decl.communication)))
 
 
 def split_rpc(reference: str) -> tuple[str, dict[str, str]]:

@@ -3,7 +3,8 @@
 Make has more field types than FieldSpec: those without a place map to the nearest one
 (password -> text marked sensitive, port -> uinteger, `account:<kind>` -> account, ...);
 visual-only fields (banner, markdown, separator) are left out. Fields nested under a select
-option become fields shown while the select has that value (`shown_when`).
+option become fields shown while the select has that value (`shown_when`); a select whose
+options an RPC answers keeps its reference (`rpc`) for the form to call.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def rpc_name(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith("rpc://"):
         return value[len("rpc://"):].split("?", 1)[0] or None
     return None
+
+
+def options_rpc(options: Any) -> str | None:
+    """The RPC a select's options come from: `"rpc://Name"` or `{"store": "rpc://Name"}`."""
+    if isinstance(options, dict):
+        options = options.get("store")
+    return options if rpc_name(options) is not None else None
 
 
 def _options(options: Any) -> tuple[list[Any] | None, list[tuple[Any, list[MakeField]]],
@@ -98,7 +106,8 @@ def to_field_specs(fields: list[MakeField] | Any,
         out.append(FieldSpec(
             name=field.name, type=field_type(field.type),  # type: ignore[arg-type]
             label=field.label, required=field.required, default=field.default,
-            help=field.help, options=static, spec=spec, advanced=field.advanced,
+            help=field.help, options=static, rpc=options_rpc(field.options), spec=spec,
+            advanced=field.advanced,
             shown_when=shown_when, sensitive=field.type in _SENSITIVE,
         ))
         for value, nested in per_value:

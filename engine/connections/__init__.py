@@ -12,7 +12,10 @@ Public API:
 - the store: `ConnectionStore(workspace)`, `Connection`;
 - `create_connection`, `edit_connection`, `check_connection` ("Test connection"),
   `authorize_connection` / `refresh_connection` (OAuth 2.0);
-- runs: `prepare_run`, `open_run`, `MissingConnection`.
+- runs: `prepare_run`, `open_run`, `MissingConnection`;
+- references: `credential_type` (the type a module's credential field takes),
+  `unknown_references` (an import's ids with no local connection), `scenarios_using`,
+  `uses_connections`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ from engine.connections.manage import (
     refresh_connection,
 )
 from engine.connections.oauth import OAuthClient, OAuthError, Tokens
+from engine.connections.references import (
+    UnknownReference,
+    credential_type,
+    scenarios_using,
+    unknown_references,
+    uses_connections,
+)
 from engine.connections.runtime import BoundConnection, MissingConnection, open_run, prepare_run
 from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
 
@@ -54,14 +64,19 @@ __all__ = [
     "OAuthError",
     "Tokens",
     "UnknownConnectionType",
+    "UnknownReference",
     "authorize_connection",
     "check_connection",
     "checked_values",
     "connection_types",
     "create_connection",
+    "credential_type",
     "edit_connection",
     "find_type",
     "open_run",
     "prepare_run",
     "refresh_connection",
+    "scenarios_using",
+    "unknown_references",
+    "uses_connections",
 ]

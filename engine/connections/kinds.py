@@ -2,9 +2,10 @@
 
 Two sources: the built-in HTTP modules' keychains and OAuth 2.0 account (`http:basicauth`,
 `http:apikeyauth`, `http:oauth2`), and every app's connection components (engine.apps), whose
-Make type says the kind (`apikey`, `basic`: custom fields, `oauth`/`oauth2`). A field is
-secret when its Make type is `password`/`cert`/`pkey` or its name says credential (an
-API key declared as `text`, as Hedy's is); OAuth tokens and client secrets always are.
+Make type says the kind (`apikey`, `basic`: custom fields, `oauth`/`oauth2`; an OAuth
+connection with its own authorize and token steps needs only the fields it declares). A
+field is secret when its Make type is `password`/`cert`/`pkey` or its name says credential
+(an API key declared as `text`, as Hedy's is); OAuth tokens and client secrets always are.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class ConnectionType:
     # OAuth 2.0 endpoints the app declares (a field of the same name overrides them).
     authorize_url: str | None = None
     token_url: str | None = None
+    # OAuth 2.0 run by the app's own authorize/token/info/refresh steps (app_oauth).
+    own_flow: bool = False
 
     @property
     def key(self) -> str:
@@ -142,7 +145,11 @@ def app_connection_types(app: App) -> list[ConnectionType]:
         communication = decl.communication if isinstance(decl.communication, dict) else {}
         authorize_url = _static_url(communication.get("authorize"))
         token_url = _static_url(communication.get("token"))
-        if kind == "oauth2":  # endpoints the app leaves to IML are the user's to give
+        own = kind == "oauth2" and all(
+            isinstance(communication.get(step), dict) for step in ("authorize", "token"))
+        if own:  # the app's own steps (engine.connections.app_oauth) say what they need
+            authorize_url = token_url = None
+        elif kind == "oauth2":  # endpoints the app leaves to IML are the user's to give
             names = {f.name for f in fields}
             endpoints = (
                 ConnectionField("authorizeUri", "url", "Authorize URI",
@@ -154,7 +161,7 @@ def app_connection_types(app: App) -> list[ConnectionType]:
                                  if f.name not in names))
         out.append(ConnectionType(
             app.name, decl.name, kind, decl.label or decl.name, fields, app,
-            authorize_url=authorize_url, token_url=token_url,
+            authorize_url=authorize_url, token_url=token_url, own_flow=own,
         ))
     return out
 

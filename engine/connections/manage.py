@@ -3,12 +3,14 @@
 `create_connection` checks the values against the connection type (required fields,
 unknown names, defaults) before anything is stored. `check_connection` runs the app's own
 check (`engine.apps.verify_connection`) and keeps what it returns as the connection's data,
-as Make does; OAuth 2.0 connections are tested by having a valid token (renewed when due).
+as Make does; OAuth 2.0 connections are tested by having a valid token (renewed when due),
+authorized and renewed by the app's own steps when it has them (app_oauth).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -96,8 +98,18 @@ async def authorize_connection(store: ConnectionStore, connection_id: str,
                                kind: ConnectionType | None = None,
                                timeout: float = oauth.DEFAULT_TIMEOUT_S, port: int = 0,
                                http: httpx.AsyncClient | None = None) -> Connection:
-    """Run the OAuth 2.0 flow for a connection and keep its tokens."""
+    """Run the OAuth 2.0 flow for a connection and keep its tokens: the app's own steps
+    when it has them (engine.connections.app_oauth), else the standard code flow."""
     connection = store.require(connection_id)
+    kind = kind or _type_of(store, connection)
+    if kind is not None and kind.own_flow and kind.app_decl is not None:
+        from engine.connections import app_oauth
+
+        decl = kind.app_decl.connections[kind.component]
+        async with _services(store, connection) as run:
+            got = await app_oauth.authorize(kind.app_decl, decl, connection.values(),
+                                            open_browser, run, timeout=timeout, port=port)
+        return store.update(connection, kind, data=got.data, label=got.label, verified=True)
     client = _client(connection, kind)
     tokens = await oauth.authorize(client, open_browser, timeout=timeout, port=port,
                                    http=http)
@@ -108,7 +120,17 @@ async def refresh_connection(store: ConnectionStore, connection: Connection, *,
                              kind: ConnectionType | None = None,
                              http: httpx.AsyncClient | None = None,
                              now: Callable[[], datetime] | None = None) -> Connection:
-    """New tokens for an OAuth 2.0 connection from its refresh token."""
+    """New tokens for an OAuth 2.0 connection from its refresh token (by the app's own
+    refresh step when it has one)."""
+    kind = kind or _type_of(store, connection)
+    if kind is not None and kind.own_flow and kind.app_decl is not None:
+        from engine.connections import app_oauth
+
+        decl = kind.app_decl.connections[kind.component]
+        data = {**connection.data, **connection.secret_data}
+        async with _services(store, connection, now) as run:
+            data = await app_oauth.refresh(kind.app_decl, decl, connection.values(), data, run)
+        return store.update(connection, kind, data=data, verified=True)
     refresh_token = connection.secret_data.get("refreshToken")
     if not refresh_token:
         raise oauth.OAuthError(
@@ -117,6 +139,37 @@ async def refresh_connection(store: ConnectionStore, connection: Connection, *,
     tokens = await oauth.refresh(_client(connection, kind), str(refresh_token), http=http,
                                  now=now)
     return _keep_tokens(store, connection, tokens, kind)
+
+
+def _type_of(store: ConnectionStore, connection: Connection) -> ConnectionType | None:
+    """An app connection's type, from the apps of the connection's workspace (a run that
+    renews a token knows only the connection)."""
+    from engine.connections.kinds import HTTP_APP, UnknownConnectionType, find_type
+
+    if connection.app == HTTP_APP:
+        return None
+    from engine.apps import discover_apps
+
+    try:
+        return find_type(connection.type_key, discover_apps(store.workspace))
+    except UnknownConnectionType:
+        return None
+
+
+@asynccontextmanager
+async def _services(store: ConnectionStore, connection: Connection,
+                    now: Callable[[], datetime] | None = None) -> AsyncIterator[RunServices]:
+    """Services for the app's own OAuth requests: their own HTTP client, never a run's (a
+    recorded run must not record its connection's renewal)."""
+    from engine.context import RunServices
+
+    run = RunServices(data_dir=store.workspace, secrets=connection.secret_values())
+    if now is not None:
+        run.now = now
+    try:
+        yield run
+    finally:
+        await run.aclose()
 
 
 def _client(connection: Connection, kind: ConnectionType | None) -> oauth.OAuthClient:

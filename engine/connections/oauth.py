@@ -148,6 +148,7 @@ class LoopbackReceiver:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._done.set()  # a wait cancelled meanwhile (the user gave up) frees its thread
 
     async def wait(self, timeout: float) -> dict[str, str]:
         got = await asyncio.to_thread(self._done.wait, timeout)

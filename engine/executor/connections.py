@@ -33,6 +33,8 @@ CREDENTIAL_PARAMETERS = (
 _V4_AUTH = {"apiKey": ("apiKeyKeychain", "apikeyauth"),
             "basicAuth": ("basicAuthKeychain", "basicauth"),
             "oAuth": ("oAuthAccount", "oauth2")}
+# The same, by parameter: the HTTP connection kind each v4 keychain parameter names.
+KEYCHAIN_KINDS = {parameter: kind for parameter, kind in _V4_AUTH.values()}
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,9 @@ class FieldContext:
     mappable: bool
     completions: list[str] = field(default_factory=list)
     compact: bool = False  # inside an array item or collection: text fields are one line
+    # The workspace's connections (app.gui.connections.WorkspaceConnections): connection
+    # pickers and options answered by app RPCs. None: the form works offline.
+    connections: Any = None
 
 
 class WrappingLabel(QLabel):
@@ -628,8 +631,9 @@ class CollectionField(MappableField):
 
 
 class ConnectionField(FieldEditor):
-    """account, keychain, datastore, udt, hook: ids of things living in Make. None exist
-    locally yet, so the imported id is shown and kept."""
+    """account, keychain, datastore, udt, hook: ids the form cannot list (no workspace
+    connections at hand, or a data store, structure or webhook), so the imported id is
+    shown and kept. Connections get a ConnectionPicker when the workspace is known."""
 
     def __init__(self, spec: FieldSpec, ctx: FieldContext, parent: QWidget | None = None):
         super().__init__(spec, ctx, parent)
@@ -732,4 +736,13 @@ def build_editor(spec: FieldSpec, ctx: FieldContext,
     """The editor for a field, or None for hidden fields."""
     if spec.type == "hidden":
         return None
+    if ctx.connections is not None:  # fields that ask the workspace or the service
+        from app.gui.panels.connection_picker import ConnectionPicker, picker_type
+        from app.gui.panels.rpc_select import RpcSelectField, rpc_options
+
+        type_key = picker_type(spec, ctx)
+        if type_key is not None:
+            return ConnectionPicker(spec, ctx, type_key, parent)
+        if rpc_options(spec, ctx):
+            return RpcSelectField(spec, ctx, parent)
     return _BY_TYPE.get(spec.type, ImlField)(spec, ctx, parent)

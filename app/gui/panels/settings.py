@@ -58,9 +58,10 @@ AGGREGATED_FIELDS_MODULES = frozenset({"builtin:BasicAggregator"})
 
 class SettingsPanel(QWidget):
     def __init__(self, document: Any = None, parent: QWidget | None = None, *,
-                 samples: dict[int, Any] | None = None) -> None:
+                 samples: dict[int, Any] | None = None, connections: Any = None) -> None:
         super().__init__(parent)
         self.document: Any = None
+        self.connections = connections  # WorkspaceConnections: pickers and RPC options
         self.module_id: int | None = None
         self.samples = samples if samples is not None else {}
         self.editors: dict[tuple[str, str], FieldEditor] = {}
@@ -200,7 +201,7 @@ class SettingsPanel(QWidget):
         advanced: list[QWidget] = []
         for section, specs in (("parameters", spec.parameters), ("mapper", spec.mapper)):
             ctx = FieldContext(self.document, node.id, node.module, section == "mapper",
-                               completions)
+                               completions, connections=self.connections)
             for field in specs:
                 editor = build_editor(field, ctx, layout.parentWidget())
                 if editor is None:
