@@ -170,14 +170,17 @@ class ScenarioDocument(QObject):
 
     def set_field(
         self, module_id: int, section: str, path: tuple[Any, ...], value: Any,
-        *, typing: bool = False,
+        *, typing: bool = False, label: str | None = None,
     ) -> None:
-        """Set a parameter/mapper field; `typing=True` merges successive keystrokes."""
+        """Set a parameter/mapper field; `typing=True` merges successive keystrokes;
+        `label` names the field in the undo entry."""
         merge = (module_id, section, path) if typing else None
-        self.push(commands.set_field(self.blueprint, module_id, section, path, value), merge)
+        self.push(commands.set_field(self.blueprint, module_id, section, path, value,
+                                     label=label), merge)
 
-    def clear_field(self, module_id: int, section: str, path: tuple[Any, ...]) -> None:
-        self.push(commands.clear_field(self.blueprint, module_id, section, path))
+    def clear_field(self, module_id: int, section: str, path: tuple[Any, ...],
+                    *, label: str | None = None) -> None:
+        self.push(commands.clear_field(self.blueprint, module_id, section, path, label=label))
 
     def set_filter(self, module_id: int, filter_: dict[str, Any] | None) -> None:
         self.push(commands.set_filter(self.blueprint, module_id, filter_))

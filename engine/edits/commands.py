@@ -378,23 +378,26 @@ def move_modules(blueprint: Blueprint, positions: dict[int, tuple[float, float]]
 
 
 def set_field(
-    blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...], value: Any
+    blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...], value: Any,
+    *, label: str | None = None,
 ) -> Edit:
     """Set a parameter or mapper field (`section` "parameters" or "mapper"); `value=None`
-    with `remove=True` semantics is `clear_field`."""
+    with `remove=True` semantics is `clear_field`. `label`: the field as the form names it
+    ("Connection"), for the undo entry; else its path."""
     if section not in ("parameters", "mapper"):
         raise EditError(f"unknown section {section!r}")
     return _build(
         blueprint,
-        f"Edit {'.'.join(map(str, path))}",
+        f"Edit {label or '.'.join(map(str, path))}",
         lambda b: b.do(SetValue(module_id, (section, *path), deep(value))),
     )
 
 
-def clear_field(blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...]) -> Edit:
+def clear_field(blueprint: Blueprint, module_id: int, section: str, path: tuple[Any, ...],
+                *, label: str | None = None) -> Edit:
     return _build(
         blueprint,
-        f"Clear {'.'.join(map(str, path))}",
+        f"Clear {label or '.'.join(map(str, path))}",
         lambda b: b.do(SetValue(module_id, (section, *path), _MISSING)),
     )
 

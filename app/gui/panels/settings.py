@@ -237,11 +237,14 @@ class SettingsPanel(QWidget):
 
     def _write(self, section: str, path: tuple[Any, ...], value: Any, typing: bool) -> None:
         assert self.module_id is not None
+        editor = self.editors.get((section, path[0])) if path else None
+        label = _undo_label(editor, path)
         try:
             if value is CLEARED:
-                self.document.clear_field(self.module_id, section, path)
+                self.document.clear_field(self.module_id, section, path, label=label)
             else:
-                self.document.set_field(self.module_id, section, path, value, typing=typing)
+                self.document.set_field(self.module_id, section, path, value, typing=typing,
+                                        label=label)
         except EditError as error:
             self.status.setText(str(error))
             self.status.show()
@@ -431,3 +434,12 @@ def _json_of(node: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
 
 
+
+
+def _undo_label(editor: FieldEditor | None, path: tuple[Any, ...]) -> str | None:
+    """The field as the form names it ("Connection"), for the undo entry; a nested value
+    keeps its place ("Headers 2.value")."""
+    label = editor.spec.label if editor is not None else None
+    if not label:
+        return None
+    return label if len(path) == 1 else f"{label} {'.'.join(map(str, path[1:]))}"

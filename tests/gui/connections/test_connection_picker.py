@@ -52,6 +52,8 @@ def test_pick_a_connection_and_undo(window: MainWindow) -> None:
     field.choose(home.id)
     assert parameters(editor, module_id)["__IMTCONN__"] == home.id
     assert editor.document.undo_stack.count() == 3  # the module, then one step per choice
+    # the undo entry names the field as the form does, not `__IMTCONN__`
+    assert editor.document.undo_stack.undoText() == f"Edit {field.spec.label}"
 
     editor.document.undo_stack.undo()
     assert parameters(editor, module_id)["__IMTCONN__"] == work.id
