@@ -280,11 +280,21 @@ def _edit(args: argparse.Namespace, workspace: Path) -> int:
 
 
 def _delete(args: argparse.Namespace, workspace: Path) -> int:
-    from engine.connections import ConnectionStore
+    from engine.connections import ConnectionStore, OAuthError, invalidate_connection
 
     store = ConnectionStore(workspace)
     connection = store.resolve(args.connection_id)
-    if connection is None or not store.delete(connection.id):
+    if connection is None:
+        print(f"scenarist connections: no connection {args.connection_id} in this workspace",
+              file=sys.stderr)
+        return 1
+    try:  # the app revokes its tokens at the provider, when it says how
+        if asyncio.run(invalidate_connection(store, connection,
+                                             kind=_type_of(workspace, connection))):
+            print("its tokens are revoked at the provider")
+    except OAuthError as exc:
+        print(f"warning: {exc}; revoke its access at the provider by hand", file=sys.stderr)
+    if not store.delete(connection.id):
         print(f"scenarist connections: no connection {args.connection_id} in this workspace",
               file=sys.stderr)
         return 1

@@ -61,9 +61,6 @@ def _unsupported(app: App) -> list[Problem]:
             note(f"connection {conn.name}: {conn.type} connections without their own authorize"
                  " and token steps are authorized with the standard OAuth 2.0 code flow (PKCE)"
                  " by `scenarist connections authorize`")
-        for step in ("preauthorize", "invalidate"):
-            if flow is not None and step in flow:
-                note(f"connection {conn.name}: the {step} step is not run")
     for hook in app.webhooks.values():
         if hook.type == "web-shared":
             note(f"webhook {hook.name}: shared webhooks (routing by uid) are not supported")

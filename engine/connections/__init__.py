@@ -36,6 +36,7 @@ from engine.connections.manage import (
     checked_values,
     create_connection,
     edit_connection,
+    invalidate_connection,
     refresh_connection,
 )
 from engine.connections.oauth import OAuthClient, OAuthError, Tokens
@@ -73,6 +74,7 @@ __all__ = [
     "credential_type",
     "edit_connection",
     "find_type",
+    "invalidate_connection",
     "open_run",
     "prepare_run",
     "refresh_connection",

@@ -10,7 +10,9 @@ with `{{oauth.redirectUri}}` (Scenarist's loopback redirect, also as `localRedir
 connection keeps (`accessToken`, `refreshToken`, `expires`, ... as the app names them),
 `response.metadata.value` names the account. `refresh` runs with `data` = what the connection
 keeps (its `condition` may decide it is not due) and its `response.data` is merged in.
-`preauthorize` and `invalidate` are not run (said by `check_app`).
+`preauthorize` runs first, when the app has it (a request token, say): what its
+`response.temp` keeps is `temp` to the authorize step. `invalidate` (revoking the tokens at
+the provider) runs when the connection is deleted, best effort.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ async def authorize(app: App, decl: ConnectionDecl, values: dict[str, Any],
         ctx = _context(app, decl, run, values, oauth=oauth)
         step = flow["authorize"]
         try:
+            if isinstance(flow.get("preauthorize"), dict):
+                await execute(flow["preauthorize"], ctx)  # its response.temp: `temp`
             url = browser_url(step, ctx, state=state)
         except ModuleError as exc:
             raise OAuthError(f"the app's authorize step: {exc.message}") from None
@@ -130,6 +134,21 @@ async def refresh(app: App, decl: ConnectionDecl, values: dict[str, Any],
     except ModuleError as exc:
         raise OAuthError(f"the app's token refresh failed: {exc.message}") from None
     return {**data, **(result.data or {})}
+
+
+async def invalidate(app: App, decl: ConnectionDecl, values: dict[str, Any],
+                     data: dict[str, Any], run: RunServices) -> bool:
+    """Revoke the connection's tokens with the app's invalidate step; False when it has
+    none. A failure is the caller's to report (the connection goes anyway)."""
+    flow = own_flow(decl)
+    if flow is None or not isinstance(flow.get("invalidate"), dict):
+        return False
+    ctx = _context(app, decl, run, values, data)
+    try:
+        await execute(flow["invalidate"], ctx)
+    except ModuleError as exc:
+        raise OAuthError(f"the app's invalidate step failed: {exc.message}") from None
+    return True
 
 
 def _label(metadata: Any) -> str | None:

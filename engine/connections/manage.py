@@ -116,6 +116,21 @@ async def authorize_connection(store: ConnectionStore, connection_id: str,
     return _keep_tokens(store, connection, tokens, kind)
 
 
+async def invalidate_connection(store: ConnectionStore, connection: Connection, *,
+                                kind: ConnectionType | None = None) -> bool:
+    """Before a connection is deleted: revoke its tokens at the provider with the app's own
+    invalidate step, when it has one (True when it ran). Raises OAuthError on failure."""
+    kind = kind or _type_of(store, connection)
+    if kind is None or not kind.own_flow or kind.app_decl is None:
+        return False
+    from engine.connections import app_oauth
+
+    decl = kind.app_decl.connections[kind.component]
+    async with _services(store, connection) as run:
+        return await app_oauth.invalidate(kind.app_decl, decl, connection.values(),
+                                          {**connection.data, **connection.secret_data}, run)
+
+
 async def refresh_connection(store: ConnectionStore, connection: Connection, *,
                              kind: ConnectionType | None = None,
                              http: httpx.AsyncClient | None = None,

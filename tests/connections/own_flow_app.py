@@ -19,10 +19,15 @@ from tests.support.http_stub import Answer, Recorded, serve
 SERVER = "{{parameters.server}}"
 CLIENT = {"client_id": "{{parameters.clientId}}", "client_secret": "{{parameters.clientSecret}}"}
 COMMUNICATION = {
+    "preauthorize": {
+        "url": f"{SERVER}/preauthorize", "method": "POST", "type": "urlencoded",
+        "body": {"client_id": "{{parameters.clientId}}"},
+        "response": {"temp": {"nonce": "{{body.nonce}}"}}},
     "authorize": {
         "url": f"{SERVER}/authorize",
         "qs": {"client_id": "{{parameters.clientId}}", "redirect_uri": "{{oauth.redirectUri}}",
-               "response_type": "code", "scope": "{{join(oauth.scope, ' ')}}"},
+               "response_type": "code", "scope": "{{join(oauth.scope, ' ')}}",
+               "nonce": "{{temp.nonce}}"},
         "response": {"temp": {"code": "{{query.code}}"}}},
     "token": {
         "url": f"{SERVER}/token", "method": "POST", "type": "urlencoded",
@@ -42,6 +47,9 @@ COMMUNICATION = {
                  **CLIENT},
         "response": {"data": {"accessToken": "{{body.access_token}}",
                               "expires": "{{addSeconds(now, body.expires_in)}}"}}},
+    "invalidate": {
+        "url": f"{SERVER}/revoke", "method": "POST", "type": "urlencoded",
+        "body": {"token": "{{connection.accessToken}}", **CLIENT}},
 }
 
 
@@ -81,6 +89,8 @@ class Provider:
     refresh_token: str = "own-refresh-0-bb22"
     expires_in: int = 3600
     codes: set[str] = field(default_factory=set)
+    nonce: str = "nonce-3f9a"
+    revoked: list[str] = field(default_factory=list)
     token_forms: list[dict[str, str]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     port: int = 0
@@ -92,6 +102,11 @@ class Provider:
     def respond(self, request: Recorded) -> Answer:
         self.requests.append(request)
         bearer = request.headers.get("authorization") == f"Bearer {self.access[-1]}"
+        if request.path == "/preauthorize":
+            return Answer.of(200, {"nonce": self.nonce})
+        if request.path == "/revoke":
+            self.revoked.append(dict(parse_qsl(request.body.decode())).get("token", ""))
+            return Answer.of(200, {})
         if request.path == "/authorize":
             return Answer(200, b"<p>Allow Scenarist?</p>", "text/html")
         if request.path == "/token":

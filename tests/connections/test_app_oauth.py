@@ -59,6 +59,7 @@ async def test_the_apps_own_steps_authorize_a_connection(tmp_path: Path) -> None
     assert query["client_id"] == provider.client_id and query["scope"] == "read write"
     assert query["redirect_uri"].startswith("http://127.0.0.1:") and query["state"]
     assert "code_challenge" not in query  # the app's flow says what is sent
+    assert query["nonce"] == provider.nonce  # from its preauthorize step
     [form] = provider.token_forms
     assert form["grant_type"] == "authorization_code"
     assert form["redirect_uri"] == query["redirect_uri"]
@@ -114,13 +115,18 @@ def test_a_revoked_token_is_renewed_by_the_apps_refresh_step_during_a_run(
              "parameters": {"__IMTCONN__": connection_id}}]}))
         code = main(["run", str(blueprint), "--report", "json", *ws])
         out, err = capsys.readouterr()
+        stored = ConnectionStore(workspace).require(connection_id)
+        # deleting it revokes its token with the app's invalidate step
+        assert main(["connections", "delete", connection_id, *ws]) == 0
+        deleted = capsys.readouterr().out
+    assert "revoked at the provider" in deleted
     assert code == 0, err
     report = json.loads(out)
     assert report["status"] == "success"
     assert report["modules"]["1"]["outputs"] == [{"id": 1}, {"id": 2}]
     assert [f["grant_type"] for f in provider.token_forms] == [
         "authorization_code", "refresh_token"]
-    stored = ConnectionStore(workspace).require(connection_id)
     assert stored.secret_data["accessToken"] == provider.access[-1]
     assert leaks([provider.client_secret, *provider.access, provider.refresh_token],
                  workspace, [("report", out), ("stderr", err)]) == []
+    assert provider.revoked == [stored.secret_data["accessToken"]]

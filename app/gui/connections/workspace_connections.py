@@ -11,6 +11,7 @@ off the UI thread.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from engine.connections import (
     create_connection,
     edit_connection,
     find_type,
+    invalidate_connection,
     scenarios_using,
 )
 from engine.errors import ScenaristError
@@ -89,6 +91,7 @@ class WorkspaceConnections(QObject):
         self._loaded = loaded
         self.ask_password: AskPassword = ask_password_dialog
         self.open_browser: Callable[[str], Any] = open_in_browser
+        self.revoking: asyncio.Future[None] | None = None  # the last deletion's revocation
 
     # ------------------------------------------------------------------ types
 
@@ -214,9 +217,32 @@ class WorkspaceConnections(QObject):
         return connection
 
     def delete(self, connection_id: str) -> bool:
-        deleted = self.store(unlock=False).delete(connection_id)
+        """Delete it; an app that says how revokes its tokens at the provider meanwhile
+        (`revoking`: that task, best effort, off the UI thread)."""
+        store = self.store(unlock=False)
+        connection = store.resolve(connection_id)
+        deleted = store.delete(connection_id)
+        if deleted and connection is not None:
+            self._revoke(store, connection)
         self.changed.emit()
         return deleted
+
+    def _revoke(self, store: ConnectionStore, connection: Connection) -> None:
+        try:
+            kind = self.type_of(connection.type_key)
+            asyncio.get_running_loop()
+        except (ScenaristError, RuntimeError):
+            return  # an app gone, or no loop (nothing to revoke with)
+        if not kind.own_flow:
+            return
+
+        async def revoke() -> None:
+            try:
+                await off_ui(lambda: invalidate_connection(store, connection, kind=kind))
+            except ScenaristError:
+                pass  # the connection is gone here; the provider keeps it until it expires
+
+        self.revoking = asyncio.ensure_future(revoke())
 
     def map_import(self, make_id: Any, connection_id: str) -> None:
         """What `connections add --make-id` records: the export's id names this one."""

@@ -264,5 +264,13 @@ async def test_an_apps_own_oauth_steps_from_the_dialog(
         click(form.save_button)
         assert form.task is not None
         await form.task
-    assert not form.isVisible()
-    assert cells(window)[:5] == ["Own", "Ownflow", "OAuth 2.0", provider.email, "authorized"]
+        assert not form.isVisible()
+        assert cells(window)[:5] == ["Own", "Ownflow", "OAuth 2.0", provider.email,
+                                     "authorized"]
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *_a: QMessageBox.StandardButton.Yes)
+        dialog.table.selectRow(0)
+        click(dialog.delete_button)
+        assert window.connections.revoking is not None
+        await window.connections.revoking  # the app's invalidate step, off the UI thread
+    assert provider.revoked == [provider.access[-1]]
