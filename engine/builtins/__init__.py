@@ -1,4 +1,5 @@
-"""Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores."""
+"""Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
+CSV."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from engine.spec import ModuleTable
 
 
 def builtin_tables() -> list[ModuleTable]:
-    from engine.builtins import datastore, flow, gateway, http, json_, regexp, util
+    from engine.builtins import csv_, datastore, flow, gateway, http, json_, regexp, util
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
-            gateway.MODULES, datastore.MODULES]
+            gateway.MODULES, datastore.MODULES, csv_.MODULES]
