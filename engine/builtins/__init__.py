@@ -1,5 +1,5 @@
 """Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
-CSV."""
+CSV, XML."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from engine.spec import ModuleTable
 
 
 def builtin_tables() -> list[ModuleTable]:
-    from engine.builtins import csv_, datastore, flow, gateway, http, json_, regexp, util
+    from engine.builtins import (
+        csv_,
+        datastore,
+        flow,
+        gateway,
+        http,
+        json_,
+        regexp,
+        util,
+        xml_,
+    )
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
-            gateway.MODULES, datastore.MODULES, csv_.MODULES]
+            gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES]

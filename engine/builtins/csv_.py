@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.builtins.structures import workspace_structure
 from engine.builtins.util import Accumulator
 from engine.errors import ModuleError
 from engine.spec import FieldSpec, ModuleCall, ModuleTable
@@ -254,12 +255,3 @@ class CreateCSVAdvanced(_CsvAggregator):
         names = [f.name for f in structure.spec]
         return names + [c for c in acc.columns if c not in names]
 
-
-def workspace_structure(call: ModuleCall, structure_id: Any) -> Any:
-    """The workspace's data structure of that id (engine.store.data_structures), if any."""
-    if structure_id in (None, "") or call.run.data_dir is None:
-        return None
-    from engine.store.data_structures import get_structure
-    from engine.store.state_db import state_engine
-
-    return get_structure(state_engine(call.run.data_dir), structure_id)

@@ -5,8 +5,8 @@ Output shapes:
   data}` — headers are an array (Make's "Retrieve headers" module iterates it), names lower-case.
 - v4 (`http:MakeRequest`): `{data, statusCode, headers: {name: value}}` keyed by lower-case
   name, `set-cookie` always an array (the interface real v4 exports carry).
-`data` is the parsed JSON when "Parse response" is on and the server says JSON, text when the
-body is textual, bytes otherwise ("" for an empty body).
+`data` is the parsed JSON (or XML, as the XML app parses it) when "Parse response" is on and
+the server says so, text when the body is textual, bytes otherwise ("" for an empty body).
 
 Credentials: the keychain or OAuth 2.0 account a module names (v3's `key` / `auth` /
 `account`, v4's keychain of its `authenticationType`) is the workspace connection the run
@@ -335,8 +335,13 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def _is_xml(content_type: str) -> bool:
+    return content_type in ("application/xml", "text/xml") or content_type.endswith("+xml")
+
+
 def _body_value(response: HttpResponse, parse: bool) -> Any:
-    """The `data` output: parsed JSON, text, or bytes."""
+    """The `data` output: parsed JSON or XML (engine.builtins.xml_'s shape), text, or
+    bytes."""
     content = response.content
     if not content:
         return ""
@@ -350,6 +355,16 @@ def _body_value(response: HttpResponse, parse: bool) -> Any:
                 name="DataError",
                 detail={"statusCode": response.status},
             ) from exc
+    if parse and _is_xml(ctype):
+        from engine.builtins.xml_ import parse_xml
+
+        try:
+            return parse_xml(content)
+        except ModuleError as exc:
+            raise ModuleError(f"The response says it is XML ({ctype}) but cannot be parsed: "
+                              f"{exc.message}",
+                              name="DataError", detail={"statusCode": response.status}
+                              ) from None
     if response.charset or _TEXT_TYPES.match(ctype):
         return _decode(content, response.charset)
     if not ctype:
