@@ -1,5 +1,5 @@
 """Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
-CSV, XML."""
+CSV, XML, Archive."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from engine.spec import ModuleTable
 
 def builtin_tables() -> list[ModuleTable]:
     from engine.builtins import (
+        archive,
         csv_,
         datastore,
         flow,
@@ -20,4 +21,5 @@ def builtin_tables() -> list[ModuleTable]:
     )
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
-            gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES]
+            gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES,
+            archive.MODULES]
