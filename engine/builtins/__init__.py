@@ -1,5 +1,6 @@
 """Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
-CSV, XML, Archive."""
+CSV, XML,
+Archive, Math."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def builtin_tables() -> list[ModuleTable]:
         gateway,
         http,
         json_,
+        math_,
         regexp,
         util,
         xml_,
@@ -22,4 +24,4 @@ def builtin_tables() -> list[ModuleTable]:
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
             gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES,
-            archive.MODULES]
+            archive.MODULES, math_.MODULES]
