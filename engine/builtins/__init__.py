@@ -1,6 +1,6 @@
 """Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
 CSV, XML,
-Archive, Math."""
+Archive, Math, and our Files on this computer."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def builtin_tables() -> list[ModuleTable]:
         gateway,
         http,
         json_,
+        local_files,
         math_,
         regexp,
         util,
@@ -24,4 +25,4 @@ def builtin_tables() -> list[ModuleTable]:
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
             gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES,
-            archive.MODULES, math_.MODULES]
+            archive.MODULES, math_.MODULES, local_files.MODULES]
