@@ -3,7 +3,7 @@
 
 Output shapes:
 - v3 (`http:ActionSendData*`): `{statusCode, headers: [{name, value}], cookieHeaders: [..],
-  data}` — headers are an array (Make's "Retrieve headers" module iterates it), names lower-case.
+  data}` — headers are an array, names lower-case (Retrieve headers gives one bundle each).
 - v4 (`http:MakeRequest`): `{data, statusCode, headers: {name: value}}` keyed by lower-case
   name, `set-cookie` always an array (the interface real v4 exports carry).
 `data` is the parsed JSON (or XML, as the XML app parses it) when "Parse response" is on and
@@ -811,7 +811,7 @@ async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
         params = with_params(params, changed)
     if paging is not None and paging.stopped_early:
         call.run.warn(f"module {call.module_id}: pagination stopped after {paging.max_pages} "
-                      "pages (maxPages) while the API announced more")
+                      "pages (maxPages); there may be more")
     return bundles
 
 

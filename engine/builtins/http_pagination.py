@@ -57,7 +57,7 @@ class Pagination:
     pages: int = 1
     position: int = 0  # offset or page number of the request last sent
     seen: set[str] = field(default_factory=set)  # URLs and tokens already asked for
-    stopped_early: bool = False  # maxPages reached while more pages were announced
+    stopped_early: bool = False  # stopped at maxPages, not at the last page
 
     @classmethod
     def of(cls, mapper: dict[str, Any], url: str) -> Pagination | None:
@@ -113,9 +113,14 @@ class Pagination:
         The query items replace those of the same name the module maps."""
         if response.status >= 400:
             return None
-        if self.pages >= self.max_pages:
+        following = self._following(response, data)
+        if following is not None and self.pages >= self.max_pages:
             self.stopped_early = True
             return None
+        return following
+
+    def _following(self, response: HttpResponse, data: Any
+                   ) -> tuple[str, list[tuple[str, str]]] | None:
         if self.kind in ("offsetBased", "pageBased"):
             items = self._items(data)
             size = self._page_size()

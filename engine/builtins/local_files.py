@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.apps.runtime import trigger_key, trigger_state
 from engine.builtins.binary import as_bytes, mime_type_of
 from engine.errors import ModuleError
 from engine.limits import describe_bytes
@@ -226,6 +225,8 @@ def _ns(value: Any) -> int | None:
     interface=_FILE_OUT,
 )
 async def watch_folder(call: ModuleCall) -> list[dict[str, Any]]:
+    from engine.apps.runtime import trigger_key, trigger_state
+
     params = call.parameters
     folder = allowed(call, params.get("folder"), "folder")
     limit = int(to_number(params.get("limit")) or 10)
