@@ -6,6 +6,13 @@ as built: no `Accept` header (Make's HTTP app sends none), `Accept-Encoding` onl
 compressed content is asked for, `User-Agent: Scenarist/<version>` unless the user sets one.
 Transport failures become `ModuleError`s named the way Make names them.
 
+TLS: requests trust the system's CA bundle through one context per process (made once:
+loading it costs ~15 ms). A request may ask for other TLS settings (`TlsOptions`: a CA or
+self-signed certificate to trust, a client certificate for mutual TLS, or no verification at
+all); each distinct setting gets its own context (cached per process) and its own pooled
+`httpx.AsyncClient` inside the run's client, so connections are never shared across
+settings.
+
 With the run's `EffectLog`, every request's outcome (status, headers, body bytes, or the
 transport error) is recorded in order, with the request stripped of its credentials; when the
 log is replaying, requests are answered from it and nothing goes on the network.
@@ -13,7 +20,10 @@ log is replaying, requests are answered from it and nothing goes on the network.
 
 from __future__ import annotations
 
+import os
 import ssl
+import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -121,20 +131,112 @@ def shared_ssl_context() -> ssl.SSLContext:
     return _ssl_context
 
 
+@dataclass(frozen=True, slots=True)
+class TlsOptions:
+    """TLS settings of one request (PEM texts). The defaults are the shared context's."""
+
+    ca: str = ""  # a CA or self-signed certificate to trust, besides the system's
+    verify: bool = True  # False: accept any certificate (Make's "reject unauthorized" off)
+    client_cert: str = ""  # mutual TLS: the client certificate (chain)
+    client_key: str = ""  # and its private key (may be in the same PEM as the certificate)
+    key_password: str = ""
+
+    @property
+    def default(self) -> bool:
+        return self == _DEFAULT_TLS
+
+
+_DEFAULT_TLS = TlsOptions()
+_contexts: dict[TlsOptions, ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+_MAX_CONTEXTS = 32
+
+
+def ssl_context_for(options: TlsOptions) -> ssl.SSLContext:
+    """The context of these settings, made once per process (a few kept, oldest dropped).
+    Certificates that cannot be read are a DataError naming which one."""
+    if options.default:
+        return shared_ssl_context()
+    with _contexts_lock:
+        found = _contexts.get(options)
+    if found is not None:
+        return found
+    context = httpx.create_ssl_context()
+    if not options.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif options.ca.strip():
+        try:
+            context.load_verify_locations(cadata=options.ca)
+        except (ssl.SSLError, ValueError) as exc:
+            raise ModuleError(f"The CA certificate cannot be read: {exc}",
+                              name="DataError") from None
+    if options.client_cert.strip():
+        _load_client_certificate(context, options)
+    with _contexts_lock:
+        if len(_contexts) >= _MAX_CONTEXTS:
+            _contexts.pop(next(iter(_contexts)))
+        _contexts[options] = context
+    return context
+
+
+def _load_client_certificate(context: ssl.SSLContext, options: TlsOptions) -> None:
+    """ssl reads a certificate chain only from files: written to private temporary files,
+    loaded, and removed at once."""
+    paths: list[str] = []
+    try:
+        for text in (options.client_cert, options.client_key):
+            if not text.strip():
+                paths.append("")
+                continue
+            fd, path = tempfile.mkstemp(prefix="scenarist-tls-", suffix=".pem")
+            paths.append(path)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        context.load_cert_chain(paths[0], paths[1] or None,
+                                password=options.key_password or None)
+    except (ssl.SSLError, ValueError, OSError) as exc:
+        raise ModuleError(f"The client certificate or its key cannot be read: {exc}",
+                          name="DataError") from None
+    finally:
+        for path in paths:
+            if path:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
 class HttpClient:
     """A per-run HTTP client with Make's cookie sharing ("Share cookies with other modules")."""
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None,
                  effects: EffectLog | None = None) -> None:
         self._effects = effects
-        self._client = httpx.AsyncClient(
+        self._transport = transport
+        self._client = self._new_client(_DEFAULT_TLS)
+        self._tls_clients: dict[TlsOptions, httpx.AsyncClient] = {}
+        self._shared_cookies = httpx.Cookies()
+
+    def _new_client(self, tls: TlsOptions) -> httpx.AsyncClient:
+        verify: ssl.SSLContext | bool = True
+        if self._transport is None:
+            verify = ssl_context_for(tls)
+        return httpx.AsyncClient(
             follow_redirects=False,
             timeout=DEFAULT_TIMEOUT_S,
             max_redirects=MAX_REDIRECTS,
-            transport=transport,
-            verify=shared_ssl_context() if transport is None else True,
+            transport=self._transport,
+            verify=verify,
         )
-        self._shared_cookies = httpx.Cookies()
+
+    def _client_for(self, tls: TlsOptions | None) -> httpx.AsyncClient:
+        if tls is None or tls.default:
+            return self._client
+        client = self._tls_clients.get(tls)
+        if client is None:
+            client = self._tls_clients[tls] = self._new_client(tls)
+        return client
 
     async def request(
         self,
@@ -149,13 +251,17 @@ class HttpClient:
         follow_redirects: bool = True,
         share_cookies: bool = False,
         compressed: bool = True,
+        tls: TlsOptions | None = None,
     ) -> HttpResponse:
         method = method.upper()
         what = f"{method} {url}"
+        effects = self._effects
+        client = self._client if effects is not None and effects.replaying else (
+            self._client_for(tls))
         # Only the shared jar crosses modules; a module that does not share starts empty.
-        self._client.cookies = self._shared_cookies if share_cookies else httpx.Cookies()
+        client.cookies = self._shared_cookies if share_cookies else httpx.Cookies()
         try:
-            request = self._client.build_request(
+            request = client.build_request(
                 method,
                 url=with_query(url, params),
                 headers=list(headers),
@@ -166,13 +272,14 @@ class HttpClient:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
             raise ModuleError(f"{what}: invalid request: {exc}", name="DataError") from exc
         _apply_default_headers(request, headers, compressed=compressed)
-        effects = self._effects
         if effects is None:
-            return await self._send(request, what, timeout, follow_redirects, share_cookies)
+            return await self._send(client, request, what, timeout, follow_redirects,
+                                    share_cookies)
         if effects.replaying:
             return _replayed(effects.take("http", _no_live_request))
         try:
-            response = await self._send(request, what, timeout, follow_redirects, share_cookies)
+            response = await self._send(client, request, what, timeout, follow_redirects,
+                                        share_cookies)
         except ModuleError as exc:
             effects.record("http", {"request": _described(request),
                                     "error": {"name": exc.name, "message": exc.message}})
@@ -184,10 +291,11 @@ class HttpClient:
         })
         return response
 
-    async def _send(self, request: httpx.Request, what: str, timeout: float,
-                    follow_redirects: bool, share_cookies: bool) -> HttpResponse:
+    async def _send(self, client: httpx.AsyncClient, request: httpx.Request, what: str,
+                    timeout: float, follow_redirects: bool, share_cookies: bool
+                    ) -> HttpResponse:
         try:
-            response = await self._client.send(request, follow_redirects=follow_redirects)
+            response = await client.send(request, follow_redirects=follow_redirects)
             try:
                 body = await response.aread()
             finally:
@@ -196,7 +304,7 @@ class HttpClient:
             raise _transport_error(what, exc, timeout) from exc
         finally:
             if share_cookies:
-                self._shared_cookies = httpx.Cookies(self._client.cookies)
+                self._shared_cookies = httpx.Cookies(client.cookies)
         return HttpResponse(
             status=response.status_code,
             reason=response.reason_phrase,
@@ -207,6 +315,9 @@ class HttpClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        for client in self._tls_clients.values():
+            await client.aclose()
+        self._tls_clients.clear()
 
 
 def http_client(run: RunServices) -> HttpClient:
@@ -282,6 +393,11 @@ def _transport_error(what: str, exc: httpx.HTTPError, timeout: float) -> ModuleE
         )
     if isinstance(exc, httpx.ConnectError):
         reason = str(exc) or "could not connect"
+        if "CERTIFICATE_VERIFY_FAILED" in reason:
+            return ModuleError(
+                f"{what}: the server's certificate is not trusted ({reason}); give the "
+                "certificate of its authority, or turn off rejecting unverified certificates",
+                name="ConnectionError")
         if "refused" in reason.lower():
             reason = "connection refused"
         return ModuleError(f"{what}: {reason}", name="ConnectionError")

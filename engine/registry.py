@@ -28,6 +28,8 @@ class Registry:
         if spec.id in self._by_id:
             raise ValueError(f"module {spec.id} is declared twice")
         self._by_id[spec.id] = spec
+        for alias in spec.aliases:
+            self.alias(alias, spec.id)
 
     def alias(self, alias: str, module_id: str) -> None:
         """Another id for a registered module (an app's other origins)."""

@@ -135,6 +135,9 @@ class ModuleSpec(BaseModel):
     interface: list[FieldSpec] = Field(default_factory=list)
     connection: str | None = None  # kind of connection/keychain it uses, if any
     transactional: bool = False
+    # Other ids an export may carry for this module (an id we could not verify, a renamed
+    # module): the registry resolves them to this declaration; palettes list it once.
+    aliases: list[str] = Field(default_factory=list)
     implementation: Any = Field(default=None, exclude=True)  # Implementation or Aggregator
 
     @property

@@ -1,4 +1,6 @@
-"""Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores."""
+"""Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
+CSV, XML,
+Archive, Math, and our Files on this computer."""
 
 from __future__ import annotations
 
@@ -6,7 +8,21 @@ from engine.spec import ModuleTable
 
 
 def builtin_tables() -> list[ModuleTable]:
-    from engine.builtins import datastore, flow, gateway, http, json_, regexp, util
+    from engine.builtins import (
+        archive,
+        csv_,
+        datastore,
+        flow,
+        gateway,
+        http,
+        json_,
+        local_files,
+        math_,
+        regexp,
+        util,
+        xml_,
+    )
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
-            gateway.MODULES, datastore.MODULES]
+            gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES,
+            archive.MODULES, math_.MODULES, local_files.MODULES]

@@ -6,6 +6,7 @@ An unknown store id is created empty on first use. Outputs:
 - Add/replace, Update: `{key, ...fields}`; Get: the fields (`{key, data}` when wrapped),
   one empty bundle when the key is missing (so "does not exist" filters work);
 - Check existence: `{exist}`; Search: one `{key, data}` bundle per record; Count: `{count}`;
+  Get data store info (Stats): `{count, size}`;
 - Delete / Delete all: one empty bundle, so the route goes on.
 """
 
@@ -217,6 +218,27 @@ def delete_all_records(call: ModuleCall) -> list[dict[str, Any]]:
 def count_records(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
     return [{"count": session.count(store)}]
+
+
+@MODULES.module(
+    "datastore:Stats",
+    label="Get data store info",
+    kind="action",
+    description="How many records the data store holds and how much space they take.",
+    parameters=[_STORE],
+    interface=[FieldSpec(name="count", type="uinteger", label="Number of records"),
+               FieldSpec(name="size", type="uinteger", label="Size (bytes)")],
+)
+def stats(call: ModuleCall) -> list[dict[str, Any]]:
+    """`count` as real exports use it (`{{N.count}}`); `size` is the records' stored JSON in
+    bytes (unverified: Make's name for it, and whether it reports a maximum size)."""
+    from engine.store.datastore import dumps_record
+
+    session, store = _store(call)
+    records = session.records(store)
+    size = sum(len(key.encode()) + len(dumps_record(record).encode())
+               for key, record in records)
+    return [{"count": len(records), "size": size}]
 
 
 # --- search ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
-"""HTTP app: the legacy v3 "Make a request" family, "Get a file", and v4 `http:MakeRequest`.
+"""HTTP app: the legacy v3 "Make a request" family, "Get a file", "Retrieve headers", and v4
+`http:MakeRequest` (with pagination, engine.builtins.http_pagination) and "Download a file".
 
 Output shapes:
 - v3 (`http:ActionSendData*`): `{statusCode, headers: [{name, value}], cookieHeaders: [..],
-  data}` — headers are an array (Make's "Retrieve headers" module iterates it), names lower-case.
+  data}` — headers are an array, names lower-case (Retrieve headers gives one bundle each).
 - v4 (`http:MakeRequest`): `{data, statusCode, headers: {name: value}}` keyed by lower-case
   name, `set-cookie` always an array (the interface real v4 exports carry).
-`data` is the parsed JSON when "Parse response" is on and the server says JSON, text when the
-body is textual, bytes otherwise ("" for an empty body).
+`data` is the parsed JSON (or XML, as the XML app parses it) when "Parse response" is on and
+the server says so, text when the body is textual, bytes otherwise ("" for an empty body).
 
 Credentials: the keychain or OAuth 2.0 account a module names (v3's `key` / `auth` /
 `account`, v4's keychain of its `authenticationType`) is the workspace connection the run
@@ -30,8 +31,18 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import orjson
 
+from engine.builtins.binary import mime_type_of
+from engine.builtins.http_pagination import KINDS as PAGINATION_KINDS
+from engine.builtins.http_pagination import Pagination, with_params
 from engine.errors import ModuleError
-from engine.http_client import DEFAULT_TIMEOUT_S, FilePart, HttpResponse, clamp_timeout, http_client
+from engine.http_client import (
+    DEFAULT_TIMEOUT_S,
+    FilePart,
+    HttpResponse,
+    TlsOptions,
+    clamp_timeout,
+    http_client,
+)
 from engine.spec import FieldSpec, ModuleCall, ModuleSpec, ModuleTable
 from engine.values import to_bool, to_json_value, to_text
 
@@ -51,6 +62,15 @@ _HANDLE_ERRORS = FieldSpec(
     label="Evaluate all states as errors (except for 2xx and 3xx)",
     default=False,
 )
+# Mutual TLS (PEM texts; see `_tls`).
+_CLIENT_CERTIFICATE = [
+    FieldSpec(name="clientCertificate", label="Client certificate (PEM)", advanced=True,
+              shown_when={"useMtls": [True]}),
+    FieldSpec(name="clientKey", label="Client private key (PEM)", advanced=True,
+              sensitive=True, shown_when={"useMtls": [True]}),
+    FieldSpec(name="clientKeyPassphrase", label="Private key passphrase", advanced=True,
+              sensitive=True, shown_when={"useMtls": [True]}),
+]
 _V3_MAPPER = [
     FieldSpec(name="url", type="url", label="URL", required=True),
     FieldSpec(name="serializeUrl", type="boolean", label="Serialize URL", default=False),
@@ -100,6 +120,7 @@ _V3_MAPPER = [
               label="Reject connections that are using unverified (self-signed) certificates"),
     FieldSpec(name="useMtls", type="boolean", label="Use Mutual TLS", default=False,
               advanced=True),
+    *_CLIENT_CERTIFICATE,
 ]
 _V3_INTERFACE = [
     FieldSpec(name="statusCode", type="number", label="Status code"),
@@ -287,9 +308,9 @@ def _apply(credentials: _Credentials, headers: Pairs, params: Pairs) -> tuple[Pa
 
 
 def _sender(call: ModuleCall, method: str, url: str, content: Any, files: Any, *,
-            follow_redirects: bool, compressed: bool) -> Send:
-    """The request both HTTP module versions send (headers and query filled in by
-    `_send_with`, which may apply credentials and send it twice)."""
+            follow_redirects: bool, compressed: bool, tls: TlsOptions | None = None) -> Send:
+    """The request every HTTP module sends (headers and query filled in by `_send_with`,
+    which may apply credentials and send it twice)."""
     mapper = call.mapper
 
     async def send(headers: Pairs, params: Pairs) -> HttpResponse:
@@ -298,9 +319,29 @@ def _sender(call: ModuleCall, method: str, url: str, content: Any, files: Any, *
             timeout=clamp_timeout(mapper.get("timeout"), DEFAULT_TIMEOUT_S),
             follow_redirects=follow_redirects,
             share_cookies=to_bool(mapper.get("shareCookies")), compressed=compressed,
+            tls=tls,
         )
 
     return send
+
+
+def _tls(mapper: dict[str, Any], *, mutual: bool, verify: bool = True) -> TlsOptions | None:
+    """The TLS settings the module's fields ask for (None: the default ones).
+
+    Make keeps these certificates in keychains; here they are PEM texts in the module's
+    fields (`ca`, and with mutual TLS `clientCertificate`, `clientKey`,
+    `clientKeyPassphrase`: the last three names unverified)."""
+    options = TlsOptions(
+        ca=to_text(mapper.get("ca")),
+        verify=verify,
+        client_cert=to_text(mapper.get("clientCertificate")) if mutual else "",
+        client_key=to_text(mapper.get("clientKey")) if mutual else "",
+        key_password=to_text(mapper.get("clientKeyPassphrase")) if mutual else "",
+    )
+    if mutual and not options.client_cert.strip():
+        raise ModuleError("Mutual TLS is on but no client certificate is given.",
+                          name="DataError")
+    return None if options.default else options
 
 
 async def _send_with(call: ModuleCall, credentials: _Credentials | None, headers: Pairs,
@@ -335,8 +376,13 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def _is_xml(content_type: str) -> bool:
+    return content_type in ("application/xml", "text/xml") or content_type.endswith("+xml")
+
+
 def _body_value(response: HttpResponse, parse: bool) -> Any:
-    """The `data` output: parsed JSON, text, or bytes."""
+    """The `data` output: parsed JSON or XML (engine.builtins.xml_'s shape), text, or
+    bytes."""
     content = response.content
     if not content:
         return ""
@@ -350,6 +396,16 @@ def _body_value(response: HttpResponse, parse: bool) -> Any:
                 name="DataError",
                 detail={"statusCode": response.status},
             ) from exc
+    if parse and _is_xml(ctype):
+        from engine.builtins.xml_ import parse_xml
+
+        try:
+            return parse_xml(content)
+        except ModuleError as exc:
+            raise ModuleError(f"The response says it is XML ({ctype}) but cannot be parsed: "
+                              f"{exc.message}",
+                              name="DataError", detail={"statusCode": response.status}
+                              ) from None
     if response.charset or _TEXT_TYPES.match(ctype):
         return _decode(content, response.charset)
     if not ctype:
@@ -423,10 +479,12 @@ async def _send_v3(call: ModuleCall, keychain: Keychain | None = None
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         headers.append(("Authorization", f"Basic {token}"))
 
+    tls = _tls(mapper, mutual=to_bool(mapper.get("useMtls")),
+               verify=to_bool(mapper.get("rejectUnauthorized", True)))
     send = _sender(call, method, url, content, files,
                    follow_redirects=to_bool(mapper.get("followRedirect", True))
                    or to_bool(mapper.get("followAllRedirects")),
-                   compressed=to_bool(mapper.get("gzip", True)))
+                   compressed=to_bool(mapper.get("gzip", True)), tls=tls)
     response = await _send_with(call, credentials, headers, params, send)
     parse = to_bool(mapper.get("parseResponse"))
     if to_bool(call.parameters.get("handleErrors")):
@@ -501,6 +559,15 @@ def file_name_of(response: HttpResponse, url: str) -> str:
     return "file"
 
 
+_FILE_INTERFACE = [
+    FieldSpec(name="fileName", label="File name"),
+    FieldSpec(name="data", type="buffer", label="Data"),
+    FieldSpec(name="fileSize", type="number", label="File size"),
+    FieldSpec(name="mimeType", label="MIME type"),
+    FieldSpec(name="statusCode", type="number", label="Status code"),
+]
+
+
 @MODULES.module(
     "http:ActionGetFile",
     label="Get a file",
@@ -514,10 +581,7 @@ def file_name_of(response: HttpResponse, url: str) -> str:
                   default=False),
     ],
     interface=[
-        FieldSpec(name="fileName", label="File name"),
-        FieldSpec(name="data", type="buffer", label="Data"),
-        FieldSpec(name="fileSize", type="number", label="File size"),
-        FieldSpec(name="statusCode", type="number", label="Status code"),
+        *_FILE_INTERFACE,
         FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE),
     ],
 )
@@ -530,15 +594,54 @@ async def action_get_file(call: ModuleCall) -> list[dict[str, Any]]:
     )
     if to_bool(call.parameters.get("handleErrors")):
         _check_status(response, "get", url, _safe_body(response, False))
-    return [
-        {
-            "fileName": file_name_of(response, url),
-            "data": response.content,
-            "fileSize": len(response.content),
-            "statusCode": response.status,
-            "headers": headers_as_array(response),
-        }
-    ]
+    return [{**file_of(response, url), "headers": headers_as_array(response)}]
+
+
+def file_of(response: HttpResponse, url: str) -> dict[str, Any]:
+    """The downloaded file as a binary item; `mimeType` is the server's Content-Type, or
+    the one its name says when the server gives none or a generic one (unverified: Make's
+    name for the field)."""
+    name = file_name_of(response, url)
+    return {"fileName": name, "data": response.content, "fileSize": len(response.content),
+            "mimeType": mime_type_of(name, response.header("content-type")),
+            "statusCode": response.status}
+
+
+@MODULES.module(
+    "http:ActionRetrieveHeaders",
+    label="Retrieve headers",
+    kind="search",
+    description="Sends a request and returns each header of the response as a bundle "
+    "{name, value}.",
+    parameters=[_HANDLE_ERRORS],
+    mapper=[
+        FieldSpec(name="url", type="url", label="URL", required=True),
+        FieldSpec(name="method", type="select", label="Method", default="get",
+                  options=METHODS),
+        FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE,
+                  sensitive="named"),
+        FieldSpec(name="qs", type="array", label="Query String", spec=_NAME_VALUE,
+                  sensitive="named"),
+        FieldSpec(name="shareCookies", type="boolean", label="Share cookies with other modules",
+                  default=False),
+        FieldSpec(name="followRedirect", type="boolean", label="Follow redirect",
+                  default=True, advanced=True),
+    ],
+    interface=_NAME_VALUE,
+    aliases=["http:RetrieveHeaders"],
+)
+async def retrieve_headers(call: ModuleCall) -> list[dict[str, Any]]:
+    """Unverified against Make: the module id and its fields (modelled on Get a file)."""
+    mapper = call.mapper
+    url, method = _url(mapper), _method(mapper)
+    send = _sender(call, method, url, None, None,
+                   follow_redirects=to_bool(mapper.get("followRedirect", True)),
+                   compressed=True)
+    response = await send(_pairs(mapper.get("headers"), "name", "key"),
+                          _pairs(mapper.get("qs"), "name", "key"))
+    if to_bool(call.parameters.get("handleErrors")):
+        _check_status(response, method, url, _safe_body(response, False))
+    return headers_as_array(response)
 
 
 # --- v4: Make a request ------------------------------------------------------------------------
@@ -574,22 +677,64 @@ def _v4_body(
     return None, None, None
 
 
+_V4_AUTH_PARAMETERS = [
+    FieldSpec(name="authenticationType", type="select", label="Authentication type",
+              default="noAuth", options=["noAuth", "apiKey", "basicAuth", "oAuth"]),
+    FieldSpec(name="apiKeyKeychain", type="keychain", label="API key",
+              shown_when={"authenticationType": ["apiKey"]}),
+    FieldSpec(name="basicAuthKeychain", type="keychain", label="Username and password",
+              shown_when={"authenticationType": ["basicAuth"]}),
+    FieldSpec(name="oAuthAccount", type="account", label="Connection",
+              shown_when={"authenticationType": ["oAuth"]}),
+    FieldSpec(name="tlsType", type="select", label="Transport layer security (TLS)",
+              options=["", "tls", "mTls"], advanced=True),
+]
+# With `tlsType` (a parameter) the certificates are mapped: see `_tls`.
+_V4_TLS_FIELDS = [
+    FieldSpec(name="ca", label="Certificate authority (PEM)", advanced=True,
+              help="A CA or self-signed certificate to trust, besides the system's."),
+    *(f.model_copy(update={"shown_when": None}) for f in _CLIENT_CERTIFICATE),
+]
+_PAGINATION_FIELDS = [
+    FieldSpec(name="paginationType", type="select", label="Pagination type", advanced=True,
+              options=["", *PAGINATION_KINDS]),
+    FieldSpec(name="itemsPath", label="Path to the items", advanced=True,
+              help="Where a page's items are in the response, e.g. results (default: the "
+              "response itself when it is an array).",
+              shown_when={"paginationType": ["offsetBased", "pageBased"]}),
+    FieldSpec(name="offsetParameterName", label="Offset parameter", default="offset",
+              advanced=True, shown_when={"paginationType": ["offsetBased"]}),
+    FieldSpec(name="offsetStart", type="uinteger", label="First offset", default=0,
+              advanced=True, shown_when={"paginationType": ["offsetBased"]}),
+    FieldSpec(name="limitParameterName", label="Limit parameter", default="limit",
+              advanced=True, shown_when={"paginationType": ["offsetBased"]}),
+    FieldSpec(name="limit", type="uinteger", label="Page size (limit)", advanced=True,
+              shown_when={"paginationType": ["offsetBased"]}),
+    FieldSpec(name="pageParameterName", label="Page parameter", default="page",
+              advanced=True, shown_when={"paginationType": ["pageBased"]}),
+    FieldSpec(name="pageStart", type="uinteger", label="First page", default=1,
+              advanced=True, shown_when={"paginationType": ["pageBased"]}),
+    FieldSpec(name="pageSizeParameterName", label="Page size parameter", advanced=True,
+              shown_when={"paginationType": ["pageBased"]}),
+    FieldSpec(name="pageSize", type="uinteger", label="Page size", advanced=True,
+              shown_when={"paginationType": ["pageBased"]}),
+    FieldSpec(name="nextPageUrlPath", label="Path to the next page's URL", advanced=True,
+              help="e.g. links.next; empty: the Link header's rel=next.",
+              shown_when={"paginationType": ["urlBased"]}),
+    FieldSpec(name="nextPageTokenPath", label="Path to the next page token", advanced=True,
+              default="nextPageToken", shown_when={"paginationType": ["tokenBased"]}),
+    FieldSpec(name="tokenParameterName", label="Token parameter", default="pageToken",
+              advanced=True, shown_when={"paginationType": ["tokenBased"]}),
+    FieldSpec(name="maxPages", type="uinteger", label="Maximum number of pages", default=100,
+              advanced=True, shown_when={"paginationType": list(PAGINATION_KINDS)}),
+]
+
+
 @MODULES.module(
     "http:MakeRequest",
     label="Make a request",
     kind="action",
-    parameters=[
-        FieldSpec(name="authenticationType", type="select", label="Authentication type",
-                  default="noAuth", options=["noAuth", "apiKey", "basicAuth", "oAuth"]),
-        FieldSpec(name="apiKeyKeychain", type="keychain", label="API key",
-                  shown_when={"authenticationType": ["apiKey"]}),
-        FieldSpec(name="basicAuthKeychain", type="keychain", label="Username and password",
-                  shown_when={"authenticationType": ["basicAuth"]}),
-        FieldSpec(name="oAuthAccount", type="account", label="Connection",
-                  shown_when={"authenticationType": ["oAuth"]}),
-        FieldSpec(name="tlsType", type="select", label="Transport layer security (TLS)",
-                  options=["", "tls", "mTls"], advanced=True),
-    ],
+    parameters=_V4_AUTH_PARAMETERS,
     mapper=[
         FieldSpec(name="url", type="url", label="URL", required=True),
         FieldSpec(name="method", type="select", label="Method", default="get", options=METHODS),
@@ -617,6 +762,8 @@ def _v4_body(
                   default=False, advanced=True),
         FieldSpec(name="requestCompressedContent", type="boolean",
                   label="Request compressed content", default=True, advanced=True),
+        *_V4_TLS_FIELDS,
+        *_PAGINATION_FIELDS,
     ],
     interface=[
         FieldSpec(name="data", type="any", label="Data"),
@@ -626,33 +773,100 @@ def _v4_body(
 )
 async def make_request(call: ModuleCall) -> list[dict[str, Any]]:
     mapper = call.mapper
-    auth = to_text(call.parameters.get("authenticationType")) or "noAuth"
-    credentials = None
-    if auth != "noAuth":
-        keychain = V4_KEYCHAINS.get(auth)
-        reference = call.parameters.get(keychain.parameter) if keychain else None
-        if keychain is not None and not _blank(reference):
-            credentials = _credentials(call, keychain, reference)
-        if credentials is None:
-            _warn_missing_credentials(call, auth, reference)
+    credentials = _v4_credentials(call)
     url, method = _url(mapper), _method(mapper)
     headers = _pairs(mapper.get("headers"), "name", "key")
     params = _pairs(mapper.get("queryParameters"), "name", "key")
     content, files, ctype = _v4_body(mapper)
     if content is not None:
         _content_type_header(headers, ctype)
+    tls = _v4_tls(call)
+    paging = Pagination.of(mapper, url)
+    if paging is not None:
+        params = with_params(params, paging.first_params())
 
-    send = _sender(call, method, url, content, files,
-                   follow_redirects=to_bool(mapper.get("allowRedirects", True)),
-                   compressed=to_bool(mapper.get("requestCompressedContent", True)))
-    response = await _send_with(call, credentials, headers, params, send)
+    def sender(target: str) -> Send:
+        return _sender(call, method, target, content, files,
+                       follow_redirects=to_bool(mapper.get("allowRedirects", True)),
+                       compressed=to_bool(mapper.get("requestCompressedContent", True)),
+                       tls=tls)
+
     parse = to_bool(mapper.get("parseResponse", True))
-    if to_bool(mapper.get("stopOnHttpError")):
-        _check_status(response, method, url, _safe_body(response, parse))
-    return [
-        {
-            "data": _body_value(response, parse),
-            "statusCode": response.status,
-            "headers": response.header_collection(),
-        }
-    ]
+    stop_on_error = to_bool(mapper.get("stopOnHttpError"))
+    bundles: list[dict[str, Any]] = []
+    target = url
+    while True:
+        response = await _send_with(call, credentials, headers, params, sender(target))
+        if stop_on_error:
+            _check_status(response, method, target, _safe_body(response, parse))
+        data = _body_value(response, parse)
+        if not bundles or paging is None or not paging.is_empty(data):
+            bundles.append({"data": data, "statusCode": response.status,
+                            "headers": response.header_collection()})
+        following = paging.next_request(response, data) if paging is not None else None
+        if following is None:
+            break
+        paging.pages += 1  # type: ignore[union-attr]
+        target, changed = following
+        params = with_params(params, changed)
+    if paging is not None and paging.stopped_early:
+        call.run.warn(f"module {call.module_id}: pagination stopped after {paging.max_pages} "
+                      "pages (maxPages); there may be more")
+    return bundles
+
+
+def _v4_credentials(call: ModuleCall) -> _Credentials | None:
+    """The keychain or account of the module's `authenticationType` (v4 modules)."""
+    auth = to_text(call.parameters.get("authenticationType")) or "noAuth"
+    if auth == "noAuth":
+        return None
+    credentials = None
+    keychain = V4_KEYCHAINS.get(auth)
+    reference = call.parameters.get(keychain.parameter) if keychain else None
+    if keychain is not None and not _blank(reference):
+        credentials = _credentials(call, keychain, reference)
+    if credentials is None:
+        _warn_missing_credentials(call, auth, reference)
+    return credentials
+
+
+def _v4_tls(call: ModuleCall) -> TlsOptions | None:
+    kind = to_text(call.parameters.get("tlsType")).strip()
+    if kind not in ("tls", "mTls"):
+        return None
+    return _tls(call.mapper, mutual=kind == "mTls")
+
+
+@MODULES.module(
+    "http:DownloadFile",
+    label="Download a file",
+    kind="action",
+    parameters=_V4_AUTH_PARAMETERS,
+    mapper=[
+        FieldSpec(name="url", type="url", label="URL", required=True),
+        FieldSpec(name="stopOnHttpError", type="boolean", default=True,
+                  label="Return error if HTTP request fails"),
+        FieldSpec(name="shareCookies", type="boolean", default=False,
+                  label="Share cookies with other HTTP modules"),
+        FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE,
+                  sensitive="named"),
+        FieldSpec(name="queryParameters", type="array", label="Query parameters",
+                  spec=_NAME_VALUE, sensitive="named"),
+        *_V4_TLS_FIELDS,
+    ],
+    interface=[*_FILE_INTERFACE,
+               FieldSpec(name="headers", type="collection", label="Headers")],
+)
+async def download_file(call: ModuleCall) -> list[dict[str, Any]]:
+    """v4's Get a file: its fields are those of real exports (`url`, `stopOnHttpError`,
+    `shareCookies`, `headers`, `queryParameters`); exports map `data` and `fileName`."""
+    mapper = call.mapper
+    credentials = _v4_credentials(call)
+    url = _url(mapper)
+    send = _sender(call, "get", url, None, None, follow_redirects=True, compressed=True,
+                   tls=_v4_tls(call))
+    response = await _send_with(call, credentials, _pairs(mapper.get("headers"), "name", "key"),
+                                _pairs(mapper.get("queryParameters"), "name", "key"), send)
+    if to_bool(mapper.get("stopOnHttpError", True)):
+        _check_status(response, "get", url, _safe_body(response, False))
+    return [{**file_of(response, url), "headers": response.header_collection()}]

@@ -1,4 +1,5 @@
-"""Make's Text parser app (`regexp:`): match pattern, replace, HTML to text.
+"""Make's Text parser app (`regexp:`): match pattern, replace, HTML to text, get elements
+from text (emails, URLs, ...).
 
 Make runs JavaScript regular expressions; `compile_js_regex` compiles one with Make's flags
 through engine.patterns (translated, cached, every match time-limited), and
@@ -373,3 +374,59 @@ def html_to_text(call: ModuleCall) -> list[dict[str, Any]]:
     if newline != "\n":
         text = text.replace("\n", newline)
     return [{"text": text}]
+
+
+# --- Get elements from text ---------------------------------------------------------------------
+
+# Common elements as JavaScript patterns (compiled and time-limited like any other).
+ELEMENTS: dict[str, tuple[str, str]] = {
+    "email": ("Email addresses", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+                                  r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"),
+    "url": ("URLs", r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]"),
+    "phone": ("Phone numbers", r"(?<![\w+])\+?\(?\d{1,4}\)?(?:[ .\-]?\(?\d{1,4}\)?){2,5}\d"
+                                r"(?![\w])"),
+    "ipv4": ("IPv4 addresses", r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+                               r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b"),
+    "html": ("HTML tags", r"<\/?[A-Za-z][^<>]*>"),
+    "hashtag": ("Hashtags", r"(?<![\w#])#[A-Za-z0-9_\u00C0-\uFFFF]+"),
+}
+
+
+@MODULES.module(
+    "regexp:GetElementsFromText",
+    label="Get elements from text",
+    kind="transformer",
+    description="Finds email addresses, URLs, phone numbers, IPv4 addresses, HTML tags or "
+    "hashtags in a text; one bundle per element found.",
+    parameters=[
+        FieldSpec(name="pattern", type="select", label="Pattern", required=True,
+                  default="email", options=[{"label": label, "value": value}
+                                            for value, (label, _) in ELEMENTS.items()]),
+        FieldSpec(name="global", type="boolean", label="Global match", default=True),
+        _CONTINUE,
+    ],
+    mapper=[FieldSpec(name="text", type="text", label="Text", required=True)],
+    interface=[FieldSpec(name="match", type="text", label="Match"), *_MATCH_INTERFACE],
+)
+def get_elements(call: ModuleCall) -> list[dict[str, Any]]:
+    """Unverified against Make: the parameter names and values and the output fields
+    (`match`, plus Match pattern's `i` and `__IMTMATCH__`)."""
+    params = call.parameters
+    kind = to_text(params.get("pattern") or "email").strip().lower()
+    found = ELEMENTS.get(kind) or ELEMENTS.get(kind.rstrip("s"))
+    if found is None:
+        raise ModuleError(f"Unknown element {kind!r}; choose one of "
+                          f"{', '.join(ELEMENTS)}.", name="DataError")
+    options = {"global": params.get("global", True),
+               "continueWhenNoRes": params.get("continueWhenNoRes")}
+    bundles = _match_bundles(compile_js_regex(found[1]), to_text(call.mapper.get("text")),
+                             options, match_as_array=False)
+    if kind.startswith("phone"):  # dotted numbers that are IP addresses are not phones
+        ip = compile_js_regex(f"^{ELEMENTS['ipv4'][1]}$")
+        bundles = [b for b in bundles if not ip.search(to_text(b.get(WHOLE_MATCH)))]
+        for index, bundle in enumerate(bundles, 1):
+            bundle["i"] = index
+    for bundle in bundles:
+        if WHOLE_MATCH in bundle:
+            bundle["match"] = bundle[WHOLE_MATCH]
+    return bundles

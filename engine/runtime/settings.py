@@ -10,6 +10,8 @@ per key) so the window and `scenarist serve` share them.
 - `keep_running_in_tray`: closing the window with active scenarios keeps them running in
   the tray (None: ask the first time), `notifications`, `start_at_login`.
 - `max_parallel_runs`: how many runs of one webhook scenario may run at once.
+- `granted_folders`: the only folders (with everything below them) the Files on this
+  computer modules (`local-files:`) may read, write, move or delete in; none by default.
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ class RuntimeSettings:
     notifications: bool = True
     start_at_login: bool = False
     max_parallel_runs: int = 8
+    granted_folders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Stored as a JSON list; kept as a tuple of absolute paths.
+        object.__setattr__(self, "granted_folders", folder_list(self.granted_folders))
 
     @property
     def zone(self) -> str:
@@ -106,6 +113,10 @@ def parse_value(key: str, text: str) -> Any:
             return int(text)
         except ValueError:
             raise SettingsError(f"{key} takes a whole number, not {text!r}") from None
+    if kind.startswith("tuple"):
+        if text.strip().lower() in ("none", "null", "", "[]"):
+            return []
+        return list(folder_list(text))
     if kind.startswith("bool"):
         if text.lower() in ("true", "yes", "on", "1"):
             return True
@@ -138,6 +149,9 @@ def _check(settings: RuntimeSettings) -> None:
         raise SettingsError(f"catch_up {settings.catch_up!r}: use run_once or skip")
     if settings.max_parallel_runs < 1:
         raise SettingsError("max_parallel_runs must be at least 1")
+    for folder in settings.granted_folders:
+        if not Path(folder).is_dir():
+            raise SettingsError(f"granted_folders: {folder} is not a folder")
     if settings.public_url is not None and not settings.public_url.startswith(
             ("http://", "https://")):
         raise SettingsError(f"public_url {settings.public_url!r}: give an http(s):// URL")
@@ -149,6 +163,28 @@ def _check(settings: RuntimeSettings) -> None:
             zone_of(settings.timezone)
         except ScheduleError as exc:
             raise SettingsError(str(exc)) from None
+
+
+def folder_list(value: Any) -> tuple[str, ...]:
+    """Folders as absolute paths, from a list or a text: a JSON list, or paths separated by
+    the system's path separator (`:`, `;` on Windows); `~` is the home folder."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise SettingsError(f"granted_folders: {text!r} is not a JSON list") from None
+        else:
+            value = [part for part in text.split(os.pathsep) if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise SettingsError("granted_folders takes a list of folders")
+    out: list[str] = []
+    for item in value:
+        path = os.path.abspath(os.path.expanduser(str(item).strip()))
+        if path not in out:
+            out.append(path)
+    return tuple(out)
 
 
 def local_zone_name() -> str:

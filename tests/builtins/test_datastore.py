@@ -197,6 +197,6 @@ def test_declarations() -> None:
     assert set(specs) == {
         "datastore:AddRecord", "datastore:UpdateRecord", "datastore:GetRecord",
         "datastore:ExistRecord", "datastore:DeleteRecord", "datastore:DeleteAllRecords",
-        "datastore:CountRecords", "datastore:SearchRecord"}
+        "datastore:CountRecords", "datastore:SearchRecord", "datastore:Stats"}
     assert specs["datastore:SearchRecord"].kind == "search"
     assert specs["datastore:AddRecord"].transactional

@@ -87,6 +87,30 @@ def test_functions_never_modify_their_input() -> None:
     assert DATA[1]["nums"] == [3, 1, 2]
 
 
-def test_bad_sort_order_is_an_error() -> None:
+def test_bad_sort_order_before_a_key_is_an_error() -> None:
     with pytest.raises(IMLError, match="sort"):
-        ev('{{sort(1.nums; "sideways")}}', DATA)
+        ev('{{sort(1.items; "sideways"; "name")}}', DATA)
+
+
+MAIL = {1: {"emails": [
+    {"subject": "b", "sender": {"name": "Zoe"}},
+    {"subject": "a", "sender": {"name": "ada"}},
+    {"subject": "c", "sender": {}},
+    {"subject": "d", "sender": {"name": "Bob"}},
+]}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Make's examples: sort(Contacts[]; name), sort(Contacts[]; desc; name),
+        # sort(Emails[]; sender.name) — a bare second argument is the key.
+        ("{{map(sort(1.emails; sender.name); \"subject\")}}", ["d", "b", "a", "c"]),
+        ("{{map(sort(1.emails; desc; sender.name); \"subject\")}}", ["a", "b", "d", "c"]),
+        ("{{map(sort(1.emails; \"asc ci\"; sender.name); \"subject\")}}",
+         ["a", "d", "b", "c"]),
+        ("{{map(sort(1.emails; subject); \"subject\")}}", ["a", "b", "c", "d"]),
+    ],
+)
+def test_sort_by_a_key_with_or_without_an_order(text: str, expected: object) -> None:
+    assert ev(text, MAIL) == expected

@@ -16,6 +16,7 @@ from engine.errors import IMLError
 from engine.iml.dates import compile_format
 from engine.iml.functions import FUNCTIONS
 from engine.iml.scope import Scope
+from tests.iml.helpers import ev
 
 NOW = datetime(2024, 5, 15, 10, 0, 0, tzinfo=UTC)  # a Wednesday
 CREATED = "2024-01-31T23:30:00.000Z"  # Wednesday, 00:30 on Thursday in Prague
@@ -574,3 +575,40 @@ def test_parse_never_fails_with_a_raw_exception(text: str, pattern: str) -> None
     except IMLError:
         return
     assert result is None or result.tzinfo is not None
+
+
+# --- dateDifference --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{{dateDifference("2024-03-15T12:00:00Z"; "2024-03-15T09:30:00Z"; "hours")}}', 2),
+        ('{{dateDifference("2024-03-15T09:30:00Z"; "2024-03-15T12:00:00Z"; "hours")}}', -2),
+        ('{{dateDifference("2024-03-15T12:00:00Z"; "2024-03-15T09:30:00Z"; "minutes")}}', 150),
+        ('{{dateDifference("2024-03-15T12:00:01Z"; "2024-03-15T12:00:00Z")}}', 1000),
+        ('{{dateDifference("2024-03-15T12:00:00Z"; "2024-03-15T12:00:00Z"; "seconds")}}', 0),
+        ('{{dateDifference("2024-03-22T00:00:00Z"; "2024-03-15T12:00:00Z"; "days")}}', 6),
+        ('{{dateDifference("2024-03-29T00:00:00Z"; "2024-03-15T00:00:00Z"; "weeks")}}', 2),
+        ('{{dateDifference("2024-02-29T00:00:00Z"; "2024-01-31T00:00:00Z"; "months")}}', 1),
+        ('{{dateDifference("2024-03-14T00:00:00Z"; "2024-02-15T00:00:00Z"; "months")}}', 0),
+        ('{{dateDifference("2025-03-15T00:00:00Z"; "2024-03-16T00:00:00Z"; "years")}}', 0),
+        ('{{dateDifference("2026-03-15T00:00:00Z"; "2024-03-15T00:00:00Z"; "years")}}', 2),
+        ('{{dateDifference(now; addDays(now; -3); "days")}}', 3),
+        ("{{dateDifference(emptystring; now; \"days\")}}", None),
+    ],
+)
+def test_date_difference_truncates_toward_zero_like_moment(text: str, expected: object) -> None:
+    assert ev(text) == expected
+
+
+def test_date_difference_counts_calendar_days_across_dst() -> None:
+    # 31 March 2024, Prague moves to summer time: 23 hours, but one calendar day.
+    text = '{{dateDifference("2024-03-31T22:00:00Z"; "2024-03-30T23:00:00Z"; "days")}}'
+    assert ev(text, timezone="Europe/Prague") == 1
+    assert ev(text.replace('"days"', '"hours"'), timezone="Europe/Prague") == 23
+
+
+def test_date_difference_unknown_unit_is_an_error() -> None:
+    with pytest.raises(IMLError, match="dateDifference"):
+        ev('{{dateDifference(now; now; "fortnights")}}')

@@ -117,13 +117,22 @@ def _sort_key(value: Any, case_insensitive: bool) -> tuple[int, Any]:
     return (2, text.lower() if case_insensitive else text)
 
 
+_ORDERS = ("asc", "desc", "asc ci", "desc ci")
+
+
 @iml_function("sort")
 def sort(array: Any, order: Any = None, key: Any = None) -> list[Any]:
-    """Sort ascending or descending (`asc`, `desc`, `asc ci`, `desc ci` for case-insensitive
-    text); `key` sorts collections by that field (dot path). Empty values sort last."""
+    """sort(array; [order]; [key]): ascending or descending (`asc`, `desc`, `asc ci`,
+    `desc ci` for case-insensitive text); `key` sorts collections by that field, a dot path
+    such as `sender.name`. As in Make's examples, `sort(contacts; name)` is by key, in
+    ascending order: a second argument that is not an order is the key. Empty values sort
+    last."""
     mode = " ".join(to_text(order).lower().split()) or "asc"
-    if mode not in ("asc", "desc", "asc ci", "desc ci"):
-        raise IMLError(f"function 'sort': unknown order {to_text(order)!r}")
+    if mode not in _ORDERS:
+        if key is not None and key != "":
+            raise IMLError(f"function 'sort': unknown order {to_text(order)!r} "
+                           f"(use {', '.join(_ORDERS)})")
+        mode, key = "asc", order
     ci = mode.endswith("ci")
     path = None if key is None or key == "" else key
     items = list(_list(array))
