@@ -30,6 +30,14 @@ _FIXED = {
     "gateway": "#e5396b",  # webhooks: red-pink
     "datastore": "#1ea3b0",
     "regexp": "#e58a2e",
+    "csv": "#4caf50",
+    "xml": "#8d6e63",
+    "archive": "#795548",
+    "math": "#5c6bc0",
+    "local-files": "#607d8b",
+    "email": "#d9a514",
+    "rss": "#f57c00",
+    "scenario-service": "#8e5bd0",
     "placeholder": "#b8b8bf",
 }
 
@@ -55,6 +63,14 @@ _GLYPHS = {
     "gateway": "WH",
     "datastore": "DB",
     "util": "T",
+    "csv": "CSV",
+    "xml": "</>",
+    "archive": "ZIP",
+    "math": "∑",
+    "local-files": "F",
+    "email": "@",
+    "rss": "RSS",
+    "scenario-service": "Sc",
     "placeholder": "?",
 }
 

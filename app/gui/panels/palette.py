@@ -48,6 +48,14 @@ APP_NAMES = {
     "regexp": "Text parser",
     "gateway": "Webhooks",
     "datastore": "Data store",
+    "csv": "CSV",
+    "xml": "XML",
+    "archive": "Archive",
+    "math": "Math",
+    "local-files": "Files on this computer",
+    "email": "Email",
+    "rss": "RSS",
+    "scenario-service": "Scenarios",
 }
 KIND_NAMES = {
     "trigger": "trigger",
