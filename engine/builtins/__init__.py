@@ -7,9 +7,8 @@ from engine.spec import ModuleTable
 
 
 def builtin_tables() -> list[ModuleTable]:
-    from engine.builtins import datastore, flow, gateway, http, json_, regexp, util
-    from engine.builtins import email as email_app
+    from engine.builtins import datastore, email, flow, gateway, http, json_, regexp, rss, util
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
             gateway.MODULES, datastore.MODULES,
-            email_app.MODULES]
+            email.MODULES, rss.MODULES]
