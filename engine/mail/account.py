@@ -83,6 +83,8 @@ def module_account(call: ModuleCall, protocol: Protocol) -> Account:
     from engine.apps.runtime import find_connection
 
     reference = call.parameters.get(ACCOUNT_PARAMETER)
+    if reference in (None, ""):  # the universal connection parameter of Make's apps
+        reference = call.parameters.get("__IMTCONN__")
     connection = find_connection(call.run, reference, CONNECTION_KIND)
     if connection is None:
         what = f" {reference}" if reference not in (None, "") else ""

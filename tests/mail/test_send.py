@@ -71,8 +71,10 @@ def test_an_email_with_an_attachment_arrives_intact(
 def test_plain_text_and_a_sender_from_the_connection(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cli = Cli(tmp_path / "ws", capsys)
-    blueprint = scenario("Note", send_email(1, 5, to=["bob@example.com"], subject="Hi",
-                                            contentType="text", text="Plain\nwords"))
+    node = send_email(1, 5, to=["bob@example.com"], subject="Hi", contentType="text",
+                      text="Plain\nwords")
+    node["parameters"] = {"__IMTCONN__": 5}  # Make's universal connection parameter works too
+    blueprint = scenario("Note", node)
     with smtp_server() as smtp:
         cli.add_email(5, smtp.port, user="ada@example.com")
         assert cli.run(blueprint)["status"] == "success"

@@ -187,3 +187,19 @@ def test_retrieve_emails_newest_first_over_tls(
         blueprint["flow"][0]["mapper"]["folder"] = "Nowhere"
         report = cli.run(blueprint, code=1)
         assert "no folder 'Nowhere'" in report["modules"]["1"]["errors"][0]["message"]
+
+
+def test_a_deterministic_replay_of_a_watch_needs_no_mail_server(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    cli = Cli(tmp_path / "ws", capsys)
+    blueprint = scenario("Replayed", watch_emails(1, 3))
+    with imap_server(password=PASSWORD) as imap:
+        cli.add_email(3, imap.port, password=PASSWORD)
+        imap.deliver(mail("kept", attachment=b"%PDF kept"))
+        first = cli.run(blueprint)
+    run_id = json.loads(cli("history", "list", "--json"))[0]["id"]
+    replayed = json.loads(cli("replay", run_id, "--deterministic", "--report", "json"))
+    assert replayed["status"] == "success", replayed
+    assert replayed["modules"]["1"]["outputs"] == first["modules"]["1"]["outputs"]

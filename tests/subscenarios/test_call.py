@@ -169,3 +169,19 @@ def test_a_scenario_calling_itself_stops(tmp_path: Path,
     report = Cli(workspace, capsys).run(scenario("Start", call(1, "Loop", {})), "--no-history",
                                         code=1)
     assert "calls deep" in report["error"]["message"]
+
+
+def test_a_deterministic_replay_feeds_back_what_the_child_returned(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workspace = tmp_path / "ws"
+    put(workspace, PRICE, "price")
+    cli = Cli(workspace, capsys)
+    parent = scenario("Order", call(1, "Price with tax", {"sku": "B", "net": "10"}))
+    first = cli.run(parent)
+    runs = json.loads(cli("history", "list", "--json"))
+    parent_id = next(r["id"] for r in runs if r["scenario"] == "Order")
+    (workspace / "scenarios" / "price.blueprint.json").unlink()  # replay must not need it
+    replayed = json.loads(cli("replay", parent_id, "--deterministic", "--report", "json"))
+    assert replayed["modules"]["1"]["outputs"] == first["modules"]["1"]["outputs"]
+    runs = json.loads(cli("history", "list", "--json"))
+    assert sum(r["scenario"] == "Price with tax" for r in runs) == 1  # no second child run
