@@ -122,46 +122,70 @@ def _attach(message: EmailMessage, item: dict[str, Any]) -> None:
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
 
 
-def _send_now(account: Account, message: EmailMessage, recipients: list[str]) -> None:
+def _session(account: Account) -> smtplib.SMTP:
+    """Connected, encrypted as the account says, logged in (blocking)."""
     client: smtplib.SMTP
     if account.tls == "tls":
         client = smtplib.SMTP_SSL(account.host, account.port, timeout=TIMEOUT_S,
                                   context=account.ssl_context())
     else:
         client = smtplib.SMTP(account.host, account.port, timeout=TIMEOUT_S)
-    with client:
+    try:
         client.ehlo()
         if account.tls == "starttls":
             client.starttls(context=account.ssl_context())
             client.ehlo()
         if account.user and account.password:  # a relay that takes mail unauthenticated
             client.login(account.user, account.password)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _send_now(account: Account, message: EmailMessage, recipients: list[str]) -> None:
+    with _session(account) as client:
         client.send_message(message, to_addrs=recipients)
+
+
+def login_only(account: Account) -> None:
+    """Log in and out ("Test connection")."""
+    with _session(account):
+        pass
 
 
 async def send(account: Account, message: EmailMessage, recipients: list[str]) -> None:
     try:
         await asyncio.to_thread(_send_now, account, message, recipients)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise ModuleError(f"SMTP server {account.describe()} refused the login: "
-                          f"{_reply(exc)}", name="InvalidAccessTokenError") from None
-    except smtplib.SMTPRecipientsRefused as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure becomes Make's error class
+        raise smtp_error(account, exc) from None
+
+
+def smtp_error(account: Account, exc: BaseException) -> ModuleError:
+    """A ModuleError of Make's class for what smtplib or the network raised."""
+    if isinstance(exc, ModuleError):
+        return exc
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return ModuleError(f"SMTP server {account.describe()} refused the login: "
+                           f"{_reply(exc)}", name="InvalidAccessTokenError")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(f"{addr} ({_reply(code_text)})"
                             for addr, code_text in exc.recipients.items())
-        raise ModuleError(f"SMTP server {account.describe()} refused the recipients: "
-                          f"{refused}", name="DataError") from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise ModuleError(f"SMTP server {account.describe()}: {exc}",
-                          name="InvalidConfigurationError") from None
-    except smtplib.SMTPResponseException as exc:
-        raise ModuleError(f"SMTP server {account.describe()} answered {_reply(exc)}",
-                          name="RuntimeError") from None
-    except (ssl.SSLError, ssl.CertificateError) as exc:
-        raise ModuleError(f"TLS with {account.describe()} failed: {exc}",
-                          name="ConnectionError") from None
-    except (smtplib.SMTPException, OSError) as exc:  # timeouts are OSErrors
-        raise ModuleError(f"cannot send through {account.describe()}: {exc}",
-                          name="ConnectionError") from None
+        return ModuleError(f"SMTP server {account.describe()} refused the recipients: "
+                           f"{refused}", name="DataError")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ModuleError(f"SMTP server {account.describe()}: {exc}",
+                           name="InvalidConfigurationError")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return ModuleError(f"SMTP server {account.describe()} answered {_reply(exc)}",
+                           name="RuntimeError")
+    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+        return ModuleError(f"TLS with {account.describe()} failed: {exc}",
+                           name="ConnectionError")
+    if isinstance(exc, (smtplib.SMTPException, OSError)):  # timeouts are OSErrors
+        return ModuleError(f"cannot send through {account.describe()}: {exc}",
+                           name="ConnectionError")
+    return ModuleError(f"SMTP server {account.describe()}: {exc}", name="RuntimeError")
 
 
 def _reply(exc: Any) -> str:

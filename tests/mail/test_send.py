@@ -129,3 +129,33 @@ def test_a_missing_connection_names_the_command_that_adds_it(
     report = cli.run(scenario("x", send_email(1, 6505404, to=["b@example.com"])), code=1)
     assert "scenarist connections add email" in report["error"]["message"]
     assert "--make-id 6505404" in report["error"]["message"]
+
+
+def test_connections_test_logs_in_to_the_server(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    certificate = self_signed(tmp_path)
+    cli = Cli(tmp_path / "ws", capsys)
+    with smtp_server(user="ada@example.com", password="good-pw", tls="starttls",
+                     certificate=certificate) as smtp:
+        good = cli.add_email(1, smtp.port, password="good-pw", tls="starttls",
+                             ca=certificate.pem)
+        bad = cli.add_email(2, smtp.port, password="bad-pw-0x", tls="starttls",
+                            ca=certificate.pem)
+        ok = json.loads(cli("connections", "test", good, "--json"))
+        assert ok["ok"] is True and "SMTP ada@example.com at 127.0.0.1" in ok["message"]
+        failed = json.loads(cli("connections", "test", bad, "--json", code=1))
+        assert failed["ok"] is False and "refused the login" in failed["message"]
+        assert "bad-pw-0x" not in str(cli.printed)
+    assert smtp.messages == [] and smtp.logins == ["ada@example.com"]
+
+
+def test_the_port_or_host_tells_an_imap_account_from_an_smtp_one() -> None:
+    from engine.mail.check import protocol_of
+
+    assert [protocol_of(v) for v in ({"host": "mail.example.com", "port": 993},
+                                     {"host": "imap.example.com"},
+                                     {"host": "smtp.example.com", "port": 587},
+                                     {"host": "mail.example.com"})] == [
+        "imap", "imap", "smtp", "smtp"]

@@ -185,3 +185,20 @@ def test_a_deterministic_replay_feeds_back_what_the_child_returned(
     assert replayed["modules"]["1"]["outputs"] == first["modules"]["1"]["outputs"]
     runs = json.loads(cli("history", "list", "--json"))
     assert sum(r["scenario"] == "Price with tax" for r in runs) == 1  # no second child run
+
+
+def test_a_registered_scenario_is_found_by_its_registered_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.runtime.registry import register
+    from engine.runtime.workspace import Workspace
+
+    workspace = tmp_path / "ws"
+    cli = Cli(workspace, capsys)
+    cli.run(scenario("Warm up", module(1, "util:ComposeTransformer", mapper={"value": "x"})))
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(PRICE), encoding="utf-8")
+    register(Workspace(workspace).state, "pricing", elsewhere)
+    report = cli.run(scenario("Order", call(1, "pricing", {"sku": "C", "net": 1})))
+    assert report["modules"]["1"]["outputs"][0]["label"] == "C: 1.2"
+    runs = json.loads(cli("history", "list", "--json"))
+    assert any(r["scenario"] == "pricing" for r in runs)
