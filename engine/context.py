@@ -83,6 +83,15 @@ class RunServices:
         self.start_from: dict[str, Any] | None = None
         # Set by gateway:WebhookRespond: {"status": int, "headers": {...}, "body": ...}.
         self.webhook_response: dict[str, Any] | None = None
+        # Sub-scenarios (engine.subscenarios): the typed inputs a parent's call gave this run
+        # (`{{var.input.x}}`, StartSubscenario's bundle), what its ReturnData returned, and
+        # how deep in calls it runs (a scenario calling itself stops at a limit).
+        self.inputs: dict[str, Any] = {}
+        self.returned: dict[str, Any] | None = None
+        self.call_depth = 0
+        # The blueprint being run (the executor sets it), for a module that reads its own
+        # designer metadata: a sub-scenario call's label names the scenario it calls.
+        self.blueprint: Any = None
         self.warnings: list[str] = []
         self._resources: dict[str, Any] = {}
         if effects is not None:

@@ -1,6 +1,5 @@
 """Make's built-in apps: flow control, tools, JSON, text parser, HTTP, webhooks, data stores,
-CSV, XML,
-Archive, Math, and our Files on this computer."""
+CSV, XML, Archive, Math, Email, RSS, sub-scenarios, and our Files on this computer."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ def builtin_tables() -> list[ModuleTable]:
         archive,
         csv_,
         datastore,
+        email,
         flow,
         gateway,
         http,
@@ -19,10 +19,13 @@ def builtin_tables() -> list[ModuleTable]:
         local_files,
         math_,
         regexp,
+        rss,
+        scenario_service,
         util,
         xml_,
     )
 
     return [flow.MODULES, util.MODULES, json_.MODULES, regexp.MODULES, http.MODULES,
             gateway.MODULES, datastore.MODULES, csv_.MODULES, xml_.MODULES,
-            archive.MODULES, math_.MODULES, local_files.MODULES]
+            archive.MODULES, math_.MODULES, local_files.MODULES,
+            email.MODULES, rss.MODULES, scenario_service.MODULES]

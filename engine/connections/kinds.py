@@ -1,11 +1,12 @@
 """What a connection of each app looks like: its kind and fields, and which fields are secret.
 
-Two sources: the built-in HTTP modules' keychains and OAuth 2.0 account (`http:basicauth`,
-`http:apikeyauth`, `http:oauth2`), and every app's connection components (engine.apps), whose
-Make type says the kind (`apikey`, `basic`: custom fields, `oauth`/`oauth2`; an OAuth
-connection with its own authorize and token steps needs only the fields it declares). A
-field is secret when its Make type is `password`/`cert`/`pkey` or its name says credential
-(an API key declared as `text`, as Hedy's is); OAuth tokens and client secrets always are.
+Two sources: the built-in modules' (the HTTP modules' keychains and OAuth 2.0 account,
+`http:basicauth`, `http:apikeyauth`, `http:oauth2`; the Email app's SMTP/IMAP account,
+`email`), and every app's connection components (engine.apps), whose Make type says the kind
+(`apikey`, `basic`: custom fields, `oauth`/`oauth2`; an OAuth connection with its own
+authorize and token steps needs only the fields it declares). A field is secret when its
+Make type is `password`/`cert`/`pkey` or its name says credential (an API key declared as
+`text`, as Hedy's is); OAuth tokens and client secrets always are.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _SECRET_NAME = re.compile(
 # What the OAuth flow stores in a connection's data (Make's names, `connection.accessToken`).
 OAUTH_SECRETS = frozenset({"accessToken", "refreshToken", "clientSecret", "idToken"})
 HTTP_APP = "http"
+EMAIL_APP = "email"
 
 
 class UnknownConnectionType(ScenaristError):
@@ -103,9 +105,34 @@ BUILTIN_TYPES: tuple[ConnectionType, ...] = (
         ConnectionField("tokenUri", "url", "Token URI", required=True),
         *_OAUTH_FIELDS,
     )),
+    # One account type for both protocols (Make has `smtp` and `imap`): the module says which.
+    ConnectionType(EMAIL_APP, "email", "custom", "E-mail account (SMTP or IMAP)", (
+        ConnectionField("host", label="Server (SMTP or IMAP host)", required=True),
+        ConnectionField("port", "port", "Port",
+                        help="empty: 465/587/25 for SMTP, 993/143 for IMAP, by TLS mode"),
+        ConnectionField("user", label="User name"),
+        ConnectionField("password", "password", "Password", secret=True),
+        ConnectionField("tls", "select", "Security", default="tls",
+                        options=("tls", "starttls", "none"),
+                        help="tls: encrypted from the start; starttls: upgraded after "
+                             "connecting; none: unencrypted"),
+        ConnectionField("from", "email", "Sender address",
+                        help="the From of sent e-mails that map none (default: the user "
+                             "name when it is an address)"),
+        ConnectionField("rejectUnauthorized", "boolean",
+                        "Reject unverified (self-signed) certificates", default=True),
+        ConnectionField("ca", "cert", "Self-signed certificate to trust (PEM)"),
+    )),
 )
-# The connection kinds the built-in HTTP modules name (ModuleSpec.connection).
+# The connection kinds the built-in modules name (ModuleSpec.connection).
 BUILTIN_BY_MODULE_KIND = {t.component: t for t in BUILTIN_TYPES}
+
+
+def builtin_type_name(component: str) -> str:
+    """How `scenarist connections add` names a built-in type: `http:basicauth`, `email`."""
+    kind = BUILTIN_BY_MODULE_KIND[component]
+    alone = sum(1 for t in BUILTIN_TYPES if t.app == kind.app) == 1
+    return kind.app if alone else kind.key
 
 
 def _kind_of(make_type: str, names: set[str]) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.connections import oauth
-from engine.connections.kinds import ConnectionType
+from engine.connections.kinds import EMAIL_APP, ConnectionType
 from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
 from engine.errors import ModuleError
 from engine.sensitive import Redactor
@@ -237,6 +237,15 @@ async def check_connection(store: ConnectionStore, connection_id: str, kind: Con
         return CheckResult(connection, True, "the access token is valid"
                           + (f" until {connection.data['expires']}"
                              if connection.data.get("expires") else ""))
+    if kind.app == EMAIL_APP:  # the built-in e-mail account: log in to its server
+        from engine.mail.check import check_account
+
+        try:
+            label = await check_account(connection.values())
+        except ModuleError as exc:
+            raise ConnectionCheckFailed(redactor.text(exc.message)) from None
+        connection = store.update(connection, kind, label=label, verified=True)
+        return CheckResult(connection, True, f"it works: {label}")
     if kind.app_decl is None or kind.app_decl.connections[kind.component].communication is None:
         return CheckResult(connection, False, f"{kind.key} connections have no check")
     from engine.apps import verify_connection

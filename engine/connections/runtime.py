@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.connections import oauth
-from engine.connections.kinds import BUILTIN_BY_MODULE_KIND, HTTP_APP
+from engine.connections.kinds import BUILTIN_BY_MODULE_KIND, HTTP_APP, builtin_type_name
 from engine.connections.store import Connection, ConnectionStore
 from engine.errors import ModuleError
 
@@ -142,7 +142,7 @@ def _connection_type(spec: Any) -> str | None:
     if spec is None or not spec.connection:
         return None
     if spec.connection in BUILTIN_BY_MODULE_KIND:
-        return f"{HTTP_APP}:{spec.connection}"
+        return builtin_type_name(spec.connection)
     return str(spec.connection)
 
 

@@ -87,9 +87,11 @@ class Executor:
                     "name": services.scenario_name,
                     "executionId": services.execution_id,
                 },
-                "input": {},
+                "input": services.inputs,
             }
         }
+        if services.blueprint is None:
+            services.blueprint = plan.blueprint
         self.scope = Scope(
             self.roots,
             now=services.now,

@@ -21,6 +21,7 @@ class RunKind(StrEnum):
     DETERMINISTIC_REPLAY = "deterministic_replay"  # a past run with its effects fed back
     SCHEDULED = "scheduled"  # the runtime's timer
     WEBHOOK = "webhook"  # the runtime's webhook intake
+    SUBSCENARIO = "subscenario"  # a scenario another one called (scenario-service)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,15 @@ class RunPolicy:
     @classmethod
     def scheduled_run(cls, *, history: bool = True) -> RunPolicy:
         return cls(RunKind.SCHEDULED, history=history, trigger="schedule", scheduled=True)
+
+    @classmethod
+    def subscenario(cls, *, history: bool = True) -> RunPolicy:
+        """A scenario another run called (`scenario-service:CallSubscenario`): recorded
+        (trigger "subscenario", its parent's execution id in `resumed_from`) when the parent
+        is, with its own connections, crash guard and incomplete executions; its outcome
+        counts for no one, the caller's module failing instead."""
+        return cls(RunKind.SUBSCENARIO, history=history, trigger="subscenario",
+                   count_outcome=False)
 
     @classmethod
     def webhook(cls, *, history: bool = True) -> RunPolicy:
