@@ -302,6 +302,11 @@ class HttpClient:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(what, exc, timeout) from exc
+        except ssl.SSLError as exc:  # a TLS alert read after the handshake (TLS 1.3: a
+            # server that wants a client certificate says so on the first read)
+            reason = exc.reason or str(exc)
+            raise ModuleError(f"{what}: TLS error: {reason.lower().replace('_', ' ')}",
+                              name="ConnectionError") from exc
         finally:
             if share_cookies:
                 self._shared_cookies = httpx.Cookies(client.cookies)
