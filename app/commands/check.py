@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"scenarist check: {problem}", file=sys.stderr)
         return 2
-    registry = default_registry()
+    registry = _registry()
     results = [
         _check_file(path, registry)
         for path in _with_progress(files, sys.stderr)
@@ -104,6 +104,15 @@ def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | No
         else:
             return [], f"{name}: no such file or folder"
     return files, None
+
+
+def _registry() -> Registry:
+    """The built-ins and the apps Scenarist ships (connectors/), whose modules run too."""
+    from engine.apps import discover_apps, register_apps
+
+    registry = Registry(default_registry().all())
+    register_apps(registry, discover_apps(None))
+    return registry
 
 
 def _check_file(path: Path, registry: Registry) -> FileResult:

@@ -50,10 +50,14 @@ class AppTokens:
 
 
 def _context(app: App, decl: ConnectionDecl, run: RunServices, values: dict[str, Any],
-             data: dict[str, Any] | None = None, **extra: Any) -> Context:
+             data: dict[str, Any] | None = None, base_url_override: str | None = None,
+             **extra: Any) -> Context:
+    # The connection's base URL override moves the steps' URLs on the app's base URL too
+    # (a self-hosted service, or a local fake), as it moves the modules' requests.
     ctx = Context(run=run, base=app.base, parameters=dict(values),
                   connection={**values, **(data or {})}, common={**app.common, **decl.common},
-                  data=dict(data or {}), functions=functions_of(app), extra=extra)
+                  data=dict(data or {}), functions=functions_of(app), extra=extra,
+                  base_url_override=base_url_override)
     ctx.use_base = False  # connection requests do not inherit base (as the check's)
     return ctx
 
@@ -67,7 +71,8 @@ def _scopes(values: dict[str, Any]) -> list[str]:
 
 async def authorize(app: App, decl: ConnectionDecl, values: dict[str, Any],
                     open_browser: Callable[[str], Any], run: RunServices, *,
-                    timeout: float = DEFAULT_TIMEOUT_S, port: int = 0) -> AppTokens:
+                    timeout: float = DEFAULT_TIMEOUT_S, port: int = 0,
+                    base_url_override: str | None = None) -> AppTokens:
     """The whole flow: browser to the app's authorize URL, loopback redirect, token, info."""
     import asyncio
 
@@ -79,7 +84,8 @@ async def authorize(app: App, decl: ConnectionDecl, values: dict[str, Any],
     with LoopbackReceiver(port) as receiver:
         oauth = {"redirectUri": receiver.redirect_uri, "localRedirectUri": receiver.redirect_uri,
                  "makeRedirectUri": receiver.redirect_uri, "scope": _scopes(values)}
-        ctx = _context(app, decl, run, values, oauth=oauth)
+        ctx = _context(app, decl, run, values, base_url_override=base_url_override,
+                       oauth=oauth)
         step = flow["authorize"]
         try:
             if isinstance(flow.get("preauthorize"), dict):
@@ -122,13 +128,14 @@ async def authorize(app: App, decl: ConnectionDecl, values: dict[str, Any],
 
 
 async def refresh(app: App, decl: ConnectionDecl, values: dict[str, Any],
-                  data: dict[str, Any], run: RunServices) -> dict[str, Any]:
+                  data: dict[str, Any], run: RunServices, *,
+                  base_url_override: str | None = None) -> dict[str, Any]:
     """What the connection keeps after the app's refresh step (unchanged when the app has
     none, or its condition says it is not due)."""
     flow = own_flow(decl)
     if flow is None or not isinstance(flow.get("refresh"), dict):
         return dict(data)
-    ctx = _context(app, decl, run, values, data)
+    ctx = _context(app, decl, run, values, data, base_url_override)
     try:
         result = await execute(flow["refresh"], ctx)
     except ModuleError as exc:
@@ -137,13 +144,14 @@ async def refresh(app: App, decl: ConnectionDecl, values: dict[str, Any],
 
 
 async def invalidate(app: App, decl: ConnectionDecl, values: dict[str, Any],
-                     data: dict[str, Any], run: RunServices) -> bool:
+                     data: dict[str, Any], run: RunServices, *,
+                     base_url_override: str | None = None) -> bool:
     """Revoke the connection's tokens with the app's invalidate step; False when it has
     none. A failure is the caller's to report (the connection goes anyway)."""
     flow = own_flow(decl)
     if flow is None or not isinstance(flow.get("invalidate"), dict):
         return False
-    ctx = _context(app, decl, run, values, data)
+    ctx = _context(app, decl, run, values, data, base_url_override)
     try:
         await execute(flow["invalidate"], ctx)
     except ModuleError as exc:

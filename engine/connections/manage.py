@@ -107,8 +107,9 @@ async def authorize_connection(store: ConnectionStore, connection_id: str,
 
         decl = kind.app_decl.connections[kind.component]
         async with _services(store, connection) as run:
-            got = await app_oauth.authorize(kind.app_decl, decl, connection.values(),
-                                            open_browser, run, timeout=timeout, port=port)
+            got = await app_oauth.authorize(
+                kind.app_decl, decl, connection.values(), open_browser, run, timeout=timeout,
+                port=port, base_url_override=connection.base_url_override)
         return store.update(connection, kind, data=got.data, label=got.label, verified=True)
     client = _client(connection, kind)
     tokens = await oauth.authorize(client, open_browser, timeout=timeout, port=port,
@@ -128,7 +129,8 @@ async def invalidate_connection(store: ConnectionStore, connection: Connection, 
     decl = kind.app_decl.connections[kind.component]
     async with _services(store, connection) as run:
         return await app_oauth.invalidate(kind.app_decl, decl, connection.values(),
-                                          {**connection.data, **connection.secret_data}, run)
+                                          {**connection.data, **connection.secret_data}, run,
+                                          base_url_override=connection.base_url_override)
 
 
 async def refresh_connection(store: ConnectionStore, connection: Connection, *,
@@ -144,7 +146,8 @@ async def refresh_connection(store: ConnectionStore, connection: Connection, *,
         decl = kind.app_decl.connections[kind.component]
         data = {**connection.data, **connection.secret_data}
         async with _services(store, connection, now) as run:
-            data = await app_oauth.refresh(kind.app_decl, decl, connection.values(), data, run)
+            data = await app_oauth.refresh(kind.app_decl, decl, connection.values(), data, run,
+                                           base_url_override=connection.base_url_override)
         return store.update(connection, kind, data=data, verified=True)
     refresh_token = connection.secret_data.get("refreshToken")
     if not refresh_token:

@@ -64,9 +64,9 @@ def test_activate_refuses_what_cannot_run(tmp_path: Path, capsys: Any) -> None:
                           *ws_args(tmp_path))
     assert code == 2 and "the shortest interval is 1 minute" in err
     unsupported = write_json(tmp_path / "slack.json", {"name": "Slack", "flow": [
-        {"id": 1, "module": "slack:CreateMessage", "parameters": {}}]})
+        {"id": 1, "module": "nosuchapp:CreateMessage", "parameters": {}}]})
     code, _out, err = cli(capsys, "activate", str(unsupported), *ws_args(tmp_path))
-    assert code == 2 and "1 (slack:CreateMessage)" in err
+    assert code == 2 and "1 (nosuchapp:CreateMessage)" in err
     code, _out, err = cli(capsys, "deactivate", "Nope", *ws_args(tmp_path))
     assert code == 1 and "no scenario named 'Nope'" in err
     listed = cli_json(capsys, "scenarios", "list", "--json", *ws_args(tmp_path))

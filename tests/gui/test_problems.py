@@ -91,7 +91,7 @@ def test_unknown_modules_and_bad_mappings_are_listed_and_fixing_clears_them(
         data["flow"][1]["mapper"]["url"] = "https://x/{{1.email"
         data["flow"][1]["filter"] = {"name": "f",
                                      "conditions": [[{"a": "{{1.x}}", "o": "nope"}]]}
-        data["flow"].append({"id": 3, "module": "slack:CreateMessage", "version": 1,
+        data["flow"].append({"id": 3, "module": "nosuchapp:CreateMessage", "version": 1,
                              "metadata": {"designer": {"x": 600, "y": 0}}})
 
     editor = open_ok(window, variant(tmp_path, "broken", broken))
@@ -101,8 +101,8 @@ def test_unknown_modules_and_bad_mappings_are_listed_and_fixing_clears_them(
         ("2 · Make a request", "flow[1].filter.conditions[0][0].o",
          "filter operator 'nope' is not supported yet: the blueprint loads, and the filter "
          "fails when it is evaluated")]
-    assert ("3 · slack:CreateMessage", "",
-            "slack:CreateMessage is not supported yet: it can be edited and saved, not run"
+    assert ("3 · nosuchapp:CreateMessage", "",
+            "nosuchapp:CreateMessage is not supported yet: it can be edited and saved, not run"
             ) in found
     assert ("2 · Make a request", "flow[1].mapper.url",
             "column 11: '{{' is never closed by '}}' (fails when this module runs)") in found

@@ -20,7 +20,7 @@ from tests.gui.debugger.helpers import until
 
 def with_unsupported(tmp_path: Path) -> Path:
     data = json.loads((CASES / "webhook-to-http" / "blueprint.json").read_text())
-    data["flow"][1]["module"] = "slack:CreateMessage"
+    data["flow"][1]["module"] = "nosuchapp:CreateMessage"
     path = tmp_path / "slack.blueprint.json"
     path.write_text(json.dumps(data))
     return path
@@ -46,7 +46,7 @@ async def test_unsupported_modules_are_named_before_the_run(
                 and session.unsupported_dialog.isVisible())
     box = session.unsupported_dialog
     assert box is not None
-    assert "module 2: slack:CreateMessage" in box.text()
+    assert "module 2: nosuchapp:CreateMessage" in box.text()
     assert session.wait_dialog is None  # asked before waiting for any webhook
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert await session.wait() is None
@@ -65,7 +65,7 @@ async def test_unsupported_modules_are_named_before_the_run(
     assert session.inspector_dock.isVisible() and session.inspector.run_error.isVisible()
     assert not session.inspector.visibleRegion().isEmpty()  # in front of the history tabs
     shown = session.inspector.run_error.text()
-    assert "InvalidConfigurationError" in shown and "2 (slack:CreateMessage)" in shown
+    assert "InvalidConfigurationError" in shown and "2 (nosuchapp:CreateMessage)" in shown
 
 
 async def test_a_module_error_is_shown_in_the_inspector(
