@@ -8,7 +8,8 @@ to the scenario, `--raw-body` passes the body as text (JSON pass-through), `--ap
 (repeatable; networks like 192.168.1.0/24 too) accepts only those callers, `--rate-limit
 N/SECONDS` answers 429 beyond it (Make's is 300/10), `--max-body BYTES` (5 MB), `--queue-limit
 N` (10,000), `--data-structure FILE` (a JSON list of Make fields) validates every request
-(400 naming the field that fails). A running runtime applies the change within seconds.
+(400 naming the field that fails). `--connection ID`: for an app's trigger (Telegram, ...),
+the connection its hook is registered with. A running runtime applies the change within seconds.
 API keys are secrets: they go to the OS keyring (or the encrypted file), never on screen.
 """
 
@@ -48,6 +49,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         help="at most N requests per SECONDS (none: no limit)")
     change.add_argument("--max-body", type=int, metavar="BYTES")
     change.add_argument("--queue-limit", type=int, metavar="N")
+    change.add_argument("--connection", metavar="ID",
+                        help="an app's hook: the connection it registers with the service "
+                             "(when its trigger names none, as Make exports' often don't)")
     change.add_argument("--data-structure", metavar="FILE",
                         help="a JSON list of Make fields every request must match (none: "
                              "no validation)")
@@ -124,6 +128,8 @@ def _set(workspace: Any, args: argparse.Namespace) -> int:
         options["queue_limit"] = args.queue_limit
     if args.data_structure is not None:
         options["data_structure"] = _structure(args.data_structure)
+    if args.connection is not None:
+        options["connection"] = args.connection or None
     keys = [] if args.no_api_keys else args.api_key
     hook = set_hook_options(workspace.state, workspace.folder, found[0].token,
                             api_keys=keys, **options)

@@ -46,16 +46,36 @@ def _parameters(step: Any) -> dict[str, Any]:
             if not k.startswith("__IMT")}
 
 
-async def _connected(workspace: Path, impl: Any, webhook: Any, step: Any
-                     ) -> tuple[RunServices, Any]:
+async def _connected(workspace: Path, impl: Any, webhook: Any, step: Any,
+                     hook: HookRecord) -> tuple[RunServices, Any]:
+    """Services and the connection the webhook registers with: the module's own
+    (`__IMTCONN__`), else the one set on the hook (Make keeps an instant trigger's
+    connection on its hook, so an export's trigger often names none: `scenarist hooks set
+    NAME --connection ID`), else the workspace's only connection of the webhook's type."""
     from engine.apps.runtime import find_connection
-    from engine.connections import prepare_run
+    from engine.connections import BoundConnection, ConnectionStore, prepare_run
 
     run = RunServices(data_dir=workspace)
-    prepare_run(workspace, [step], run)
-    conn = find_connection(run, step.parameters.get("__IMTCONN__"), impl.app.name,
-                           *impl.app.aliases, webhook.connection, impl.decl.connection)
-    return run, conn
+    reference = (step.parameters or {}).get("__IMTCONN__")
+    if reference not in (None, ""):
+        prepare_run(workspace, [step], run)
+        return run, find_connection(run, reference, impl.app.name, *impl.app.aliases,
+                                    webhook.connection, impl.decl.connection)
+    store = ConnectionStore(workspace)
+    chosen = hook.options.get("connection")
+    connection = store.resolve(chosen) if chosen else None
+    if connection is None and not chosen:
+        component = webhook.connection or impl.decl.connection
+        same = [c for c in store.list() if c.app in (impl.app.name, *impl.app.aliases)
+                and (component is None or c.component == component)]
+        connection = store.resolve(same[0].id) if len(same) == 1 else None
+    if connection is None:
+        what = f"connection {chosen!r} is not in this workspace" if chosen else (
+            "its trigger names no connection and the workspace has none (or several) of "
+            f"{impl.app.name}")
+        raise ConnectionError(f"{what}: choose one with `scenarist hooks set "
+                              f"{hook.name!r} --connection ID`")
+    return run, BoundConnection(store, connection)
 
 
 async def attach_if_needed(workspace: Workspace, loaded: LoadedScenario, hook: HookRecord,
@@ -70,7 +90,7 @@ async def attach_if_needed(workspace: Workspace, loaded: LoadedScenario, hook: H
         await detach(workspace, loaded, hook)
     from engine.apps import attach_webhook
 
-    run, conn = await _connected(workspace.folder, impl, webhook, step)
+    run, conn = await _connected(workspace.folder, impl, webhook, step, hook)
     try:
         data = await attach_webhook(impl.app, impl.decl.webhook, url, run,
                                     webhook_id=hook.token, parameters=_parameters(step),
@@ -91,7 +111,7 @@ async def detach(workspace: Workspace, loaded: LoadedScenario, hook: HookRecord)
     impl, webhook, step = found
     from engine.apps import detach_webhook
 
-    run, conn = await _connected(workspace.folder, impl, webhook, step)
+    run, conn = await _connected(workspace.folder, impl, webhook, step, hook)
     try:
         await detach_webhook(impl.app, impl.decl.webhook,
                              {**(attached.get("data") or {}), "url": attached.get("url")},

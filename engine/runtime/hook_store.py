@@ -25,10 +25,11 @@ from engine.runtime.webhook_hooks import HookOptions, new_hook_token
 __all__ = ["HookRecord", "WebhookRow", "hook_for", "hooks", "set_hook_options"]
 
 # The options a hook row keeps for the server (HookOptions' fields but the token, scenario
-# and secrets), and what else it keeps (an app's attached registration: app_hooks.py).
+# and secrets), and what else it keeps (an app's attached registration and the connection
+# it registers with: app_hooks.py).
 OPTION_KEYS = ("headers", "method", "stringify", "ip_allowlist", "data_structure",
                "max_body", "rate_limit", "queue_limit")
-STORED_KEYS = (*OPTION_KEYS, "attached")
+STORED_KEYS = (*OPTION_KEYS, "attached", "connection")
 
 
 class WebhookRow(SQLModel, table=True):

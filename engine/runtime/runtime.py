@@ -109,7 +109,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
         self._hooked: dict[str, str] = {}  # scenario: hook token registered with the server
-        self._attaching: dict[tuple[str, str], float] = {}  # (scenario, url): failed at
+        self._attaching: dict[tuple[str, str, str], float] = {}  # (scenario, url,
+        # connection): when it last failed
         self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ life
@@ -263,7 +264,7 @@ class Runtime:
         from engine.runtime.status import hook_url
 
         url = hook_url(self.settings, hook.token, self.port)
-        key = (loaded.name, url)
+        key = (loaded.name, url, str(hook.options.get("connection")))  # a new one: try now
         last = self._attaching.get(key)
         if last is not None and (last == 0.0 or time.monotonic() - last < ATTACH_RETRY_S):
             return  # attaching now, or failed a moment ago

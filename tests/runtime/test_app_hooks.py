@@ -5,6 +5,7 @@ set, and unregisters it when the scenario is removed; the service's calls then r
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,37 @@ async def until_true(predicate: Any, timeout: float = 10.0) -> None:
     from tests.runtime.helpers import until
 
     await until(predicate, timeout)
+
+
+async def test_a_trigger_without_a_connection_uses_the_hooks_or_the_only_one(
+        tmp_path: Path, capsys: Any) -> None:
+    """Make keeps an instant trigger's connection on its hook: an export's trigger names
+    none. The workspace's only connection of the app serves; with several, the user picks
+    one for the hook."""
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(CORPUS / "opnform", ws.folder / "apps" / "opnform")
+    calls: list[tuple[str, str, Any]] = []
+    where = ["--data-dir", str(ws.folder)]
+    exported = blueprint()
+    del exported["flow"][0]["parameters"]["__IMTCONN__"]
+    with fake_service(opnform_service(calls)) as fake:
+        def add(name: str, key: str) -> str:
+            code, out, err = cli(capsys, "connections", "add", "opnform-65ly55", "--name", name,
+                                 "--set", f"apiKey={key}", "--set", f"baseUrl={fake.url}",
+                                 "--json", *where)
+            assert code == 0, err
+            return str(json.loads(out)["id"])
+
+        add("wrong", "opn-0")
+        right = add("right", "opn-1")
+        activate(ws, tmp_path / "forms.json", exported)
+        async with running(ws) as (runtime, _events):
+            await until_true(lambda: "New submissions" in runtime.problems)
+            assert "hooks set 'New submissions webhook' --connection" in runtime.problems[
+                "New submissions"]
+            assert calls == []
+            code, _out, err = await asyncio.to_thread(
+                cli, capsys, "hooks", "set", "New submissions", "--connection", right, *where)
+            assert code == 0, err
+            await until_true(lambda: ("POST", "/open/forms/10/integrations") in
+                             [c[:2] for c in calls])  # at once: not a minute on
