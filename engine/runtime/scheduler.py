@@ -49,9 +49,11 @@ class Scheduler:
         """(Re)plan an active scenario: its stored next run when it has one (a late one is
         handled by `tick`), else the next time after now."""
         stored = loaded.entry.next_run  # None for instant and on-demand schedules too
-        when = stored if stored is not None else next_run(loaded.schedule, self.now(),
-                                                          self._zone())
-        self._set(loaded.name, when)
+        if stored is None:  # planned from when it was switched on, not when seen: a time
+            # that passed since (a runtime down, or busy) is then caught up by `tick`
+            since = min(self.now(), loaded.entry.updated_at)
+            stored = next_run(loaded.schedule, since, self._zone())
+        self._set(loaded.name, stored)
 
     def forget(self, name: str) -> None:
         if self.planned.pop(name, None) is not None:
