@@ -69,7 +69,7 @@ def activate_file(
     name, apps, warnings = _first_look(workspace, file)
     probe = ScenarioEntry(name=name, file=file, active=False, schedule=schedule,
                           catch_up=catch_up or "run_once", next_run=None, start_from=start_from,
-                          deactivated_reason=None, updated_at=_epoch())
+                          last_run=None, deactivated_reason=None, updated_at=_epoch())
     loaded = load_scenario(probe, apps)
     if loaded.plan.unsupported:
         names = ", ".join(f"{s.id} ({s.module})" for s in loaded.plan.unsupported)

@@ -48,6 +48,7 @@ class ScenarioRow(SQLModel, table=True):
     schedule: str | None = None  # Make's scheduling JSON; None: the trigger's default
     catch_up: str = "run_once"  # after sleep or downtime: "run_once" | "skip"
     next_run: datetime | None = None  # UTC; None: not planned (instant, on demand, done)
+    last_run: datetime | None = None  # UTC: the planned time of the last scheduled run
     start_from: str | None = None  # polling triggers' "choose where to start" (JSON)
     deactivated_reason: str | None = None  # why the runtime turned it off
     created_at: datetime
@@ -68,6 +69,7 @@ class ScenarioEntry:
     catch_up: str
     next_run: datetime | None
     start_from: dict[str, Any] | None
+    last_run: datetime | None
     deactivated_reason: str | None
     updated_at: datetime
 
@@ -91,6 +93,7 @@ def _entry(row: Any) -> ScenarioEntry:
         name=row.name, file=Path(row.file), active=bool(row.active), schedule=schedule,
         catch_up=row.catch_up, next_run=_utc(row.next_run),
         start_from=orjson.loads(row.start_from) if row.start_from else None,
+        last_run=_utc(row.last_run),
         deactivated_reason=row.deactivated_reason, updated_at=_utc(row.updated_at) or
         datetime.now(UTC),
     )
@@ -193,10 +196,15 @@ def deactivate(engine: Engine, name: str, reason: str | None = None) -> Scenario
     return _change(engine, name, active=False, next_run=None, deactivated_reason=reason)
 
 
-def set_next_run(engine: Engine, name: str, when: datetime | None) -> None:
-    """The runtime's plan (not a user's change: `updated_at` stays)."""
+def set_next_run(engine: Engine, name: str, when: datetime | None, *,
+                 ran: datetime | None = None) -> None:
+    """The runtime's plan (not a user's change: `updated_at` stays); `ran`: the planned
+    time of the run it just started (so a restart never runs that time again)."""
+    values: dict[str, Any] = {"next_run": when}
+    if ran is not None:
+        values["last_run"] = ran
     with engine.begin() as conn:
-        conn.execute(update(_TABLE).where(_TABLE.c.name == name).values(next_run=when))
+        conn.execute(update(_TABLE).where(_TABLE.c.name == name).values(**values))
 
 
 def set_start_from(engine: Engine, name: str, choice: dict[str, Any] | None) -> ScenarioEntry:

@@ -300,9 +300,10 @@ class Runtime:
         return await asyncio.to_thread(sequential_refusal, self.workspace, loaded.blueprint,
                                        loaded.name)
 
-    def store_next_run(self, name: str, when: datetime | None) -> None:
+    def store_next_run(self, name: str, when: datetime | None, *,
+                       ran: datetime | None = None) -> None:
         with contextlib.suppress(Exception):
-            registry.set_next_run(self.workspace.state, name, when)
+            registry.set_next_run(self.workspace.state, name, when, ran=ran)
 
     # ---------------------------------------------------------------- runs
 
@@ -419,6 +420,7 @@ class Runtime:
 
 
 def _replan(before: registry.ScenarioEntry, now: registry.ScenarioEntry) -> bool:
-    """Plan again: just activated, a new schedule, or its plan reset (activated again)."""
+    """Plan again: just activated, a new schedule, or any change of the user's (activated
+    again); never because the runtime's own plan changed."""
     return (not before.active or before.schedule != now.schedule
-            or (now.next_run is None and before.next_run is not None))
+            or before.updated_at != now.updated_at)

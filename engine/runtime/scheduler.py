@@ -48,10 +48,14 @@ class Scheduler:
     def plan(self, loaded: LoadedScenario) -> None:
         """(Re)plan an active scenario: its stored next run when it has one (a late one is
         handled by `tick`), else the next time after now."""
-        stored = loaded.entry.next_run  # None for instant and on-demand schedules too
+        entry = loaded.entry
+        stored = entry.next_run  # None for instant and on-demand schedules too
         if stored is None:  # planned from when it was switched on, not when seen: a time
-            # that passed since (a runtime down, or busy) is then caught up by `tick`
-            since = min(self.now(), loaded.entry.updated_at)
+            # that passed since (a runtime down, or busy) is then caught up by `tick`; never
+            # again a time that already ran ("once")
+            since = min(self.now(), entry.updated_at)
+            if entry.last_run is not None and entry.last_run >= since:
+                since = entry.last_run
             stored = next_run(loaded.schedule, since, self._zone())
         self._set(loaded.name, stored)
 
@@ -60,14 +64,14 @@ class Scheduler:
             self.runtime.emit(ScheduleChanged(name, None))
         self._wake.set()
 
-    def _set(self, name: str, when: datetime | None) -> None:
+    def _set(self, name: str, when: datetime | None, ran: datetime | None = None) -> None:
         changed = self.planned.get(name) != when
         if when is None:
             self.planned.pop(name, None)
         else:
             self.planned[name] = when
-        if changed:
-            self.runtime.store_next_run(name, when)
+        if changed or ran is not None:
+            self.runtime.store_next_run(name, when, ran=ran)
             self.runtime.emit(ScheduleChanged(name, when))
             self._wake.set()
 
@@ -98,7 +102,7 @@ class Scheduler:
             elif following is not None:
                 log.info("%r missed its run planned for %s (catch-up: skip)", name,
                          planned.isoformat())
-            self._set(name, following)
+            self._set(name, following, ran=planned)
         return started
 
     def _busy(self, name: str) -> bool:

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("schedule", sa.String(), nullable=True),
         sa.Column("catch_up", sa.String(), nullable=False),
         sa.Column("next_run", sa.DateTime(), nullable=True),
+        sa.Column("last_run", sa.DateTime(), nullable=True),
         sa.Column("start_from", sa.String(), nullable=True),
         sa.Column("deactivated_reason", sa.String(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
