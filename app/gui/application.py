@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.gui.main_window import MainWindow
 from app.gui.problems import load_tolerant
+from app.gui.runtime.tray import tray_available
 from engine.errors import BlueprintError
 
 # Time for Qt to lay out and paint the window before a screenshot is taken.
@@ -57,11 +58,14 @@ def light_palette() -> QPalette:
     return palette
 
 
-def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | None = None) -> int:
-    """Open the main window with `files` (opened in place) and run until it closes.
+def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | None = None,
+            background: bool = False) -> int:
+    """Open the main window with `files` (opened in place) and run until it quits; the
+    window runs the workspace's active scenarios in the background meanwhile.
 
     With `screenshot`, render the window once the scenarios are laid out and painted, save
-    it as PNG and return 0 (1 if the image could not be written)."""
+    it as PNG and return 0 (1 if the image could not be written). With `background`, start
+    hidden in the tray (where the desktop has one)."""
     app = ensure_application()
     # The window decides when the app ends (after its Save/Discard/Cancel prompts); Qt's own
     # quit would stop the loop under the running coroutine.
@@ -73,7 +77,7 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
         window.open_file(Path(file))
     if screenshot is not None:
         report_problems(window)
-    result: int = qasync.run(_serve(window, screenshot))
+    result: int = qasync.run(_serve(window, screenshot, background))
     return result
 
 
@@ -102,15 +106,21 @@ def report_problems(window: MainWindow) -> None:
                   file=sys.stderr)
 
 
-async def _serve(window: MainWindow, screenshot: Path | None) -> int:
+async def _serve(window: MainWindow, screenshot: Path | None, background: bool = False) -> int:
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(0))
     window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
-    window.show()
+    hidden = background and tray_available()
+    if not hidden:
+        window.show()
     if screenshot is not None:
         return await _take_screenshot(window, Path(screenshot))
-    window.offer_restores()
+    await window.background.start()
+    if hidden and window.background.tray is None:  # not ours to run: nothing to hide for
+        window.show()
+    if window.isVisible():
+        window.offer_restores()
     window.autosaver.start()
     return await closed
 
