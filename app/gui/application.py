@@ -7,7 +7,9 @@ and its events reach widgets on the GUI thread.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,7 +124,16 @@ async def _serve(window: MainWindow, screenshot: Path | None, background: bool =
     if window.isVisible():
         window.offer_restores()
     window.autosaver.start()
+    _quit_on_terminate(window, loop)
     return await closed
+
+
+def _quit_on_terminate(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """SIGTERM (logging out, `kill`) quits as the tray's Quit does: background runs stop
+    cleanly and the workspace is released (unsaved changes are still asked about)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, lambda _n, _f: loop.call_soon_threadsafe(window.quit))
 
 
 async def _take_screenshot(window: MainWindow, target: Path) -> int:

@@ -58,7 +58,8 @@ class ActivationController(QObject):
         self.switch.clicked.connect(lambda on: self.start(self.switch_current(on)))
         self.schedule_button = QToolButton()
         self.schedule_button.setAutoRaise(True)
-        self.schedule_button.setToolTip("When the scenario runs in the background")
+        self.schedule_button.setToolTip("When the scenario runs in the background: click to "
+                                        "change it")
         self.schedule_button.clicked.connect(lambda: self.start(self.reschedule_current()))
         holder = QWidget()
         line = QHBoxLayout(holder)
@@ -68,8 +69,8 @@ class ActivationController(QObject):
         line.addWidget(self.schedule_button)
         self.toolbar_action = QWidgetAction(parent)
         self.toolbar_action.setDefaultWidget(holder)
-        host.changed.connect(self.update)
-        host.happened.connect(lambda _e: self.update())
+        host.changed.connect(lambda: self.update())
+        host.updated.connect(lambda: self.update(host.snapshot))
 
     def start(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
         """Run one request at a time (a second click while a dialog is open does nothing)."""
@@ -83,16 +84,20 @@ class ActivationController(QObject):
 
     # ----------------------------------------------------------------- toolbar
 
-    def update(self) -> None:
+    def update(self, statuses: list[ScenarioStatus] | None = None) -> None:
         """The toolbar shows the current tab's scenario as the workspace has it."""
         editor = self.current_editor()
         path = editor.document.path if editor is not None else None
-        status = self.host.status_of(path) if path is not None else None
+        status = None
+        if path is not None:
+            target = path.resolve()
+            found = statuses if statuses is not None else self.host.statuses()
+            status = next((s for s in found if s.file == target), None)
         self.switch.setEnabled(editor is not None)
         self.schedule_button.setEnabled(editor is not None)
         self.switch.set_quietly(status is not None and status.active)
-        self.schedule_button.setText(f"⏱ {status.schedule_text}" if status is not None
-                                     else "⏱ Schedule…")
+        self.schedule_button.setText(status.schedule_text if status is not None
+                                     else "Schedule…")
 
     async def switch_current(self, on: bool) -> bool:
         editor = self.current_editor()

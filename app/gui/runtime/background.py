@@ -33,7 +33,7 @@ from engine.runtime import BackgroundRunFinished, ScenarioProblem, SettingsError
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-PANEL_HEIGHT = 170
+PANEL_HEIGHT = 200
 Button = QMessageBox.StandardButton
 
 
@@ -70,7 +70,7 @@ class Background(QObject):
 
         self.notifier = Notifier(self.host, self.notify, self)
         self.host.happened.connect(self._on_event)
-        self.host.run_recorded.connect(self._refresh_history)
+        self.host.runs_recorded.connect(self._refresh_history)
         self._build_menu()
         self._update_menu()
         self.activation.update()
@@ -143,6 +143,8 @@ class Background(QObject):
     async def start(self) -> bool:
         """Own the workspace and run its active scenarios (the tray icon appears); else say
         who owns it. Everything else in the window works either way."""
+        if self.host.owned:
+            return True
         owned = await self.host.start()
         window = self.window
         if self.host.busy is not None:
@@ -257,11 +259,13 @@ class Background(QObject):
         if isinstance(event, ScenarioProblem):
             self.window.show_error(f"“{event.scenario}” cannot run: {event.message}")
 
-    def _refresh_history(self, event: BackgroundRunFinished) -> None:
-        """A background run is in history.db: the History panel of its scenario shows it."""
+    def _refresh_history(self, runs: list[BackgroundRunFinished]) -> None:
+        """Background runs are in history.db: the History panels of their scenarios show
+        them."""
+        scenarios = {run.scenario for run in runs}
         for editor in self.window.editors():
             history = getattr(editor, "history", None)
-            if history is not None and editor.document.name == event.scenario:
+            if history is not None and editor.document.name in scenarios:
                 history.refresh()
 
     def open_run(self, execution_id: str) -> None:

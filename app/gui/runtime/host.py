@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.runtime import (
     Activated,
@@ -50,12 +50,16 @@ class RecentRun:
     at: datetime  # when it finished, UTC
 STOP_GRACE_S = 10.0  # runs still going when the app quits: then kept as incomplete
 HISTORY_FLUSH_S = 5.0
+# A busy runtime finishes hundreds of runs a second on this very loop: the views read
+# state.db and history.db at most this often, however many events came.
+UPDATE_MS = 250
 
 
 class RuntimeHost(QObject):
     changed = Signal()  # started, stopped, paused or resumed; the owner became known
-    happened = Signal(object)  # every RuntimeEvent, on the GUI thread
-    run_recorded = Signal(object)  # a BackgroundRunFinished whose run is now in history.db
+    happened = Signal(object)  # every RuntimeEvent, on the GUI thread (keep handlers cheap)
+    updated = Signal()  # runtime events happened: at most every UPDATE_MS, for the views
+    runs_recorded = Signal(object)  # BackgroundRunFinished list, now in history.db
 
     def __init__(self, folder: Path, parent: QObject | None = None, *,
                  grace: float = STOP_GRACE_S) -> None:
@@ -69,6 +73,13 @@ class RuntimeHost(QObject):
         self.recent: deque[RecentRun] = deque(maxlen=RECENT_RUNS)  # newest first
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping: asyncio.Task[None] | None = None
+        self._unrecorded: list[BackgroundRunFinished] = []
+        self._recording: asyncio.Task[None] | None = None
+        self._update = QTimer(self)
+        self._update.setSingleShot(True)
+        self._update.setInterval(UPDATE_MS)
+        self._update.timeout.connect(self._updated)
+        self.snapshot: list[ScenarioStatus] = []  # as read for the last `updated`
 
     # ------------------------------------------------------------------- life
 
@@ -190,18 +201,31 @@ class RuntimeHost(QObject):
         elif isinstance(event, BackgroundRunFinished):
             self.running.pop(event.execution_id, None)
             self.recent.appendleft(RecentRun(event, datetime.now(UTC)))
-            self._spawn(self._recorded(event))
+            self._unrecorded.append(event)
+            if self._recording is None or self._recording.done():
+                self._recording = asyncio.ensure_future(self._record())
+                self._tasks.add(self._recording)
+                self._recording.add_done_callback(self._tasks.discard)
         self.happened.emit(event)
+        if not self._update.isActive():  # a throttle, not a debounce: never starved
+            self._update.start()
+
+    def _updated(self) -> None:
+        self.snapshot = self.statuses()  # one read for every view
+        self.updated.emit()
 
     def running_count(self, scenario: str) -> int:
         return sum(1 for started in self.running.values() if started.scenario == scenario)
 
-    async def _recorded(self, event: BackgroundRunFinished) -> None:
-        """History rows are written in batches off the loop: say when this one is there."""
-        writer = self.runtime.history_writer if self.runtime is not None else None
-        if writer is not None:
-            await asyncio.to_thread(writer.flush, HISTORY_FLUSH_S)
-        self.run_recorded.emit(event)
+    async def _record(self) -> None:
+        """History rows are written in batches off the loop: say when these are there."""
+        while self._unrecorded:
+            await asyncio.sleep(UPDATE_MS / 1000)  # one refresh for the runs of a moment
+            batch, self._unrecorded = self._unrecorded, []
+            writer = self.runtime.history_writer if self.runtime is not None else None
+            if writer is not None:
+                await asyncio.to_thread(writer.flush, HISTORY_FLUSH_S)
+            self.runs_recorded.emit(batch)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)

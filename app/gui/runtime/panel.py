@@ -3,7 +3,7 @@ scenario list shows them: an ON/OFF switch, the schedule in words, the next run,
 URL (with a copy button), queued requests and the last run, live while runs come and go.
 
 It reads state.db (engine.runtime.scenario_statuses) and the history's latest run of each
-scenario: again on every runtime event (debounced) and every few seconds while visible
+scenario: again after runtime events (at most four times a second) and every few seconds
 (queued requests change without an event). Switching and scheduling are requests to the
 window's activation controller, which asks what has to be asked first.
 """
@@ -38,7 +38,6 @@ from engine.runtime import ScenarioStatus
 COLUMNS = ("", "Scenario", "Schedule", "Next run", "Webhook", "Queue", "Last run")
 SWITCH, NAME, SCHEDULE, NEXT, HOOK, QUEUE, LAST = range(len(COLUMNS))
 REFRESH_MS = 3000
-DEBOUNCE_MS = 100
 
 
 def local_time(when: datetime, zone: str, now: datetime | None = None) -> str:
@@ -95,17 +94,13 @@ class ScenariosPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.refresh)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         host.changed.connect(self.refresh)
-        host.happened.connect(lambda _e: self._debounce.start())
-        host.run_recorded.connect(lambda _e: self._debounce.start())
+        host.updated.connect(lambda: self.refresh(host.snapshot))
+        host.runs_recorded.connect(lambda _runs: self.refresh())
         self.destroyed.connect(lambda *_: self.reader.close())
         self.refresh()
 
@@ -115,8 +110,9 @@ class ScenariosPanel(QWidget):
         if self.isVisible():  # hidden in the tray: nobody reads it
             self.refresh()
 
-    def refresh(self) -> None:
-        self.statuses = self.host.statuses()
+    def refresh(self, statuses: list[ScenarioStatus] | None = None) -> None:
+        """Show the scenarios as state.db has them (or as `statuses` were just read)."""
+        self.statuses = statuses if statuses is not None else self.host.statuses()
         self._update_header()
         names = [s.name for s in self.statuses]
         if names != self.names():
@@ -199,11 +195,11 @@ class ScenariosPanel(QWidget):
         schedule = self._item(row, SCHEDULE)
         schedule.setText(status.schedule_text)
         nxt = self._item(row, NEXT)
+        nxt.setToolTip("")
         if not status.active:
-            nxt.setText("off")
-            nxt.setToolTip(status.deactivated_reason or "")
-            if status.deactivated_reason:
-                nxt.setText("off: " + status.deactivated_reason)
+            reason = status.deactivated_reason
+            nxt.setText(f"off: {reason.split(' (')[0]}" if reason else "off")
+            nxt.setToolTip(f"Switched off: {reason}" if reason else "")
         elif self.host.paused:
             nxt.setText("paused")
         elif status.next_run is not None:

@@ -15,6 +15,7 @@ from app.gui.history.history_panel import GLYPHS
 from app.gui.runtime.host import RuntimeHost
 from app.gui.runtime.icon import app_icon
 from app.gui.runtime.panel import local_time
+from engine.runtime import ScenarioStatus
 
 NOTIFY_MS = 8000
 
@@ -43,11 +44,11 @@ class Tray(QObject):
         self.menu.addSeparator()
         self.act_quit = self.menu.addAction("Quit Scenarist")
         self.act_quit.triggered.connect(lambda: self.quit_requested.emit())
-        self.menu.aboutToShow.connect(self.update_menu)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        host.changed.connect(self.update_menu)
-        host.happened.connect(lambda _e: self.update_menu())
+        host.changed.connect(lambda: self.update_menu())
+        host.updated.connect(lambda: self.update_menu(host.snapshot))
+        self.menu.aboutToShow.connect(lambda: self.update_menu())
         self.update_menu()
 
     def show(self) -> None:
@@ -61,13 +62,15 @@ class Tray(QObject):
                 else QSystemTrayIcon.MessageIcon.Warning)
         self.icon.showMessage(title, text, kind, NOTIFY_MS)
 
-    def update_menu(self) -> None:
+    def update_menu(self, statuses: list[ScenarioStatus] | None = None) -> None:
         host = self.host
         paused = host.paused
         self.act_pause.setText("Resume" if paused else "Pause all")
         self.act_pause.setEnabled(host.owned)
         self.icon.setIcon(app_icon(paused))
-        active = sum(1 for s in host.statuses() if s.active) if host.owned else 0
+        if statuses is None:
+            statuses = host.statuses()
+        active = sum(1 for s in statuses if s.active) if host.owned else 0
         state = "paused" if paused else f"{active} active scenario{'' if active == 1 else 's'}"
         self.icon.setToolTip(f"Scenarist — {state}")
         self._fill_recent()

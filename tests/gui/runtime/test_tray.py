@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 from app.gui.history.past_run import PastRunView
 from app.gui.main_window import MainWindow
 from app.gui.runtime import background
-from app.gui.runtime.panel import QUEUE
+from app.gui.runtime.panel import NEXT, QUEUE
 from engine.history.queries import list_executions
 from engine.runtime import Workspace, activate_file, load_settings
 from engine.runtime.registry import find
@@ -176,6 +176,10 @@ async def test_notifications_for_a_failed_run_and_a_switched_off_scenario(
         assert "2 consecutive runs failed" in reason
         entry = find(ws.state, "Parser")
         assert entry is not None and not entry.active
+        panel = window.background.panel
+        panel.refresh()
+        assert not panel.switch("Parser").isChecked()
+        assert panel.text("Parser", NEXT) == "off: 2 consecutive runs failed"
         # The second failure came within a minute of the first: told once, with the switch-off.
         assert [t for t, _ in with_tray.messages].count("“Parser” failed (webhook)") == 1
 
