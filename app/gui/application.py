@@ -18,9 +18,10 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.gui.debugger.gc_policy import collect_on_gui_thread
 from app.gui.main_window import MainWindow
 from app.gui.problems import load_tolerant
-from app.gui.runtime.tray import tray_available
+from app.gui.runtime import tray as system_tray
 from engine.errors import BlueprintError
 
 # Time for Qt to lay out and paint the window before a screenshot is taken.
@@ -38,6 +39,7 @@ def ensure_application() -> QApplication:
     app.setApplicationDisplayName("Scenarist")
     app.setStyle("Fusion")  # the same light look on every platform and under Xvfb
     app.setPalette(light_palette())
+    collect_on_gui_thread(app)  # never destroy Qt objects in a worker thread's collection
     return app
 
 
@@ -113,7 +115,7 @@ async def _serve(window: MainWindow, screenshot: Path | None, background: bool =
     closed: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(0))
     window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
-    hidden = background and tray_available()
+    hidden = background and system_tray.tray_available()
     if not hidden:
         window.show()
     if screenshot is not None:
