@@ -22,12 +22,13 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from app.gui.debugger import gc_policy
 from app.gui.runtime import autostart
+from app.gui.runtime import tray as system_tray
 from app.gui.runtime.activation import ActivationController
 from app.gui.runtime.host import RuntimeHost
 from app.gui.runtime.icon import app_icon
 from app.gui.runtime.notifications import Notifier
 from app.gui.runtime.panel import ScenariosPanel
-from app.gui.runtime.tray import Tray, tray_available
+from app.gui.runtime.tray import Tray
 from engine.runtime import BackgroundRunFinished, ScenarioProblem, SettingsError
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class Background(QObject):
         elif self.host.problem is not None:
             window.show_error(self.host.problem)
         if owned:
-            if tray_available():
+            if system_tray.tray_available():
                 self.tray = Tray(self.host, window)
                 self.tray.open_requested.connect(self.show_window)
                 self.tray.quit_requested.connect(window.quit)

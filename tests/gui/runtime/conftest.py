@@ -62,17 +62,22 @@ def free_port(workspace: Path) -> None:
 
 
 @pytest.fixture
-def new_window(qtbot: QtBot, workspace: Path, free_port: None,
+def app_decides_when_to_quit() -> Iterator[None]:
+    """As in the app (application.run_app): closing the last window must not stop the loop
+    under the test; the window decides when the app ends."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    yield
+    app.setQuitOnLastWindowClosed(True)
+
+
+@pytest.fixture
+def new_window(qtbot: QtBot, workspace: Path, free_port: None, app_decides_when_to_quit: None,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Windows on the workspace; qtbot closes them, discarding (nothing is left to ask)."""
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *_a: QMessageBox.StandardButton.Discard)
-    # As in the app (application.run_app): closing the last window must not stop the loop
-    # under the test; the window decides when the app ends.
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    monkeypatch.setattr(app, "quitOnLastWindowClosed", lambda: False)
-    app.setQuitOnLastWindowClosed(False)
 
     def make() -> MainWindow:
         win = MainWindow(workspace)
@@ -82,7 +87,6 @@ def new_window(qtbot: QtBot, workspace: Path, free_port: None,
         return win
 
     yield make
-    app.setQuitOnLastWindowClosed(True)
 
 
 @asynccontextmanager

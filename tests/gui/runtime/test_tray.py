@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
+from pytestqt.qtbot import QtBot
 
+from app.gui import application
 from app.gui.history.past_run import PastRunView
 from app.gui.main_window import MainWindow
-from app.gui.runtime import background
+from app.gui.runtime import tray as system_tray
 from app.gui.runtime.panel import NEXT, QUEUE
 from engine.history.queries import list_executions
 from engine.runtime import Workspace, activate_file, load_settings
@@ -53,7 +56,7 @@ class Shown:
 @pytest.fixture
 def with_tray(monkeypatch: pytest.MonkeyPatch) -> Shown:
     """A desktop with a tray (the offscreen platform has none); its notifications recorded."""
-    monkeypatch.setattr(background, "tray_available", lambda: True)
+    monkeypatch.setattr(system_tray, "tray_available", lambda: True)
     shown = Shown()
     monkeypatch.setattr(QSystemTrayIcon, "showMessage", shown)
     return shown
@@ -266,3 +269,52 @@ async def test_a_second_window_names_the_owner_runs_once_and_never_fires_twice(
             # The Run once and the owner's one background run: nothing fired twice.
             assert sorted(r["id"] for r in runs) == sorted(
                 [session.controller.execution_id, owner.recent[0].finished.execution_id])
+
+
+@pytest.mark.usefixtures("free_port", "app_decides_when_to_quit")
+async def test_open_background_starts_in_the_tray_and_sigterm_quits_cleanly(
+    qtbot: QtBot, workspace: Path, with_tray: Shown,
+) -> None:
+    ws = Workspace(workspace)
+    activate_file(ws, write(workspace, greeter()))
+    before = signal.getsignal(signal.SIGTERM)
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    app = asyncio.ensure_future(application._serve(window, None, background=True))
+    try:
+        await until(lambda: signal.getsignal(signal.SIGTERM) is not before)
+        assert not window.isVisible()  # `scenarist open --background`: in the tray only
+        tray = window.background.tray
+        assert tray is not None and tray.icon.isVisible()
+        url = await hook_ready(window, "Greeter")
+        assert (await post(url, {"name": "Ada"})).status_code == 200
+        await until(lambda: len(window.background.host.recent) == 1)
+
+        terminate = signal.getsignal(signal.SIGTERM)
+        assert callable(terminate)
+        terminate(signal.SIGTERM, None)  # as when the user logs out
+        assert await asyncio.wait_for(app, 30) == 0
+        assert ws.owner() is None and not window.background.host.owned
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        if not app.done():
+            window.quit()
+            await asyncio.wait_for(app, 30)
+
+
+@pytest.mark.usefixtures("free_port", "app_decides_when_to_quit")
+async def test_open_background_without_a_tray_shows_the_window(
+    qtbot: QtBot, workspace: Path,
+) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    app = asyncio.ensure_future(application._serve(window, None, background=True))
+    try:
+        await until(lambda: window.background.host.owned)
+        assert window.isVisible()  # nowhere else to be
+        window.quit()
+        assert await asyncio.wait_for(app, 30) == 0
+        assert Workspace(workspace).owner() is None
+    finally:
+        signal.signal(signal.SIGTERM, before)
