@@ -125,6 +125,8 @@ async def _serve(window: MainWindow, screenshot: Path | None, background: bool =
         window.show()
     if window.isVisible():
         window.offer_restores()
+    else:  # started in the tray: when the window first opens
+        window.background.when_first_shown(window.offer_restores)
     window.autosaver.start()
     _quit_on_terminate(window, loop)
     return await closed

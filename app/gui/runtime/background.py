@@ -48,6 +48,7 @@ class Background(QObject):
         self.quitting = False  # the user asked to quit (not just to close the window)
         self.told_hidden = False
         self._shutdown: asyncio.Task[None] | None = None
+        self._first_shown: Callable[[], object] | None = None
         window.setWindowIcon(app_icon())
 
         self.panel = ScenariosPanel(self.host)
@@ -226,6 +227,14 @@ class Background(QObject):
         window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
         window.raise_()
         window.activateWindow()
+        first, self._first_shown = self._first_shown, None
+        if first is not None:
+            first()
+
+    def when_first_shown(self, then: Callable[[], object]) -> None:
+        """Call `then` when the tray first opens the window (restoring autosaved changes
+        asks the user, who isn't there while the app starts hidden)."""
+        self._first_shown = then
 
     def shut_down(self, then: Callable[[], object]) -> None:
         """The window closed for good: stop the runtime (if it runs), then `then()`."""

@@ -273,13 +273,15 @@ async def test_a_second_window_names_the_owner_runs_once_and_never_fires_twice(
 
 @pytest.mark.usefixtures("free_port", "app_decides_when_to_quit")
 async def test_open_background_starts_in_the_tray_and_sigterm_quits_cleanly(
-    qtbot: QtBot, workspace: Path, with_tray: Shown,
+    qtbot: QtBot, workspace: Path, with_tray: Shown, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ws = Workspace(workspace)
     activate_file(ws, write(workspace, greeter()))
     before = signal.getsignal(signal.SIGTERM)
     window = MainWindow(workspace)
     qtbot.addWidget(window)
+    offered: list[bool] = []  # restoring autosaved changes asks the user
+    monkeypatch.setattr(window, "offer_restores", lambda: offered.append(True))
     app = asyncio.ensure_future(application._serve(window, None, background=True))
     try:
         await until(lambda: signal.getsignal(signal.SIGTERM) is not before)
@@ -289,6 +291,10 @@ async def test_open_background_starts_in_the_tray_and_sigterm_quits_cleanly(
         url = await hook_ready(window, "Greeter")
         assert (await post(url, {"name": "Ada"})).status_code == 200
         await until(lambda: len(window.background.host.recent) == 1)
+        assert offered == []  # nobody to ask while the app starts hidden
+        tray.act_open.trigger()
+        tray.act_open.trigger()
+        assert window.isVisible() and offered == [True]  # asked once, with the window up
 
         terminate = signal.getsignal(signal.SIGTERM)
         assert callable(terminate)
