@@ -3,6 +3,7 @@
     uv run python scripts/screenshots.py [BLUEPRINT.json] [--out docs/screenshots/editor.png]
     uv run python scripts/screenshots.py --inspector [--out docs/screenshots/inspector.png]
     uv run python scripts/screenshots.py --connections [--keep DIR]
+    uv run python scripts/screenshots.py --tray [--out docs/screenshots/tray.png]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -21,6 +22,11 @@ error route fires and the inspector shows the filter verdict, the input and the 
 scripts/connections_window.py, which drives the app against a local fake Gist API in a D-Bus
 session whose gnome-keyring is the OS keyring (Debian: dbus, gnome-keyring); `--keep DIR`
 also keeps its other pictures (the form, the picker, an import, its run).
+
+`--tray` takes the whole screen (`import -window root`) with `trayer` as the X11 tray (Debian
+package `trayer`; bare Xvfb has no tray): the window running scenarios in the background,
+its Scenarios panel, and the tray icon's menu open on the recent runs
+(scripts/tray_screenshot.py drives it).
 
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
@@ -50,14 +56,14 @@ DISPLAY = ":99"
 SCREEN = "1920x1080x24"
 
 
-def start_xvfb() -> subprocess.Popen[bytes] | None:
+def start_xvfb(screen: str = SCREEN) -> subprocess.Popen[bytes] | None:
     """A virtual X server on :99 unless a display is already there."""
     if os.environ.get("DISPLAY"):
         return None
     if shutil.which("Xvfb") is None:
         sys.exit("Xvfb is missing: apt-get install -y xvfb xauth libxcb-icccm4 libxcb-keysyms1")
     server = subprocess.Popen(
-        ["Xvfb", DISPLAY, "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        ["Xvfb", DISPLAY, "-screen", "0", screen, "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     socket = Path(f"/tmp/.X11-unix/X{DISPLAY.lstrip(':')}")
@@ -150,6 +156,29 @@ def take_connections(out: Path, keep: Path | None) -> int:
         return done.returncode
 
 
+TRAY_SCREEN = "1600x1000x24"
+
+
+def take_tray(out: Path) -> int:
+    if shutil.which("trayer") is None:
+        sys.exit("trayer is missing (the X11 tray): apt-get install -y trayer")
+    tray = subprocess.Popen(
+        ["trayer", "--edge", "bottom", "--align", "right", "--widthtype", "request",
+         "--height", "30"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)  # the tray owns its selection before the app looks for one
+        with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+            env = {**os.environ, "QT_QPA_PLATFORM": "xcb",
+                   "SCENARIST_HOME": str(Path(tmp) / "workspace")}
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "tray_screenshot.py"), str(out)],
+                cwd=ROOT, env=env, timeout=180)
+            return done.returncode
+    finally:
+        tray.terminate()
+        tray.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("blueprint", nargs="?", type=Path, default=DEFAULT_BLUEPRINT)
@@ -159,16 +188,21 @@ def main() -> int:
                         help="the Connections dialog (connections.png)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="with --connections: keep every picture it takes in this folder")
+    parser.add_argument("--tray", action="store_true",
+                        help="the tray menu over a window running scenarios (tray.png)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots = ROOT / "docs" / "screenshots"
-    name = "inspector" if args.inspector else "connections" if args.connections else "editor"
+    name = ("inspector" if args.inspector else "connections" if args.connections
+            else "tray" if args.tray else "editor")
     out = args.out or shots / f"{name}.png"
     args.out = out
-    server = start_xvfb()
+    server = start_xvfb(TRAY_SCREEN if args.tray else SCREEN)
     try:
         if args.connections:
             code = take_connections(out.resolve(), args.keep.resolve() if args.keep else None)
+        elif args.tray:
+            code = take_tray(out.resolve())
         elif args.inspector:
             code = take_inspector(out.resolve())
         else:

@@ -1,5 +1,6 @@
-"""`scenarist open [FILE ...] [--screenshot OUT.png] [--run-once [--input REQUEST.json]]`:
-the desktop editor.
+"""`scenarist open [FILE ...] [--screenshot OUT.png] [--run-once [--input REQUEST.json]]
+[--background]`: the desktop editor, which also runs the workspace's active scenarios in the
+background (in the tray once the window closes; `--background` starts there).
 
 Files are opened in place (not copied into the workspace). With `--screenshot` the main
 window is rendered once the scenarios are laid out and painted, saved as PNG, and the
@@ -43,6 +44,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--input", metavar="REQUEST.json",
         help='with --run-once: the webhook request {"body": ..., "headers": {...}}',
     )
+    parser.add_argument(
+        "--background", action="store_true",
+        help="start hidden in the tray, running the active scenarios (start at login)",
+    )
     return parser
 
 
@@ -78,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return run_once_app(Path(args.files[0]), workspace, request, screenshot)
     from app.gui.application import run_app
 
-    return run_app([Path(f) for f in args.files], workspace, screenshot)
+    return run_app([Path(f) for f in args.files], workspace, screenshot,
+                   background=getattr(args, "background", False))
 
 
 def _display_ready(screenshot: bool) -> bool:
@@ -101,4 +107,4 @@ def _display_ready(screenshot: bool) -> bool:
 def run_default() -> int:
     """`scenarist` with no subcommand: open the editor on the workspace."""
     return run(argparse.Namespace(files=[], screenshot=None, data_dir=None, run_once=False,
-                                  input=None))
+                                  input=None, background=False))

@@ -7,7 +7,9 @@ and its events reach widgets on the GUI thread.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.gui.debugger.gc_policy import collect_on_gui_thread
 from app.gui.main_window import MainWindow
 from app.gui.problems import load_tolerant
+from app.gui.runtime import tray as system_tray
 from engine.errors import BlueprintError
 
 # Time for Qt to lay out and paint the window before a screenshot is taken.
@@ -35,6 +39,7 @@ def ensure_application() -> QApplication:
     app.setApplicationDisplayName("Scenarist")
     app.setStyle("Fusion")  # the same light look on every platform and under Xvfb
     app.setPalette(light_palette())
+    collect_on_gui_thread(app)  # never destroy Qt objects in a worker thread's collection
     return app
 
 
@@ -57,11 +62,14 @@ def light_palette() -> QPalette:
     return palette
 
 
-def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | None = None) -> int:
-    """Open the main window with `files` (opened in place) and run until it closes.
+def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | None = None,
+            background: bool = False) -> int:
+    """Open the main window with `files` (opened in place) and run until it quits; the
+    window runs the workspace's active scenarios in the background meanwhile.
 
     With `screenshot`, render the window once the scenarios are laid out and painted, save
-    it as PNG and return 0 (1 if the image could not be written)."""
+    it as PNG and return 0 (1 if the image could not be written). With `background`, start
+    hidden in the tray (where the desktop has one)."""
     app = ensure_application()
     # The window decides when the app ends (after its Save/Discard/Cancel prompts); Qt's own
     # quit would stop the loop under the running coroutine.
@@ -73,7 +81,7 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
         window.open_file(Path(file))
     if screenshot is not None:
         report_problems(window)
-    result: int = qasync.run(_serve(window, screenshot))
+    result: int = qasync.run(_serve(window, screenshot, background))
     return result
 
 
@@ -102,17 +110,34 @@ def report_problems(window: MainWindow) -> None:
                   file=sys.stderr)
 
 
-async def _serve(window: MainWindow, screenshot: Path | None) -> int:
+async def _serve(window: MainWindow, screenshot: Path | None, background: bool = False) -> int:
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(0))
     window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
-    window.show()
+    hidden = background and system_tray.tray_available()
+    if not hidden:
+        window.show()
     if screenshot is not None:
         return await _take_screenshot(window, Path(screenshot))
-    window.offer_restores()
+    await window.background.start()
+    if hidden and window.background.tray is None:  # not ours to run: nothing to hide for
+        window.show()
+    if window.isVisible():
+        window.offer_restores()
+    else:  # started in the tray: when the window first opens
+        window.background.when_first_shown(window.offer_restores)
     window.autosaver.start()
+    _quit_on_terminate(window, loop)
     return await closed
+
+
+def _quit_on_terminate(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """SIGTERM (logging out, `kill`) quits as the tray's Quit does: background runs stop
+    cleanly and the workspace is released (unsaved changes are still asked about)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, lambda _n, _f: loop.call_soon_threadsafe(window.quit))
 
 
 async def _take_screenshot(window: MainWindow, target: Path) -> int:

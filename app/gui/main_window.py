@@ -31,6 +31,7 @@ from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
+from app.gui.runtime import attach_background
 from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
 from engine.connections import unknown_references, uses_connections
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
+        self.background = attach_background(self)  # the runtime, its panel, tray, switch
         self._build_toolbar()
         self._on_current_changed(-1)
         self.show_message(f"Workspace: {workspace}")
@@ -140,7 +142,7 @@ class MainWindow(QMainWindow):
             "Co&nnections…", self.show_connections,
             tip="Add, test, edit and delete the workspace's connections")
         self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
-        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
+        self.act_quit = self._action("&Quit", self.quit, "Ctrl+Q")
 
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -213,6 +215,8 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.act_fit, self.act_layout, self.act_find])
         toolbar.addSeparator()
         toolbar.addAction(self.act_run_once)
+        toolbar.addSeparator()
+        toolbar.addAction(self.background.activation.toolbar_action)
         self.addToolBar(toolbar)
         self.addToolBar(self.debug_toolbar)
 
@@ -431,16 +435,29 @@ class MainWindow(QMainWindow):
         return self.close_tab(self.tabs.currentIndex())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        # With active scenarios, closing may mean "keep running in the tray" (asked once).
+        if not self._closing and not self.background.may_close():
+            event.ignore()
+            return
         if not self._closing:
             for editor in self.editors():
                 if not self.ask_to_save(editor):
+                    self.background.quitting = False
                     event.ignore()
                     return
         self.autosaver.timer.stop()
         for editor in self.editors():
             self.autosaver.forget(editor.document)
         event.accept()
-        self.closed.emit()
+        self.background.shut_down(then=self.closed.emit)  # the runtime stops first
+
+    def quit(self) -> None:
+        """Quit the app, background runs included (the window may be hidden in the tray)."""
+        self.background.quitting = True
+        if any(document.dirty for document in self.documents()):
+            self.background.show_window()  # the save prompts need their window
+        if not self.close():
+            self.background.quitting = False
 
     def discard_and_close(self) -> None:
         """Close without prompts (used after a screenshot, where nothing was edited)."""

@@ -7,6 +7,7 @@ qasync loop (DESIGN.md §8): inside them click, then `await` — never `qtbot.wa
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -17,6 +18,8 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.gui.debugger.gc_policy import GuiCollector, collect_on_gui_thread  # noqa: E402
 
 
 def _application(args: list[str] | None = None) -> QApplication:
@@ -30,6 +33,17 @@ def _application(args: list[str] | None = None) -> QApplication:
 def qapp(qapp_args: list[str]) -> QApplication:
     """pytest-qt's `qapp`, shared with the qasync loops below (one QApplication per run)."""
     return _application(qapp_args)
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_collection(qapp: QApplication) -> Iterator[GuiCollector]:
+    """As in the app (application.ensure_application): garbage is collected on the GUI
+    thread only, so no Qt object of a test is destroyed by a worker thread's collection."""
+    collector = collect_on_gui_thread(qapp)
+    yield collector
+    collector.stop()
+    collector.deleteLater()
+    gc.collect()  # this test's garbage, here on the GUI thread
 
 
 def pytest_asyncio_loop_factories(
