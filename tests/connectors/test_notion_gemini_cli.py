@@ -6,6 +6,7 @@ Gemini, with connections made on the command line (`--make-id` mapping each expo
 - the corpus' invoice-to-Google-Sheets scenario (Gmail Watch Emails → List Attachments →
   Gemini Upload a File → Gemini Generate a response → Google Sheets Add a Row), with a Gemini
   API key.
+and a Notion OAuth connection renewed when Notion answers 401 in the middle of a run.
 Lokalise, Gmail and Google Sheets are not shipped on this branch: stand-in apps in the test
 workspace supply what the exports map from them (tests/connectors/standins.py)."""
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -178,3 +181,35 @@ def test_the_invoice_to_sheets_export_runs_unchanged_with_gemini(
             {"key": str(i), "value": v} for i, v in enumerate(INVOICE.values())]]}
         assert report["modules"]["4"]["outputs"][0]["result"] == INVOICE
     assert leaks([GEMINI_KEY], workspace, [("report", out), ("stderr", err)]) == []
+
+
+def test_a_notion_oauth_connection_is_renewed_when_notion_answers_401(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    workspace = tmp_path / "ws"
+    ws = ("--data-dir", str(workspace))
+    with serve_fake_notion() as notion:
+        notion.add_database(TASKS, "Lokalise Tasks", {"Task Title": {"id": "title",
+                                                                     "type": "title"}})
+        monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: threading.Thread(
+            target=notion.browser, args=(url,), daemon=True).start() or True)
+        code, _, err = cli(capsys, "connections", "add", "notion:oauth", "--name", "Public",
+                           "--set", f"clientId={notion.client_id}",
+                           "--set", f"clientSecret={notion.client_secret}",
+                           "--set", f"server={notion.url}", "--base-url", notion.url,
+                           "--make-id", "3585006", "--timeout", "20", *ws)
+        assert code == 0, err
+        notion.revoke_access()  # the next request with the stored token answers 401
+        path = tmp_path / "get.blueprint.json"
+        path.write_text(json.dumps({"name": "Get", "flow": [
+            {"id": 3, "module": "notion:getADatabase", "version": 1,
+             "parameters": {"__IMTCONN__": 3585006}, "mapper": {"database": TASKS}}]}))
+        code, out, err = cli(capsys, "run", str(path), "--report", "json", *ws)
+        assert code == 0, err
+        assert json.loads(out)["modules"]["3"]["outputs"][0]["id"] == TASKS
+        assert [b["grant_type"] for b in notion.token_bodies] == [
+            "authorization_code", "refresh_token"]
+        assert [r.path for r in notion.requests[-3:]] == [
+            f"/v1/databases/{TASKS}", "/v1/oauth/token", f"/v1/databases/{TASKS}"]
+    assert leaks([notion.client_secret, *notion.refresh_tokens, *notion.access_tokens],
+                 workspace, [("report", out), ("stderr", err)]) == []
