@@ -5,7 +5,7 @@ Gemini, with connections made on the command line (`--make-id` mapping each expo
   Task → Update a Database Item), with an internal integration secret;
 - the corpus' invoice-to-Google-Sheets scenario (Gmail Watch Emails → List Attachments →
   Gemini Upload a File → Gemini Generate a response → Google Sheets Add a Row), with a Gemini
-  API key.
+  API key;
 and a Notion OAuth connection renewed when Notion answers 401 in the middle of a run.
 Lokalise, Gmail and Google Sheets are not shipped on this branch: stand-in apps in the test
 workspace supply what the exports map from them (tests/connectors/standins.py)."""
