@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"scenarist check: {problem}", file=sys.stderr)
         return 2
-    registry = _registry()
+    registry = _registry(args.data_dir)
     results = [
         _check_file(path, registry)
         for path in _with_progress(files, sys.stderr)
@@ -87,6 +87,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(results, report, sys.stdout)
     return 0 if all(r.valid for r in results) else 2
+
+
+def _registry(data_dir: str | None) -> Registry:
+    """What `run` runs: the built-ins, and every app shipped in connectors/, installed as a
+    package or in the workspace's apps/ folder (a broken app only costs its own modules)."""
+    from engine.apps import discover_apps, register_apps
+    from engine.store.workspace import resolve_workspace
+
+    registry = Registry(default_registry().all())
+    register_apps(registry, discover_apps(resolve_workspace(data_dir, create=False)))
+    return registry
 
 
 def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | None]:
@@ -104,15 +115,6 @@ def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | No
         else:
             return [], f"{name}: no such file or folder"
     return files, None
-
-
-def _registry() -> Registry:
-    """The built-ins and the apps Scenarist ships (connectors/), whose modules run too."""
-    from engine.apps import discover_apps, register_apps
-
-    registry = Registry(default_registry().all())
-    register_apps(registry, discover_apps(None))
-    return registry
 
 
 def _check_file(path: Path, registry: Registry) -> FileResult:

@@ -161,5 +161,6 @@ class App(BaseModel):
     modules: dict[str, ModuleDecl] = Field(default_factory=dict)
     rpcs: dict[str, RpcDecl] = Field(default_factory=dict)
     functions: dict[str, str] = Field(default_factory=dict)  # name -> JavaScript source
+    python_functions: dict[str, str] = Field(default_factory=dict)  # name -> Python source
     problems: list[Problem] = Field(default_factory=list)
     source: str = "folder"  # shipped, workspace, entry point, folder

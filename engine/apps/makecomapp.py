@@ -228,7 +228,8 @@ def _load_component(loader: _Loader, app: App, kind: str, local_id: str,
         code = code_files.get("code") if isinstance(code_files, dict) else None
         text = loader.read_text(code) if isinstance(code, str) else None
         if text is not None:
-            app.functions[local_id] = text
+            python = str(code).endswith(".py")  # a Scenarist extension (engine.apps.pyfunctions)
+            (app.python_functions if python else app.functions)[local_id] = text
         return
     names = _CODE_FILES.get(kind)
     if names is None:

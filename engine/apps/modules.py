@@ -98,7 +98,12 @@ class AppModule:
             last_id = choice.get("id")
         ctx.data = {"lastId": last_id, "lastDate": last_date or EPOCH_START}
         ctx.extra["trigger"] = {"matchEqual": False}
-        limit = to_number(ctx.parameters.get("limit", ctx.parameters.get("maxResults")))
+        # How many items one run emits: the communication's `response.limit` when it has one
+        # (Make's trigger limit, read from the app's own field, say `maxRecords`), else the
+        # `limit`/`maxResults` parameter Scenarist adds, else Make's default of 1.
+        response_limit = (spec.get("response") or {}).get("limit")
+        limit = to_number(ctx.evaluate(response_limit) if response_limit is not None
+                          else ctx.parameters.get("limit", ctx.parameters.get("maxResults")))
         ctx.default_limit = int(limit) if limit is not None and limit > 0 else 1
         wanted = ctx.default_limit
 

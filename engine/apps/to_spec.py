@@ -39,7 +39,8 @@ def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
         if hook is not None:
             parameters.extend(to_field_specs(hook.parameters))
     parameters.extend(to_field_specs(decl.parameters))
-    if decl.type == "trigger" and not any(f.name in ("limit", "maxResults") for f in parameters):
+    if decl.type == "trigger" and not _limited(decl) and not any(
+            f.name in ("limit", "maxResults") for f in parameters):
         parameters.append(FieldSpec(name="limit", type="uinteger", default=1,
                                     label="Maximum number of results"))
     return ModuleSpec(
@@ -54,6 +55,14 @@ def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
         transactional=decl.commit is not None or decl.rollback is not None,
         implementation=_implementation(AppModule(app, decl)),
     )
+
+
+def _limited(decl: ModuleDecl) -> bool:
+    """Whether a trigger's communication sets its own `response.limit` (from a field of its
+    own), so it needs no `limit` parameter added."""
+    spec = decl.communication if isinstance(decl.communication, dict) else {}
+    response = spec.get("response")
+    return isinstance(response, dict) and "limit" in response
 
 
 def _implementation(module: AppModule) -> Implementation:

@@ -68,6 +68,21 @@ def test_lists_unimplemented_modules_per_file_and_a_coverage_table(
     assert "2 files checked: 2 valid, 0 invalid" in out
 
 
+def test_shipped_and_workspace_apps_count_as_implemented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.connections.apps import keyed_app
+
+    keyed_app(tmp_path / "ws" / "apps")
+    path = tmp_path / "apps.blueprint.json"
+    path.write_text(blueprint((1, "gist:createUser"), (2, "keyed:getMe"), (3, "acme:DoThing")))
+    code, out, _ = run(capsys, str(path), "--data-dir", str(tmp_path / "ws"))
+    assert code == 0
+    assert "acme:DoThing (module 3)" in out and "gist:createUser (" not in out
+    assert "keyed:getMe (" not in out
+    assert "3 module uses, 2 supported (66.7%)" in out
+
+
 def test_invalid_file_exits_2_with_file_module_and_path_once(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
