@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.apps import jsonc
 from engine.apps.communication import RESPONSE_KEYS, UNSUPPORTED_REQUEST_KEYS
+from engine.apps.components import functions_of
 from engine.apps.declaration import App, Problem
-from engine.apps.functions import JsFunctions, node_available
+from engine.apps.functions import AppFunctions, node_available
 from engine.apps.iml import compile_app_template
 from engine.apps.makecomapp import MANIFEST, AppLoadError, load_makecomapp
 from engine.errors import IMLError
@@ -74,7 +75,7 @@ def _check_code(app: App, folder: Path) -> list[Problem]:
         manifest = jsonc.parse((folder / MANIFEST).read_text(encoding="utf-8-sig")).value
     except (OSError, jsonc.JsoncError):
         return []
-    functions = JsFunctions(app.functions) if app.functions else None
+    functions = functions_of(app)
     out: list[Problem] = []
     files: list[tuple[str, str]] = []
     base = (manifest.get("generalCodeFiles") or {}).get("base")
@@ -102,7 +103,7 @@ def _check_code(app: App, folder: Path) -> list[Problem]:
 
 
 def _walk(app: App, file: str, doc: jsonc.Document, value: Any, path: tuple[Any, ...],
-          functions: JsFunctions | None, out: list[Problem]) -> None:
+          functions: AppFunctions | None, out: list[Problem]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _walk(app, file, doc, item, (*path, key), functions, out)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from engine.apps.communication import Context, execute
 from engine.apps.declaration import App
-from engine.apps.functions import JsFunctions
+from engine.apps.functions import AppFunctions
 from engine.apps.runtime import AppConnection, ConnectionData
 from engine.errors import ModuleError
 
@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from engine.context import RunServices
 
 
-def functions_of(app: App) -> JsFunctions | None:
-    return JsFunctions(app.functions) if app.functions else None
+def functions_of(app: App) -> AppFunctions | None:
+    if not app.functions and not app.python_functions:
+        return None
+    return AppFunctions(app.functions, app.python_functions)
 
 
 def context(app: App, run: RunServices, *, parameters: dict[str, Any] | None = None,

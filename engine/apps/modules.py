@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from engine.context import RunServices
 
 CONNECTION_PARAMETER = "__IMTCONN__"
+# Older Make modules (Gmail's ActionSendEmail v2) name their connection `account`.
+LEGACY_CONNECTION_PARAMETER = "account"
 WEBHOOK_PARAMETER = "__IMTHOOK__"
 EPOCH_START = "1970-01-01T00:00:00.000Z"
 
@@ -46,8 +48,11 @@ class AppModule:
     def context(self, call: ModuleCall) -> Context:
         parameters = {k: v for k, v in {**call.parameters, **call.mapper}.items()
                       if k not in (CONNECTION_PARAMETER, WEBHOOK_PARAMETER)}
-        conn = find_connection(call.run, call.parameters.get(CONNECTION_PARAMETER),
-                               self.app.name, *self.app.aliases, self.decl.connection)
+        reference = call.parameters.get(CONNECTION_PARAMETER)
+        if reference in (None, "") and self.decl.connection is not None:
+            reference = call.parameters.get(LEGACY_CONNECTION_PARAMETER)
+        conn = find_connection(call.run, reference, self.app.name, *self.app.aliases,
+                               self.decl.connection)
         if conn is None and self.decl.connection is not None:
             message = (f"module {call.module_id} ({self.app.name}:{self.decl.name}): no "
                        f"connection {self.decl.connection!r} here; it runs without one")

@@ -50,10 +50,19 @@ def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
         parameters=parameters,
         mapper=_fields(decl.expect),
         interface=_fields(decl.interface),
-        connection=f"{app.name}:{decl.connection}" if decl.connection else None,
+        connection=connection_type_key(app, decl.connection),
         transactional=decl.commit is not None or decl.rollback is not None,
         implementation=_implementation(AppModule(app, decl)),
     )
+
+
+def connection_type_key(app: App, connection: str | None) -> str | None:
+    """`<app>:<component>` of a module's connection. A name with a colon is another app's
+    connection (`google:google`): a family of apps shares one connection type, as Make's
+    Google apps share one Google account."""
+    if not connection:
+        return None
+    return connection if ":" in connection else f"{app.name}:{connection}"
 
 
 def _implementation(module: AppModule) -> Implementation:
