@@ -296,10 +296,10 @@ def _error(ctx: Context, spec: Any, response: Response, roots: dict[str, Any],
             specific = _by_status({k: v for k, v in spec.items() if _is_status_key(k)},
                                   response.status)
         message_spec = spec.get("message")
-        kind = to_text(spec.get("type")) or kind
+        kind = _error_type(ctx, spec.get("type"), roots) or kind
         if isinstance(specific, dict):
             message_spec = specific.get("message", message_spec)
-            kind = to_text(specific.get("type")) or kind
+            kind = _error_type(ctx, specific.get("type"), roots) or kind
         elif isinstance(specific, str):
             message_spec = specific
         chosen = message_spec
@@ -313,6 +313,17 @@ def _error(ctx: Context, spec: Any, response: Response, roots: dict[str, Any],
         kind = "RuntimeError"
     detail = {"statusCode": response.status, "body": to_json_value(response.body)}
     return ModuleError(message, name=kind, detail=detail)
+
+
+def _error_type(ctx: Context, spec: Any, roots: dict[str, Any]) -> str:
+    """An error's type: one of Make's names, or IML choosing one from the response (a 403
+    that is a rate limit for one reason and a refusal for another)."""
+    if isinstance(spec, str) and "{{" in spec:
+        try:
+            return to_text(ctx.evaluate(spec, **roots)).strip()
+        except IMLError:
+            return ""
+    return to_text(spec)
 
 
 def _default_message(response: Response) -> str:

@@ -131,3 +131,24 @@ def test_the_connection_type_is_the_declaring_apps(tmp_path: Path) -> None:
     loaded = discover_apps(tmp_path / "ws", entry_points=False)
     kind = find_type("acct", loaded)
     assert kind.key == "acct:acct" and kind.is_secret("apiKey")
+
+
+async def test_an_error_type_chosen_by_iml() -> None:
+    from engine.apps.communication import Context, execute
+    from engine.apps.declaration import Base
+    from engine.errors import ModuleError
+
+    def limited(request: Request) -> tuple[int, Any]:
+        reason = request.query.get("reason", "forbidden")
+        return 403, {"error": {"code": 403, "errors": [{"reason": reason}]}}
+
+    error = {"403": {"type": "{{if(contains(body.error.errors[1].reason, 'RateLimit'),"
+                             " 'RateLimitError', 'InvalidConfigurationError')}}"}}
+    with fake_service(limited) as fake:
+        for reason, kind in (("userRateLimitExceeded", "RateLimitError"),
+                             ("forbidden", "InvalidConfigurationError")):
+            ctx = Context(run=RunServices(), base=Base(baseUrl=fake.url))
+            spec = {"url": "/x", "qs": {"reason": reason}, "response": {"error": error}}
+            with pytest.raises(ModuleError) as caught:
+                await execute(spec, ctx)
+            assert caught.value.name == kind
