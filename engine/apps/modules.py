@@ -86,7 +86,11 @@ class AppModule:
     # --- polling triggers --------------------------------------------------------------
 
     async def _poll(self, call: ModuleCall, ctx: Context) -> list[dict[str, Any]]:
-        spec = self.decl.communication if isinstance(self.decl.communication, dict) else {}
+        # Several requests (a list, then the items): the last one's response is the trigger's.
+        communication = self.decl.communication
+        requests = [r for r in communication if isinstance(r, dict)] if isinstance(
+            communication, list) else ([communication] if isinstance(communication, dict) else [])
+        spec = requests[-1] if requests else {}
         trigger = (spec.get("response") or {}).get("trigger") or {}
         by_date = to_text(trigger.get("type")) == "date"
         order = to_text(trigger.get("order")) or "unordered"
@@ -122,7 +126,7 @@ class AppModule:
         if "limit" in (spec.get("response") or {}) and order != "asc":
             spec = {**spec, "response": {k: v for k, v in spec["response"].items()
                                          if k != "limit"}}
-        result = await execute(spec, ctx)
+        result = await execute([*requests[:-1], spec], ctx)
         items = result.outputs
         if by_date:
             items.sort(key=lambda e: to_date(e.date) or datetime.min.replace(tzinfo=UTC))

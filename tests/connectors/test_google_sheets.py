@@ -4,6 +4,7 @@ Drive); Make an API call; Watch Changes; Google's errors as Make's error types."
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,7 +27,7 @@ HEADER = ["Timestamp", "Name", "Email", "Company", "Category"]
 
 
 def services(fake: FakeGoogle) -> RunServices:
-    run = RunServices()
+    run = RunServices(scenario_name=f"test-{uuid.uuid4()}")  # its own trigger cursors
     bind_connections(run, {"4321": ConnectionData({"accessToken": fake.access_token},
                                                   base_url_override=fake.url)})
     return run

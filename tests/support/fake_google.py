@@ -23,6 +23,8 @@ the permission ids, the fields of a created Drive file beyond id/name/mimeType/p
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import json
 import re
@@ -201,6 +203,8 @@ class FakeGoogle:
                                        "Expected OAuth 2 access token.")
             if self.fail_next:
                 raise self.fail_next.pop(0)
+            if path == "/batch/gmail/v1" and request.method == "POST":
+                return self._batch(request)
             if path.startswith("/v4/spreadsheets/"):
                 return self._sheets(request, path[len("/v4/spreadsheets/"):])
             if path.startswith(("/drive/v3/", "/upload/drive/v3/")):
@@ -505,8 +509,163 @@ class FakeGoogle:
 
     # --- Gmail v1 ---------------------------------------------------------------------------
 
+    def _message(self, mid: str) -> Message:
+        found = self.messages.get(mid)
+        if found is None:
+            raise GoogleError(404, "Requested entity was not found.", "notFound")
+        return found
+
     def _gmail(self, request: Recorded, rest: str) -> Answer:
+        parts = rest.split("/")
+        if parts == ["messages", "send"] and request.method == "POST":
+            data = request.json()
+            raw = data.get("raw")
+            if not isinstance(raw, str) or "+" in raw or "/" in raw:
+                raise GoogleError(400, "Invalid value for ByteString: raw (base64url expected)")
+            decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+            if not email.message_from_bytes(decoded).get("To"):
+                raise GoogleError(400, "Invalid To header", "invalidArgument")
+            mid = self.add_message(decoded, ["SENT"])
+            message = self.messages[mid]
+            if data.get("threadId"):
+                message.thread_id = str(data["threadId"])
+            return Answer.of(200, {"id": mid, "threadId": message.thread_id,
+                                   "labelIds": ["SENT"]})
+        if parts == ["messages"] and request.method == "GET":
+            return self._list_messages(request)
+        if parts == ["messages", "batchModify"] and request.method == "POST":
+            data = request.json()
+            for mid in data.get("ids") or []:
+                message = self._message(mid)
+                message.labels = [lb for lb in message.labels
+                                  if lb not in (data.get("removeLabelIds") or [])]
+                message.labels += [lb for lb in data.get("addLabelIds") or []
+                                   if lb not in message.labels]
+            return Answer(204, b"")
+        if len(parts) == 2 and parts[0] == "messages" and request.method == "GET":
+            return Answer.of(200, self.message_resource(parts[1],
+                                                        request.query.get("format", "full")))
+        if len(parts) == 4 and parts[0] == "messages" and parts[2] == "attachments":
+            self._message(parts[1])
+            data = self._attachment_data(parts[1], parts[3])
+            return Answer.of(200, {"size": len(data),
+                                   "data": base64.urlsafe_b64encode(data).decode()})
+        if len(parts) == 2 and parts[0] == "threads":
+            found = [m for m in self.messages.values() if m.thread_id == parts[1]]
+            if not found:
+                raise GoogleError(404, "Requested entity was not found.", "notFound")
+            fmt = request.query.get("format", "full")
+            return Answer.of(200, {"id": parts[1], "messages": [
+                self.message_resource(m.id, fmt) for m in found]})
+        if parts == ["labels"]:
+            return Answer.of(200, {"labels": [{"id": "INBOX", "name": "INBOX", "type": "system"},
+                                              {"id": "Label_1", "name": "Invoices",
+                                               "type": "user"}]})
         raise GoogleError(404, f"no such path {rest}")
+
+    def _list_messages(self, request: Recorded) -> Answer:
+        q = request.query.get("q", "")
+        labels = [v for k, v in parse_qsl(request.query_string) if k == "labelIds"]
+        found = sorted(self.messages.values(), key=lambda m: m.internal_date, reverse=True)
+        found = [m for m in found if all(lb in m.labels for lb in labels)]
+        for term in q.split():
+            if term == "is:unread":
+                found = [m for m in found if "UNREAD" in m.labels]
+            elif term == "is:read":
+                found = [m for m in found if "UNREAD" not in m.labels]
+            elif term == "has:attachment":
+                found = [m for m in found if email.message_from_bytes(
+                    m.raw, policy=email.policy.default).is_multipart() and any(
+                    p.get_filename() for p in email.message_from_bytes(
+                        m.raw, policy=email.policy.default).walk())]
+            elif term.startswith("after:"):
+                found = [m for m in found if m.internal_date // 1000 > int(term[6:])]
+            elif term.startswith("subject:"):
+                word = term[8:].strip("()").lower()
+                found = [m for m in found if word in str(email.message_from_bytes(
+                    m.raw, policy=email.policy.default)["Subject"] or "").lower()]
+        limit = int(request.query.get("maxResults") or 100)
+        page = found[:limit]
+        body: dict[str, Any] = {"resultSizeEstimate": len(page)}
+        if page:
+            body["messages"] = [{"id": m.id, "threadId": m.thread_id} for m in page]
+        return Answer.of(200, body)
+
+    def _attachment_data(self, mid: str, aid: str) -> bytes:
+        parsed = email.message_from_bytes(self.messages[mid].raw, policy=email.policy.default)
+        for number, part in enumerate(parsed.walk()):
+            if f"att{number}" == aid:
+                payload = part.get_payload(decode=True)
+                return payload if isinstance(payload, bytes) else b""
+        raise GoogleError(404, "Requested entity was not found.", "notFound")
+
+    def message_resource(self, mid: str, fmt: str = "full") -> dict[str, Any]:
+        message = self._message(mid)
+        parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
+        resource: dict[str, Any] = {
+            "id": mid, "threadId": message.thread_id, "labelIds": list(message.labels),
+            "snippet": "", "sizeEstimate": len(message.raw), "historyId": "1234",
+            "internalDate": str(message.internal_date)}
+        if fmt == "raw":
+            resource["raw"] = base64.urlsafe_b64encode(message.raw).decode()
+            return resource
+        counter = iter(range(10_000))
+
+        def part(node: Any, part_id: str) -> dict[str, Any]:
+            number = next(counter)
+            headers = [{"name": k, "value": str(v)} for k, v in node.items()]
+            out: dict[str, Any] = {"partId": part_id, "mimeType": node.get_content_type(),
+                                   "filename": node.get_filename() or "", "headers": headers}
+            if node.is_multipart():
+                out["body"] = {"size": 0}
+                out["parts"] = [part(child, f"{part_id}.{i}".lstrip("."))
+                                for i, child in enumerate(node.iter_parts())]
+            else:
+                data = node.get_payload(decode=True) or b""
+                if node.get_filename():
+                    out["body"] = {"size": len(data), "attachmentId": f"att{number}"}
+                else:
+                    out["body"] = {"size": len(data),
+                                   "data": base64.urlsafe_b64encode(data).decode()}
+                    if node.get_content_type() == "text/plain" and not resource["snippet"]:
+                        resource["snippet"] = data.decode("utf-8", "replace")[:100].strip()
+            return out
+
+        payload = part(parsed, "")
+        if fmt == "metadata":
+            payload = {"mimeType": payload["mimeType"], "headers": payload["headers"]}
+        if fmt != "minimal":
+            resource["payload"] = payload
+        return resource
+
+    def _batch(self, request: Recorded) -> Answer:
+        """Google's batch endpoint: a multipart/mixed of application/http requests, each
+        answered in a multipart/mixed part with its Content-ID as `response-<id>`."""
+        match = re.search(r'boundary="?([^";]+)"?', request.headers.get("content-type", ""))
+        if not request.headers.get("content-type", "").startswith("multipart/mixed") or (
+                match is None):
+            raise GoogleError(400, "Batch requests must be multipart/mixed")
+        out = []
+        for chunk in request.body.decode().split("--" + match.group(1)):
+            if "application/http" not in chunk:
+                continue
+            content_id = re.search(r"Content-ID:\s*<([^>]+)>", chunk, re.I)
+            _, _, inner = chunk.replace("\r\n", "\n").partition("\n\n")
+            method, target = inner.strip().splitlines()[0].split()[:2]
+            path, _, query = target.partition("?")
+            inner_request = Recorded(method, path, dict(request.headers), b"", query,
+                                     dict(parse_qsl(query)))
+            answer = self.handle(inner_request)
+            reason = "OK" if answer.status < 400 else "Error"
+            out.append(f"--batch_fake\r\nContent-Type: application/http\r\n"
+                       f"Content-ID: <response-{content_id.group(1) if content_id else ''}>"
+                       f"\r\n\r\nHTTP/1.1 {answer.status} {reason}\r\n"
+                       f"Content-Type: {answer.content_type}\r\n\r\n"
+                       f"{answer.body.decode()}\r\n")
+        if not out:
+            raise GoogleError(400, "Empty batch")
+        body = "".join(out) + "--batch_fake--\r\n"
+        return Answer(200, body.encode(), "multipart/mixed; boundary=batch_fake")
 
     # --- Docs v1 ----------------------------------------------------------------------------
 
