@@ -454,6 +454,8 @@ class FakeGoogle:
         file = dict(self.files[fid])
         file.setdefault("kind", "drive#file")
         file["webViewLink"] = f"https://docs.google.com/file/d/{fid}/view"
+        if not file["mimeType"].startswith("application/vnd.google-apps."):
+            file["webContentLink"] = f"https://drive.google.com/uc?id={fid}&export=download"
         file["size"] = str(len(self.contents.get(fid, b"")))
         return file
 
@@ -505,6 +507,10 @@ class FakeGoogle:
                                         "application/octet-stream")
         fid = self.add_file(meta.get("name", "Untitled"), mime, parts[1][1],
                             parents=meta.get("parents"))
+        if mime == DOCUMENT_MIME:  # converted on import: its text, without the markup
+            text = re.sub(r"<br\s*/?>", "\n", parts[1][1].decode("utf-8", "replace"))
+            self.documents[fid] = {"title": meta.get("name", "Untitled"),
+                                   "text": re.sub(r"<[^>]+>", "", text)}
         return Answer.of(200, self._resource(fid))
 
     # --- Gmail v1 ---------------------------------------------------------------------------
@@ -670,6 +676,37 @@ class FakeGoogle:
     # --- Docs v1 ----------------------------------------------------------------------------
 
     def _docs(self, request: Recorded, rest: str) -> Answer:
+        if rest == "" and request.method == "POST":
+            title = request.json().get("title") or "Untitled document"
+            did = self.add_document(title, "")
+            return Answer.of(200, {"documentId": did, "title": title})
+        did, _, action = rest.lstrip("/").partition(":")
+        document = self.documents.get(did)
+        if document is None:
+            raise GoogleError(404, "Requested entity was not found.")
+        if action == "batchUpdate" and request.method == "POST":
+            requests = request.json().get("requests")
+            if not isinstance(requests, list) or not requests:
+                raise GoogleError(400, "Must specify at least one request.")
+            replies: list[dict[str, Any]] = []
+            for item in requests:
+                if "replaceAllText" in item:
+                    spec = item["replaceAllText"]
+                    needle = spec["containsText"]["text"]
+                    count = document["text"].count(needle)
+                    document["text"] = document["text"].replace(needle, spec["replaceText"])
+                    replies.append({"replaceAllText": {"occurrencesChanged": count}})
+                elif "replaceImage" in item:
+                    document.setdefault("images", {})[item["replaceImage"]["imageObjectId"]] = (
+                        item["replaceImage"]["uri"])
+                    replies.append({})
+                else:
+                    raise GoogleError(400, f"Unsupported request {sorted(item)}")
+            return Answer.of(200, {"documentId": did, "replies": replies})
+        if not action and request.method == "GET":
+            return Answer.of(200, {"documentId": did, "title": document["title"],
+                                   "body": {"content": [{"paragraph": {"elements": [
+                                       {"textRun": {"content": document["text"]}}]}}]}})
         raise GoogleError(404, f"no such path {rest}")
 
 
