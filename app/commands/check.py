@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"scenarist check: {problem}", file=sys.stderr)
         return 2
-    registry = default_registry()
+    registry = _with_apps(default_registry(), args)
     results = [
         _check_file(path, registry)
         for path in _with_progress(files, sys.stderr)
@@ -87,6 +87,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(results, report, sys.stdout)
     return 0 if all(r.valid for r in results) else 2
+
+
+def _with_apps(builtins: Registry, args: argparse.Namespace) -> Registry:
+    """The built-ins plus every app `run` would find (shipped connectors, the workspace's
+    apps, installed packages), so the coverage counts what runs."""
+    from engine.apps import discover_apps, register_apps
+    from engine.store.workspace import resolve_workspace
+
+    registry = Registry(builtins.all())
+    register_apps(registry, discover_apps(resolve_workspace(getattr(args, "data_dir", None))))
+    return registry
 
 
 def _collect(paths: list[str], *, recursive: bool) -> tuple[list[Path], str | None]:
