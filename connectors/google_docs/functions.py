@@ -3,6 +3,7 @@ paths, the `batchUpdate` requests that fill a template (`{{placeholder}}` text a
 the name of an exported file, and the Drive upload that turns HTML into a new document.
 
 Every function tolerates missing arguments: app code calls them before `if` decides.
+What no public source confirmed (shapes, defaults) is listed in README.md, "Unverified".
 """
 
 from __future__ import annotations

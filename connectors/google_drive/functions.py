@@ -4,6 +4,7 @@ media), Google's formats a file converts to, the search of Watch files, and the 
 shared file.
 
 Every function tolerates missing arguments: app code calls them before `if` decides.
+What no public source confirmed (shapes, defaults) is listed in README.md, "Unverified".
 """
 
 from __future__ import annotations

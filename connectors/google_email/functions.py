@@ -5,6 +5,7 @@ requests (`multipart/mixed` of `application/http` parts), so a trigger reads man
 in one request.
 
 Every function tolerates missing arguments: app code calls them before `if` decides.
+What no public source confirmed (shapes, defaults) is listed in README.md, "Unverified".
 """
 
 from __future__ import annotations

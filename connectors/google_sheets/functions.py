@@ -3,6 +3,7 @@ rows (`0`, `1`, ... keyed by column, `__ROW_NUMBER__`, `__SPREADSHEET_ID__`, `__
 `__IMTINDEX__`/`__IMTLENGTH__` for searches) and the A1 ranges the Sheets API v4 reads.
 
 Every function tolerates missing arguments: app code calls them before `if` decides.
+What no public source confirmed (shapes, defaults) is listed in README.md, "Unverified".
 """
 
 from __future__ import annotations
