@@ -12,7 +12,12 @@ from typing import Any
 
 from engine.apps.declaration import App, MakeField, ModuleDecl
 from engine.apps.fields import to_field_specs
-from engine.apps.modules import CONNECTION_PARAMETER, WEBHOOK_PARAMETER, AppModule
+from engine.apps.modules import (
+    CONNECTION_PARAMETER,
+    LEGACY_CONNECTION_PARAMETER,
+    WEBHOOK_PARAMETER,
+    AppModule,
+)
 from engine.spec import FieldSpec, Implementation, ModuleCall, ModuleKind, ModuleSpec
 
 KINDS: dict[str, ModuleKind] = {
@@ -27,7 +32,9 @@ def _fields(value: list[MakeField] | str | Any) -> list[FieldSpec]:
 
 def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
     parameters: list[FieldSpec] = []
-    if decl.connection is not None:
+    own_account = any(f.name == LEGACY_CONNECTION_PARAMETER and f.type.startswith("account")
+                      for f in decl.parameters)  # Make's older modules: no __IMTCONN__ too
+    if decl.connection is not None and not own_account:
         label = app.connections[decl.connection].label if (
             decl.connection in app.connections) else "Connection"
         parameters.append(FieldSpec(name=CONNECTION_PARAMETER, type="account",

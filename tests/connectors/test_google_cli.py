@@ -303,3 +303,20 @@ def test_docs_certificate_export_copies_the_template_and_exports_it(
     assert request.query["mimeType"] == "application/pdf"
     row = fake_google.sheets[sid]["tabs"]["Sheet1"][1]
     assert row[6] == "Completed" and len(row) == 10  # column J: today's date
+
+
+def test_the_legacy_gmail_module_finds_its_account_and_renews_it_on_a_401(
+        fake_google: FakeGoogle, browser: list[str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    ws = ("--data-dir", str(tmp_path / "ws"))
+    connect(capsys, fake_google, ws, "5969854")
+    fake_google.rotate()  # revoked: the first send answers 401
+    blueprint = {"name": "Mail", "flow": [{
+        "id": 9, "module": "google-email:ActionSendEmail", "version": 2,
+        "parameters": {"account": 5969854},
+        "mapper": {"cc": [], "to": ["lead@example.com"], "bcc": [], "from": "",
+                   "html": "<p>Hola</p>", "subject": "Propuesta", "attachments": []}}]}
+    run(capsys, tmp_path, blueprint, ws)
+    assert sent_subjects(fake_google) == ["Propuesta"]
+    assert [f["grant_type"] for f in fake_google.token_requests] == [
+        "authorization_code", "refresh_token"]
