@@ -14,8 +14,8 @@ from engine.apps import jsonc
 from engine.apps.communication import RESPONSE_KEYS, UNSUPPORTED_REQUEST_KEYS
 from engine.apps.components import functions_of
 from engine.apps.declaration import App, Problem
-from engine.apps.functions import node_available
-from engine.apps.iml import CustomFunctions, compile_app_template
+from engine.apps.functions import AppFunctions, node_available
+from engine.apps.iml import compile_app_template
 from engine.apps.makecomapp import MANIFEST, AppLoadError, load_makecomapp
 from engine.errors import IMLError
 
@@ -103,7 +103,7 @@ def _check_code(app: App, folder: Path) -> list[Problem]:
 
 
 def _walk(app: App, file: str, doc: jsonc.Document, value: Any, path: tuple[Any, ...],
-          functions: CustomFunctions | None, out: list[Problem]) -> None:
+          functions: AppFunctions | None, out: list[Problem]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _walk(app, file, doc, item, (*path, key), functions, out)

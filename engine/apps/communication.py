@@ -323,7 +323,7 @@ def _error_type(ctx: Context, value: Any, roots: dict[str, Any]) -> str:
             value = ctx.evaluate(value, **roots)
         except IMLError:
             return ""
-    return to_text(value)
+    return to_text(value).strip()
 
 
 def _default_message(response: Response) -> str:
@@ -590,8 +590,12 @@ class _Request:
 
 
 def _overridden(ctx: Context, url: str) -> str:
-    """An absolute URL on the app's own base URL, moved to the connection's override."""
-    base_url = to_text(ctx.evaluate(ctx.base.baseUrl)).rstrip("/")
-    if base_url and ctx.base_url_override and url.startswith(base_url):
-        return ctx.base_url_override.rstrip("/") + url[len(base_url):]
+    """An absolute URL on the app's own base URL (or one of the service's other roots the
+    base names in `serviceUrls`), moved to the connection's override."""
+    if not ctx.base_url_override:
+        return url
+    roots = [to_text(ctx.evaluate(ctx.base.baseUrl)), *ctx.base.serviceUrls]
+    for root in (r.rstrip("/") for r in roots if r):
+        if url == root or url.startswith(root + "/") or url.startswith(root + "?"):
+            return ctx.base_url_override.rstrip("/") + url[len(root):]
     return url

@@ -15,9 +15,7 @@ from urllib.parse import parse_qsl
 
 from engine.apps.communication import Context, execute
 from engine.apps.declaration import App
-from engine.apps.functions import JsFunctions
-from engine.apps.iml import CustomFunctions
-from engine.apps.pyfunctions import CombinedFunctions, PyFunctions
+from engine.apps.functions import AppFunctions
 from engine.apps.runtime import AppConnection, ConnectionData
 from engine.errors import ModuleError
 
@@ -25,13 +23,10 @@ if TYPE_CHECKING:
     from engine.context import RunServices
 
 
-def functions_of(app: App) -> CustomFunctions | None:
-    """The app's own IML functions: JavaScript (run by Node.js) and Python ones."""
-    js = JsFunctions(app.functions) if app.functions else None
-    if not app.python_functions:
-        return js
-    python = PyFunctions(app.python_functions, app.name)
-    return python if js is None else CombinedFunctions(python, js)
+def functions_of(app: App) -> AppFunctions | None:
+    if not app.functions and not app.python_functions:
+        return None
+    return AppFunctions(app.functions, app.python_functions)
 
 
 def context(app: App, run: RunServices, *, parameters: dict[str, Any] | None = None,

@@ -8,6 +8,7 @@ line and message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,6 +81,9 @@ class Base(BaseModel):
     timeout: Any = None
     response: dict[str, Any] = Field(default_factory=dict)
     log: dict[str, Any] = Field(default_factory=dict)
+    # Scenarist's extension: the service's other roots (its other API hosts), which a
+    # connection's base URL override moves as it moves `baseUrl`.
+    serviceUrls: list[str] = Field(default_factory=list)
 
 
 Communication = dict[str, Any] | list[dict[str, Any]]
@@ -161,6 +165,8 @@ class App(BaseModel):
     modules: dict[str, ModuleDecl] = Field(default_factory=dict)
     rpcs: dict[str, RpcDecl] = Field(default_factory=dict)
     functions: dict[str, str] = Field(default_factory=dict)  # name -> JavaScript source
-    python_functions: dict[str, str] = Field(default_factory=dict)  # name -> Python source
+    # name -> Python callable: functions written in Python, which only trusted apps (shipped
+    # with Scenarist or installed as packages) may have, so they need no Node.js.
+    python_functions: dict[str, Callable[..., Any]] = Field(default_factory=dict)
     problems: list[Problem] = Field(default_factory=list)
     source: str = "folder"  # shipped, workspace, entry point, folder

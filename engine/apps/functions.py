@@ -4,18 +4,28 @@ Make runs them in a sandbox with no I/O; here each call runs in a fresh `node` p
 the app's function sources and the arguments on stdin, under a time limit. Binary values
 (bytes) cross as Buffers. Without Node.js on the machine, a call fails with a clear error and
 `check_app` names the feature as unavailable.
+
+Apps shipped with Scenarist (and apps installed as Python packages) may write their functions
+in Python instead: a function component whose code file is a `.py` file, either exposing
+`FUNCTIONS = {"name": callable}` (one file for many functions) or defining a function of the
+component's name. They run in the process, need no Node.js, and are refused in any other
+app (a workspace folder must not run Python in the engine's process).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import importlib.util
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
 
-from engine.errors import IMLError
+from engine.errors import IMLError, ModuleError
 
 TIMEOUT_S = 10.0
 _BUFFER = "__scenarist_buffer__"
@@ -121,3 +131,44 @@ class JsFunctions:
             first = str(answer["error"]).splitlines()[0]
             raise IMLError(f"function {name!r} failed: {first}")
         return _unpack(answer.get("ok"))
+
+
+def load_python_functions(path: Path) -> dict[str, Callable[..., Any]]:
+    """The functions of a Python code file (raises on a broken file): its `FUNCTIONS` table
+    when it has one (one file for all of an app's functions), else the functions it defines
+    (one file per function, named as its component)."""
+    name = "scenarist_app_functions_" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = getattr(module, "FUNCTIONS", None)
+    if table is None:
+        return {key: value for key, value in vars(module).items()
+                if callable(value) and not key.startswith("_")
+                and getattr(value, "__module__", None) == name}
+    if not isinstance(table, Mapping) or not all(callable(f) for f in table.values()):
+        raise ImportError(f"{path.name}: FUNCTIONS is not a table of callables")
+    return dict(table)
+
+
+class AppFunctions:
+    """All of an app's functions: Python ones called in the process, the others by Node.js."""
+
+    def __init__(self, sources: Mapping[str, str],
+                 python: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self.python = dict(python or {})
+        self.js = JsFunctions({k: v for k, v in sources.items() if k not in self.python})
+        self.names = frozenset(self.python) | self.js.names
+
+    def call(self, name: str, args: list[Any]) -> Any:
+        function = self.python.get(name)
+        if function is None:
+            return self.js.call(name, args)
+        try:
+            return function(*args)
+        except (IMLError, ModuleError):
+            raise
+        except Exception as exc:  # a bug or bad input: name the function, not a traceback
+            raise IMLError(f"function {name!r} failed: {type(exc).__name__}: {exc}") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.apps.declaration import App, Problem
-from engine.apps.makecomapp import MANIFEST, AppLoadError, load_makecomapp
+from engine.apps.makecomapp import MANIFEST, SHIPPED_DIR, AppLoadError, load_makecomapp
 from engine.apps.to_spec import module_spec
 from engine.spec import ModuleSpec
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from engine.registry import Registry
 
 ENTRY_POINT_GROUP = "scenarist.apps"
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "connectors"
 WORKSPACE_APPS = "apps"
 
 

@@ -26,9 +26,11 @@ from engine.apps.declaration import (
     RpcDecl,
     WebhookDecl,
 )
+from engine.apps.functions import load_python_functions
 from engine.errors import ScenaristError
 
 MANIFEST = "makecomapp.json"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "connectors"
 MAX_FILE_BYTES = 5_000_000
 
 # Code-file names per component kind -> the declaration's field (both spellings Make's
@@ -226,10 +228,12 @@ def _load_component(loader: _Loader, app: App, kind: str, local_id: str,
     code_files = entry.get("codeFiles") or {}
     if kind == "function":
         code = code_files.get("code") if isinstance(code_files, dict) else None
+        if isinstance(code, str) and code.endswith(".py"):
+            _python_function(loader, app, local_id, code)
+            return
         text = loader.read_text(code) if isinstance(code, str) else None
         if text is not None:
-            python = str(code).endswith(".py")  # a Scenarist extension (engine.apps.pyfunctions)
-            (app.python_functions if python else app.functions)[local_id] = text
+            app.functions[local_id] = text
         return
     names = _CODE_FILES.get(kind)
     if names is None:
@@ -265,6 +269,35 @@ def _load_component(loader: _Loader, app: App, kind: str, local_id: str,
         "rpc": app.rpcs,
     }
     tables[kind][local_id] = declared
+
+
+def _python_function(loader: _Loader, app: App, local_id: str, relative: str) -> None:
+    """A function written in Python: only an app shipped with Scenarist or installed as a
+    package may run Python in the engine's process."""
+    key = f"components.function.{local_id}.codeFiles.code"
+    trusted = app.source == "shipped" or app.source.startswith("entry point") or (
+        loader.folder.resolve().is_relative_to(SHIPPED_DIR))
+    if not trusted:
+        loader.problem("functions written in Python run only in apps shipped with Scenarist or"
+                       " installed as Python packages", MANIFEST, key, severity="unsupported")
+        return
+    path = (loader.folder / relative).resolve()
+    if not path.is_relative_to(loader.folder.resolve()) or not path.is_file():
+        loader.problem("code file not found", relative)
+        return
+    try:
+        table = _python_tables.get(path) or load_python_functions(path)
+    except Exception as exc:  # a broken code file costs only its functions
+        loader.problem(f"cannot load the Python functions: {exc}", relative)
+        return
+    _python_tables[path] = table
+    if local_id not in table:
+        loader.problem(f"{relative} defines no function {local_id!r}", relative)
+        return
+    app.python_functions[local_id] = table[local_id]
+
+
+_python_tables: dict[Path, dict[str, Any]] = {}  # one module per file, however many functions
 
 
 def _component_attributes(kind: str, entry: dict[str, Any], data: dict[str, Any]) -> None:

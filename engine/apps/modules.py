@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from engine.context import RunServices
 
 CONNECTION_PARAMETER = "__IMTCONN__"
+# Older Make modules (Gmail's ActionSendEmail v2) name their connection `account`.
+LEGACY_CONNECTION_PARAMETER = "account"
 WEBHOOK_PARAMETER = "__IMTHOOK__"
 EPOCH_START = "1970-01-01T00:00:00.000Z"
 
@@ -46,8 +48,11 @@ class AppModule:
     def context(self, call: ModuleCall) -> Context:
         parameters = {k: v for k, v in {**call.parameters, **call.mapper}.items()
                       if k not in (CONNECTION_PARAMETER, WEBHOOK_PARAMETER)}
-        conn = find_connection(call.run, call.parameters.get(CONNECTION_PARAMETER),
-                               self.app.name, *self.app.aliases, self.decl.connection)
+        reference = call.parameters.get(CONNECTION_PARAMETER)
+        if reference in (None, "") and self.decl.connection is not None:
+            reference = call.parameters.get(LEGACY_CONNECTION_PARAMETER)
+        conn = find_connection(call.run, reference, self.app.name, *self.app.aliases,
+                               self.decl.connection)
         if conn is None and self.decl.connection is not None:
             message = (f"module {call.module_id} ({self.app.name}:{self.decl.name}): no "
                        f"connection {self.decl.connection!r} here; it runs without one")
@@ -81,7 +86,11 @@ class AppModule:
     # --- polling triggers --------------------------------------------------------------
 
     async def _poll(self, call: ModuleCall, ctx: Context) -> list[dict[str, Any]]:
-        spec = self.decl.communication if isinstance(self.decl.communication, dict) else {}
+        # Several requests (a list, then the items): the last one's response is the trigger's.
+        communication = self.decl.communication
+        requests = [r for r in communication if isinstance(r, dict)] if isinstance(
+            communication, list) else ([communication] if isinstance(communication, dict) else [])
+        spec = requests[-1] if requests else {}
         trigger = (spec.get("response") or {}).get("trigger") or {}
         by_date = to_text(trigger.get("type")) == "date"
         order = to_text(trigger.get("order")) or "unordered"
@@ -122,7 +131,7 @@ class AppModule:
         if "limit" in (spec.get("response") or {}) and order != "asc":
             spec = {**spec, "response": {k: v for k, v in spec["response"].items()
                                          if k != "limit"}}
-        result = await execute(spec, ctx)
+        result = await execute([*requests[:-1], spec], ctx)
         items = result.outputs
         if by_date:
             items.sort(key=lambda e: to_date(e.date) or datetime.min.replace(tzinfo=UTC))

@@ -12,7 +12,12 @@ from typing import Any
 
 from engine.apps.declaration import App, MakeField, ModuleDecl
 from engine.apps.fields import to_field_specs
-from engine.apps.modules import CONNECTION_PARAMETER, WEBHOOK_PARAMETER, AppModule
+from engine.apps.modules import (
+    CONNECTION_PARAMETER,
+    LEGACY_CONNECTION_PARAMETER,
+    WEBHOOK_PARAMETER,
+    AppModule,
+)
 from engine.spec import FieldSpec, Implementation, ModuleCall, ModuleKind, ModuleSpec
 
 KINDS: dict[str, ModuleKind] = {
@@ -27,7 +32,9 @@ def _fields(value: list[MakeField] | str | Any) -> list[FieldSpec]:
 
 def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
     parameters: list[FieldSpec] = []
-    if decl.connection is not None:
+    own_account = any(f.name == LEGACY_CONNECTION_PARAMETER and f.type.startswith("account")
+                      for f in decl.parameters)  # Make's older modules: no __IMTCONN__ too
+    if decl.connection is not None and not own_account:
         label = app.connections[decl.connection].label if (
             decl.connection in app.connections) else "Connection"
         parameters.append(FieldSpec(name=CONNECTION_PARAMETER, type="account",
@@ -51,7 +58,7 @@ def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
         parameters=parameters,
         mapper=_fields(decl.expect),
         interface=_fields(decl.interface),
-        connection=f"{app.name}:{decl.connection}" if decl.connection else None,
+        connection=connection_type_key(app, decl.connection),
         transactional=decl.commit is not None or decl.rollback is not None,
         implementation=_implementation(AppModule(app, decl)),
     )
@@ -63,6 +70,15 @@ def _limited(decl: ModuleDecl) -> bool:
     spec = decl.communication if isinstance(decl.communication, dict) else {}
     response = spec.get("response")
     return isinstance(response, dict) and "limit" in response
+
+
+def connection_type_key(app: App, connection: str | None) -> str | None:
+    """`<app>:<component>` of a module's connection. A name with a colon is another app's
+    connection (`google:google`): a family of apps shares one connection type, as Make's
+    Google apps share one Google account."""
+    if not connection:
+        return None
+    return connection if ":" in connection else f"{app.name}:{connection}"
 
 
 def _implementation(module: AppModule) -> Implementation:

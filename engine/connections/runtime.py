@@ -205,6 +205,8 @@ def _retry_on_401(step: Any) -> None:
     if impl is None or not step.is_async or getattr(impl, _RETRIED, False):
         return
     reference = step.parameters.get("__IMTCONN__")
+    if reference in (None, "") and step.spec is not None and step.spec.connection:
+        reference = step.parameters.get("account")  # older Make modules' connection
     if reference in (None, ""):
         return
 

@@ -1,6 +1,7 @@
-"""An app's own IML functions in Python (engine.apps.pyfunctions): loaded from a `function`
-component whose code file ends in `.py`, compiled at the first call, usable in any code file
-beside the app's JavaScript functions, and checked by `check_app` like them."""
+"""An app's own IML functions in Python (engine.apps.functions), one file per function named
+as its component (Notion's and OpenAI's way; the Google apps' one file with a FUNCTIONS
+table is tests/apps/test_app_families.py): usable in any code file beside the app's
+JavaScript functions, only in trusted (shipped or packaged) apps."""
 
 from __future__ import annotations
 
@@ -62,9 +63,9 @@ def write_app(folder: Path, functions: dict[str, tuple[str, str]]) -> Path:
 
 async def test_a_python_function_reshapes_a_request_body(tmp_path: Path) -> None:
     folder = write_app(tmp_path / "typed", {"typed": (".py", TYPED)})
-    app = load_makecomapp(folder)
+    app = load_makecomapp(folder, source="shipped")
     assert app.python_functions.keys() == {"typed"} and app.functions == {}
-    assert check_app(folder) == []
+    assert app.problems == []
     [spec] = module_specs(app)
 
     def echo(request: Request) -> tuple[int, Any]:
@@ -80,29 +81,33 @@ async def test_a_python_function_reshapes_a_request_body(tmp_path: Path) -> None
 
 def test_its_failures_are_iml_errors_naming_the_function(tmp_path: Path) -> None:
     broken = (".py", "def typed(fields, schema):\n    return fields['missing']\n")
-    app = load_makecomapp(write_app(tmp_path / "typed", {"typed": broken}))
+    app = load_makecomapp(write_app(tmp_path / "typed", {"typed": broken}), source="shipped")
     functions = functions_of(app)
     assert functions is not None
     with pytest.raises(IMLError, match=r"function 'typed' failed: KeyError"):
         functions.call("typed", [{}, {}])
     other = (".py", "def other(): pass\n")
-    wrong = load_makecomapp(write_app(tmp_path / "other", {"typed": other}))
-    with pytest.raises(IMLError, match="defines no function typed"):
-        functions_of(wrong).call("typed", [])  # type: ignore[union-attr]
+    wrong = load_makecomapp(write_app(tmp_path / "other", {"typed": other}), source="shipped")
+    assert "defines no function 'typed'" in wrong.problems[0].message
 
 
-def test_check_app_knows_python_functions_and_reports_unknown_ones(tmp_path: Path) -> None:
+def test_a_workspace_app_may_not_run_python(tmp_path: Path) -> None:
+    """A folder someone hands the user must not run Python in the engine's process: check
+    says so, and the function is unknown there."""
     folder = write_app(tmp_path / "typed", {"typed": (".py", TYPED)})
     (folder / "send.iml.json").write_text(json.dumps(
-        {"url": "/items", "body": {"a": "{{typed(1, 2)}}", "b": "{{untyped(1)}}"}}))
+        {"url": "/items", "body": {"a": "{{typed(1, 2)}}"}}))
+    assert load_makecomapp(folder).python_functions == {}
     problems = check_app(folder)
-    assert [p.key for p in problems] == ["body.b"], problems
+    assert any("run only in apps shipped with Scenarist" in p.message for p in problems)
+    assert any(p.key == "body.a" for p in problems), problems
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
 def test_python_and_javascript_functions_live_side_by_side(tmp_path: Path) -> None:
     app = load_makecomapp(write_app(tmp_path / "typed", {
-        "typed": (".py", TYPED), "twice": (".js", "function twice(x) { return x * 2; }")}))
+        "typed": (".py", TYPED), "twice": (".js", "function twice(x) { return x * 2; }")}),
+        source="shipped")
     functions = functions_of(app)
     assert functions is not None and functions.names == {"typed", "twice"}
     assert functions.call("twice", [21]) == 42

@@ -46,7 +46,7 @@ def test_an_imports_unknown_ids_once_each_with_their_modules(tmp_path: Path) -> 
     data["flow"].append({"id": 9, "module": "http:MakeRequest", "version": 4, "parameters": {
         "authenticationType": "basicAuth", "basicAuthKeychain": 31}, "mapper": {
         "url": "https://example.com", "method": "get"}})
-    data["flow"].append({"id": 10, "module": "google-sheets:addRow", "version": 2,
+    data["flow"].append({"id": 10, "module": "nosuchapp:addRow", "version": 2,
                          "parameters": {"__IMTCONN__": 55}})  # not supported: not asked
     blueprint = Blueprint.model_validate(data)
     store = ConnectionStore(tmp_path)

@@ -7,16 +7,17 @@ Gemini, with connections made on the command line (`--make-id` mapping each expo
   Gemini Upload a File → Gemini Generate a response → Google Sheets Add a Row), with a Gemini
   API key;
 and a Notion OAuth connection renewed when Notion answers 401 in the middle of a run.
-Lokalise, Gmail and Google Sheets are not shipped on this branch: stand-in apps in the test
-workspace supply what the exports map from them (tests/connectors/standins.py)."""
+Lokalise is not shipped: a stand-in app in the test workspace supplies what the export maps
+from it (tests/connectors/standins.py); Gmail and Google Sheets are the shipped apps against
+the local fake of Google's APIs."""
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import webbrowser
 from collections.abc import Callable
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ import pytest
 from app.cli import main
 from tests.connectors.corpus import blueprint
 from tests.connectors.standins import standin_app
+from tests.connectors.test_google_cli import connect as google_connect
 from tests.secrets.scan import leaks
 from tests.support.fake_gemini import DEFAULT_KEY as GEMINI_KEY
 from tests.support.fake_gemini import serve_fake_gemini
+from tests.support.fake_google import FakeGoogle
 from tests.support.fake_notion import DEFAULT_TOKEN, serve_fake_notion
 from tests.support.http_stub import Answer, Recorded, recording
 
@@ -123,44 +126,25 @@ INVOICE = {"Invoice number": "INV-1042", "Invoice date": "2026-02-27",
 
 
 def test_the_invoice_to_sheets_export_runs_unchanged_with_gemini(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_google: FakeGoogle,
+        browser: list[str]) -> None:
     exported = blueprint("invoice-to-google-sheets-ai")
     refs = {node["module"]: node["parameters"]["__IMTCONN__"] for node in exported["flow"]}
     workspace = tmp_path / "ws"
     ws = ("--data-dir", str(workspace))
-    standin_app(workspace / "apps", "google-email", {
-        "triggerWatchNewEmails": {"type": "trigger", "communication": {
-            "url": "/messages", "qs": {"q": "{{parameters.q}}"},
-            "response": {"iterate": "{{body.messages}}", "output": "{{item}}",
-                         "trigger": {"id": "{{item.id}}", "type": "id", "order": "asc"},
-                         "limit": "{{parameters.limit}}"}}},
-        "listEmailAttachments": {"type": "search", "communication": {
-            "url": "/messages/{{parameters.messageId}}/attachments",
-            "response": {"iterate": "{{body.attachments}}",
-                         "output": {"filename": "{{item.filename}}",
-                                    "data": "{{toBinary(item.data, 'base64')}}"}}}}})
-    standin_app(workspace / "apps", "google-sheets", {"addRow": {"type": "action",
-                                                                 "communication": {
-        "url": "/spreadsheets/{{parameters.spreadsheetId}}/values:append", "method": "POST",
-        "body": {"values": ["{{toArray(parameters.values)}}"]},
-        "response": {"output": "{{body}}"}}}})
-
-    def google(request: Recorded) -> tuple[int, Any]:
-        if request.path == "/messages":
-            return 200, {"messages": [{"id": "18c2f0a9", "subject": "Invoice INV-1042"}]}
-        if request.path.endswith("/attachments"):
-            return 200, {"attachments": [{"filename": "INV-1042.pdf",
-                                          "data": base64.b64encode(PDF).decode()}]}
-        return 200, {"updates": {"updatedRange": "Sheet1!A2:G2", "updatedRows": 1}}
-
-    with serve_fake_gemini() as gemini, stub(google) as sheets:
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["To"] = "Invoice INV-1042", "ap@desert.example", "me"
+    mail.set_content("Please find the invoice attached.")
+    mail.add_attachment(PDF, maintype="application", subtype="pdf", filename="INV-1042.pdf")
+    fake_google.add_message(mail.as_bytes())
+    sid = fake_google.add_spreadsheet("Invoices", {"Sheet1": [list(INVOICE)]},
+                                      sid="1PWF_3pcmq0fZ5dmwXEKcfqxG7bw-9U1pdWtqhBjMebM")
+    with serve_fake_gemini() as gemini:
         gemini.reply = lambda body: json.dumps(INVOICE)
         connect(capsys, "gemini-ai", refs["gemini-ai:uploadAFile"], {"apiKey": GEMINI_KEY},
                 gemini.url, ws)
-        connect(capsys, "google-email", refs["google-email:triggerWatchNewEmails"],
-                {"apiKey": "gmail-standin"}, sheets.url, ws)
-        connect(capsys, "google-sheets", refs["google-sheets:addRow"],
-                {"apiKey": "sheets-standin"}, sheets.url, ws)
+        google_connect(capsys, fake_google, ws, str(refs["google-email:triggerWatchNewEmails"]),
+                       str(refs["google-sheets:addRow"]))
         path = tmp_path / "invoices.blueprint.json"
         path.write_text(json.dumps(exported))
         code, out, err = cli(capsys, "run", str(path), "--report", "json", *ws)
@@ -176,11 +160,10 @@ def test_the_invoice_to_sheets_export_runs_unchanged_with_gemini(
         parts = generate.json()["contents"][0]["parts"]
         assert parts == [{"file_data": {"mime_type": "application/pdf",
                                         "file_uri": file["uri"]}}]
-        [append] = [r for r in sheets.requests if r.method == "POST"]
-        assert append.json() == {"values": [[
-            {"key": str(i), "value": v} for i, v in enumerate(INVOICE.values())]]}
         assert report["modules"]["4"]["outputs"][0]["result"] == INVOICE
-    assert leaks([GEMINI_KEY], workspace, [("report", out), ("stderr", err)]) == []
+    assert fake_google.sheets[sid]["tabs"]["Sheet1"][-1] == list(INVOICE.values())
+    assert leaks([GEMINI_KEY, fake_google.client_secret], workspace,
+                 [("report", out), ("stderr", err)]) == []
 
 
 def test_a_notion_oauth_connection_is_renewed_when_notion_answers_401(

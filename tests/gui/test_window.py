@@ -60,6 +60,9 @@ def window(qtbot: QtBot, workspace: Path, answers: Answers) -> MainWindow:
 def imported(window: MainWindow, source: Path = ROUTED) -> Path:
     target = window.workspace_panel.import_blueprint(source)
     assert target is not None
+    dialog = window.import_dialog  # the export's Google connections: mapped later
+    if dialog is not None and dialog.isVisible():
+        dialog.reject()
     return target
 
 
