@@ -26,9 +26,13 @@ from engine.errors import IMLError, ModuleError
 from engine.executor.connections import open_connections
 from engine.executor.control import Directive, StopRun
 from engine.executor.events import (
+    ROWS_BATCH,
     Event,
     FilterEvaluated,
+    Listener,
     OperationFinished,
+    OperationRow,
+    RowListener,
     RunFinished,
     RunStarted,
 )
@@ -51,8 +55,7 @@ from engine.values import payload_size, payloads_size
 
 YIELD_EVERY_S = 0.010  # never hold the event loop longer than this
 
-
-Listener = Callable[[Event], None]
+__all__ = ["Executor", "Gate", "Listener", "run_plan"]
 
 
 class Gate(Protocol):
@@ -81,6 +84,10 @@ class Executor:
         self.services = services
         self.settings = plan.blueprint.metadata.scenario
         self.listeners = list(listeners)
+        # Operations go to row listeners (history) as rows, to the others as events.
+        self._row_listeners = [x for x in self.listeners if isinstance(x, RowListener)]
+        self._event_listeners = [x for x in self.listeners if not isinstance(x, RowListener)]
+        self._rows: list[OperationRow] | None = [] if self._row_listeners else None
         self.roots: dict[Any, Any] = {
             "var": {
                 "scenario": {
@@ -139,6 +146,7 @@ class Executor:
         except StopRun as stop:
             status, error = stop.status, stop.error
         finally:
+            self._take_rows()
             await services.aclose()
         if status == "success" and (self.warning or self.incomplete):
             status = "warning"
@@ -188,12 +196,14 @@ class Executor:
             else:
                 await self._walk(self.plan.main, 0)
         except StopRun as stop:
+            self._take_rows()
             # Commit directive, or an interruption that kept its bundle as incomplete
             if stop.status in ("success", "warning"):
                 self._commit()
             else:
                 self._rollback()
             raise
+        self._take_rows()
         self._commit()
         return self.services.more and self.resume is None
 
@@ -209,6 +219,7 @@ class Executor:
             with applied(self.limits):
                 outputs = await self._operate_alone(step)
         finally:
+            self._take_rows()
             await self.services.aclose()
         errors = self.errors.get(module_id, [])
         return outputs or [], errors[-1] if len(errors) > errors_before else None
@@ -314,6 +325,8 @@ class Executor:
         incomplete-executions queue) took the bundle."""
         self._ticks += 1
         if not self._ticks & 63:
+            if self._rows is not None and len(self._rows) >= ROWS_BATCH:
+                self._take_rows()
             await self._maybe_yield()
         if self.gate is not None:
             paused_at = self._clock()
@@ -352,15 +365,14 @@ class Executor:
             return await self._fail(step, error, mapped, started)
         self.data_transfer += payloads_size(outputs)
         if listening:
-            self._emit(
-                OperationFinished(
-                    step.id,
-                    mapped,
-                    outputs,
-                    time.perf_counter() - started,
-                    filter_passed=True if step.filter is not None else None,
-                )
-            )
+            duration = time.perf_counter() - started
+            passed = True if step.filter is not None else None
+            if self._rows is not None:
+                self._rows.append((step.id, mapped, outputs, duration, None, passed))
+            if self._event_listeners:
+                event = OperationFinished(step.id, mapped, outputs, duration, None, passed)
+                for listener in self._event_listeners:
+                    listener(event)
         result: list[dict[str, Any]] = outputs
         return result
 
@@ -466,7 +478,7 @@ class Executor:
         self.ops[merge.id] += 1
         self.data_transfer += payload_size(bundle)
         if self.listeners:
-            self._emit(OperationFinished(merge.id, {}, [bundle], 0.0))
+            self._operation_finished(merge.id, {}, [bundle], 0.0)
         self.roots[merge.id] = bundle
         assert merge.flow is not None
         await self._walk(merge.flow, merge.index + 1)
@@ -536,7 +548,7 @@ class Executor:
         self.ops[agg.id] += len(results)
         self.data_transfer += payloads_size(results)
         if self.listeners:
-            self._emit(OperationFinished(agg.id, {}, results, time.perf_counter() - started))
+            self._operation_finished(agg.id, {}, results, time.perf_counter() - started)
         return results
 
     # ----------------------------------------------------------------- errors
@@ -550,9 +562,8 @@ class Executor:
         bundles = self.mappable(step)
         self.errors.setdefault(step.id, []).append(described)
         if self.listeners:
-            self._emit(
-                OperationFinished(step.id, mapped, [], time.perf_counter() - started, described)
-            )
+            self._operation_finished(step.id, mapped, [], time.perf_counter() - started,
+                                     described)
         if not self._handle_errors:
             raise StopRun("error", {"module_id": step.id, **described})
         if step.onerror is not None:
@@ -622,6 +633,25 @@ class Executor:
     def _emit(self, event: Event) -> None:
         for listener in self.listeners:
             listener(event)
+
+    def _operation_finished(self, module_id: int, input_: dict[str, Any],
+                            outputs: list[dict[str, Any]], duration: float,
+                            error: dict[str, Any] | None = None) -> None:
+        """One operation, as a row for row listeners and an event for the others."""
+        if self._rows is not None:
+            self._rows.append((module_id, input_, outputs, duration, error, None))
+        if self._event_listeners:
+            event = OperationFinished(module_id, input_, outputs, duration, error)
+            for listener in self._event_listeners:
+                listener(event)
+
+    def _take_rows(self) -> None:
+        """Hand the rows gathered so far to the row listeners."""
+        rows = self._rows
+        if rows:
+            self._rows = []
+            for listener in self._row_listeners:
+                listener.take_rows(rows)
 
     def _emit_lazy(self, make: Callable[[], Event]) -> None:
         if self.listeners:
