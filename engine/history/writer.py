@@ -1,9 +1,10 @@
 """The single history writer: a thread that turns queued jobs into batched rows.
 
-Recorders (on the event loop) only append cheap tuples and hand full lists over a queue;
-this thread encodes payloads, inserts with Core `insert()` + executemany, and commits once per
-batch of jobs — never per bundle. Whatever is queued when the thread wakes goes into one
-transaction. History must never break a run, nor lose one silently:
+Recorders (on the event loop) hand the executor's rows of operations over a queue as they
+are; this thread encodes each batch of them into one payload and one row
+(engine.history.batches), and commits once per batch of jobs — never per bundle. Whatever is
+queued when the thread wakes goes into one transaction. History must never break a run, nor
+lose one silently:
 
 - a payload orjson refuses (a lone surrogate, an integer beyond 64 bits: values a parsed JSON
   text can carry) is stored made writable (`engine.values.json_safe`), and the run says so;
@@ -28,12 +29,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from engine.history.batches import encode_batch
 from engine.history.payloads import PayloadCodec
 from engine.store.history_db import (
     BlueprintVersion,
     Execution,
     ExecutionBlob,
     Operation,
+    OperationBatch,
     blobs_dir,
     open_history_engine,
 )
@@ -44,22 +47,11 @@ log = logging.getLogger("scenarist.history")
 MAX_JOBS_PER_TRANSACTION = 256
 MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
 
-# (seq, cycle, module_id, duration_s, filter_passed, error, input, outputs, output_count)
-OperationTuple = tuple[
-    int, int, int, float, "bool | None", "dict[str, Any] | None", Any, Any, int
-]
-
-
-_OPERATION_COLUMNS = [
-    "execution_num", "seq", "kind", "cycle", "module_id", "duration_ms", "filter_passed",
-    "output_count", "error", "input", "outputs",
-]
-# The Core insert, compiled once. Rows go to the driver's executemany as plain tuples: Core's
-# per-row parameter processing costs ~10 µs a row, the driver ~3 µs, and no column here needs
-# a type conversion (ints, floats, text, bytes; booleans are ints to SQLite).
-_INSERT_OPERATIONS = str(
-    insert(Operation.__table__).compile(  # type: ignore[attr-defined]
-        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=_OPERATION_COLUMNS
+_BATCH_COLUMNS = ["execution_num", "first_seq", "count", "cycle", "content"]
+# The Core insert, compiled once, run on the driver (no column needs a type conversion).
+_INSERT_BATCH = str(
+    insert(OperationBatch.__table__).compile(  # type: ignore[attr-defined]
+        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=_BATCH_COLUMNS
     )
 )
 
@@ -83,6 +75,22 @@ class RunSink:
         self._seen.add(message)
         self.problems.append(message)
         log.warning("history: %s", message)
+
+    def storable(self, value: Any, what: str) -> Any:
+        """`value`, or made writable (and said so) when orjson refuses it."""
+        try:
+            self.codec.check(value)
+            return value
+        except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+            reason = str(exc)
+        self.problem(f"{what} could not be stored as it was ({reason}): stored with lone "
+                     "surrogates as U+FFFD and integers beyond 64 bits as doubles")
+        safe = json_safe(value)
+        try:
+            self.codec.check(safe)
+            return safe
+        except (TypeError, ValueError) as exc:
+            return {"$unstorable": str(exc)}
 
     def encode(self, value: Any, what: str) -> bytes:
         """`value` as a payload; one orjson refuses is stored made writable, and said so."""
@@ -127,44 +135,19 @@ class StartJob:
 
 @dataclass(slots=True)
 class OperationsJob:
+    """Consecutive operations of one run, all of one cycle: one `operation_batch` row."""
+
     sink: RunSink
-    rows: list[OperationTuple]
+    first_seq: int
+    cycle: int
+    rows: list[tuple[Any, ...]]  # OperationRows, as engine.history.batches stores them
 
     def apply(self, conn: Connection) -> None:
-        if self.sink.num is None:
+        if self.sink.num is None or not self.rows:
             return  # the execution's row could not be written: neither can its operations
-        num, codec = self.sink.num, self.sink.codec
-        counted = codec.stored_bytes
-        try:
-            values = self._values(num, codec.encode)
-        except (TypeError, ValueError):  # some payload orjson refuses: find it, row by row
-            codec.stored_bytes = counted
-            values = self._values(num, None)
-        if values:
-            conn.exec_driver_sql(_INSERT_OPERATIONS, values)
-
-    def _values(self, num: int, encode: Any) -> list[tuple[Any, ...]]:
-        sink = self.sink
-
-        def careful(module_id: int, what: str) -> Any:
-            return lambda value: sink.encode(value, f"module {module_id}'s {what}")
-
-        out = []
-        for (seq, cycle, module_id, duration_s, filter_passed, error, input_, outputs,
-             output_count) in self.rows:
-            enc_error = enc_input = enc_outputs = encode
-            if encode is None:
-                enc_error = careful(module_id, "error")
-                enc_input = careful(module_id, "input bundle")
-                enc_outputs = careful(module_id, "output bundles")
-            out.append((
-                num, seq, "operation", cycle, module_id, duration_s * 1000.0,
-                filter_passed, output_count,
-                None if error is None else enc_error(error),
-                None if input_ is None else enc_input(input_),
-                None if outputs is None else enc_outputs(outputs),
-            ))
-        return out
+        content = encode_batch(self.sink, self.rows)
+        conn.exec_driver_sql(_INSERT_BATCH, (self.sink.num, self.first_seq, len(self.rows),
+                                             self.cycle, content))
 
 
 @dataclass(slots=True)
