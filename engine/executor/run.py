@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from time import perf_counter_ns
 from typing import Any, Protocol
 
 from engine.context import RunServices
@@ -88,6 +89,7 @@ class Executor:
         self._row_listeners = [x for x in self.listeners if isinstance(x, RowListener)]
         self._event_listeners = [x for x in self.listeners if not isinstance(x, RowListener)]
         self._rows: list[OperationRow] | None = [] if self._row_listeners else None
+        self._filtered: dict[int, int] = {}  # bundles each filter stopped (when listened to)
         self.roots: dict[Any, Any] = {
             "var": {
                 "scenario": {
@@ -170,6 +172,7 @@ class Executor:
                 result.data_transfer,
                 result.incomplete_executions,
                 [error] if error else [],
+                self._filtered,
             )
         )
         return result
@@ -278,7 +281,7 @@ class Executor:
                     return True
                 if not passed:
                     if self.listeners:
-                        self._emit(FilterEvaluated(step.id, False))
+                        self._filter_stopped(step.id)
                     return not first
             first = False
             how = step.how
@@ -337,7 +340,7 @@ class Executor:
                 self._interrupt(step)
         self.ops[step.id] += 1
         listening = bool(self.listeners)
-        started = time.perf_counter() if listening else 0.0
+        started = perf_counter_ns() if listening else 0
         mapped: dict[str, Any] = {}
         try:
             if step.mapper is not None:
@@ -365,12 +368,12 @@ class Executor:
             return await self._fail(step, error, mapped, started)
         self.data_transfer += payloads_size(outputs)
         if listening:
-            duration = time.perf_counter() - started
+            duration = perf_counter_ns() - started
             passed = True if step.filter is not None else None
             if self._rows is not None:
                 self._rows.append((step.id, mapped, outputs, duration, None, passed))
             if self._event_listeners:
-                event = OperationFinished(step.id, mapped, outputs, duration, None, passed)
+                event = OperationFinished(step.id, mapped, outputs, duration / 1e9, None, passed)
                 for listener in self._event_listeners:
                     listener(event)
         result: list[dict[str, Any]] = outputs
@@ -428,7 +431,7 @@ class Executor:
         directive's mapping (a value over the limit, a pattern's time limit)."""
         exc.at(step.id, exc.field)
         error = ModuleError(str(exc), name="DataError")
-        await self._fail(step, error, {}, time.perf_counter())
+        await self._fail(step, error, {}, perf_counter_ns())
 
     async def _maybe_yield(self) -> None:
         now = time.perf_counter()
@@ -478,7 +481,7 @@ class Executor:
         self.ops[merge.id] += 1
         self.data_transfer += payload_size(bundle)
         if self.listeners:
-            self._operation_finished(merge.id, {}, [bundle], 0.0)
+            self._operation_finished(merge.id, {}, [bundle], 0)
         self.roots[merge.id] = bundle
         assert merge.flow is not None
         await self._walk(merge.flow, merge.index + 1)
@@ -489,6 +492,7 @@ class Executor:
         """Walk a loop's bundles, then let each aggregator it opened emit its result."""
         assert feeder.flow is not None
         saved_roots = dict(self.roots)
+        self._take_rows()  # the iterator's own (often big) operation goes to history now
         previous = {agg.id: self._loops.get(agg.id) for agg in feeder.closes}
         for agg in feeder.closes:
             self._loops[agg.id] = {}  # group key -> the aggregator's own state
@@ -529,7 +533,7 @@ class Executor:
     async def _finish_aggregation(
         self, agg: Step, groups: dict[Any, Any]
     ) -> list[dict[str, Any]] | None:
-        started = time.perf_counter() if self.listeners else 0.0
+        started = perf_counter_ns() if self.listeners else 0
         call = ModuleCall(agg.id, agg.parameters, {}, self.services, self.scope)
         if not groups:
             if agg.stop_if_empty:
@@ -548,13 +552,13 @@ class Executor:
         self.ops[agg.id] += len(results)
         self.data_transfer += payloads_size(results)
         if self.listeners:
-            self._operation_finished(agg.id, {}, results, time.perf_counter() - started)
+            self._operation_finished(agg.id, {}, results, perf_counter_ns() - started)
         return results
 
     # ----------------------------------------------------------------- errors
 
     async def _fail(
-        self, step: Step, error: ModuleError, mapped: dict[str, Any], started: float
+        self, step: Step, error: ModuleError, mapped: dict[str, Any], started: int
     ) -> list[dict[str, Any]] | None:
         described = {"name": error.name, "message": error.message}
         if error.detail is not None:
@@ -562,7 +566,7 @@ class Executor:
         bundles = self.mappable(step)
         self.errors.setdefault(step.id, []).append(described)
         if self.listeners:
-            self._operation_finished(step.id, mapped, [], time.perf_counter() - started,
+            self._operation_finished(step.id, mapped, [], perf_counter_ns() - started,
                                      described)
         if not self._handle_errors:
             raise StopRun("error", {"module_id": step.id, **described})
@@ -635,13 +639,22 @@ class Executor:
             listener(event)
 
     def _operation_finished(self, module_id: int, input_: dict[str, Any],
-                            outputs: list[dict[str, Any]], duration: float,
+                            outputs: list[dict[str, Any]], duration_ns: int,
                             error: dict[str, Any] | None = None) -> None:
         """One operation, as a row for row listeners and an event for the others."""
         if self._rows is not None:
-            self._rows.append((module_id, input_, outputs, duration, error, None))
+            self._rows.append((module_id, input_, outputs, duration_ns, error, None))
         if self._event_listeners:
-            event = OperationFinished(module_id, input_, outputs, duration, error)
+            event = OperationFinished(module_id, input_, outputs, duration_ns / 1e9, error)
+            for listener in self._event_listeners:
+                listener(event)
+
+    def _filter_stopped(self, module_id: int) -> None:
+        """A bundle a filter stopped: counted (RunFinished says how many), and an event for
+        the listeners that take events."""
+        self._filtered[module_id] = self._filtered.get(module_id, 0) + 1
+        if self._event_listeners:
+            event = FilterEvaluated(module_id, False)
             for listener in self._event_listeners:
                 listener(event)
 

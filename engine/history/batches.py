@@ -2,13 +2,13 @@
 
 Recording an operation must cost far less than running it (a Compose module runs in ~1.5 µs),
 so nothing is done per operation in Python: the executor appends its rows
-(engine.executor.events.OperationRow), the recorder hands them over as they are, and the
-writer thread encodes a whole batch in a few orjson calls into one payload
-(engine.history.payloads: typed, redacted, compressed) and one SQLite row.
+(engine.executor.events.OperationRow), and a few hundred at a time become JSON in one orjson
+call (engine.history.batcher); a couple of thousand make one payload (engine.history.payloads:
+typed, redacted, compressed) and one SQLite row.
 
 A batch's payload is a JSON array with one array per operation, in order:
 
-    [module_id, input, outputs, duration_s, error, filter_passed]
+    [module_id, input, outputs, duration_ns, error, filter_passed]
 
 where `outputs` is the number of output bundles instead (and `input` null) when bundle data
 is not kept (confidential scenarios). Its row says the first operation's seq (the others
@@ -57,12 +57,12 @@ def _storable(sink: RunSink, row: Any) -> Any:
 def decode_batch(first_seq: int, cycle: int, content: bytes,
                  blobs: Path) -> Iterable[dict[str, Any]]:
     """A batch's operations as `engine.history.queries.operations` lists them."""
-    for k, (module_id, input_, outputs, duration_s, error, passed) in enumerate(
+    for k, (module_id, input_, outputs, duration_ns, error, passed) in enumerate(
             decode(content, blobs) or []):
         count = len(outputs) if isinstance(outputs, list) else int(outputs or 0)
         yield {
             "seq": first_seq + k, "kind": "operation", "cycle": cycle, "module_id": module_id,
-            "duration_ms": duration_s * 1000.0, "filter_passed": passed,
+            "duration_ms": duration_ns / 1e6, "filter_passed": passed,
             "output_count": count, "error": error, "input": input_,
             "outputs": outputs if isinstance(outputs, list) else None,
         }

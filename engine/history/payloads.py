@@ -87,6 +87,25 @@ class PayloadCodec:
             raw = self._dumps_rows(rows)
         return self._pack(raw)
 
+    def plain_rows(self, rows: Sequence[Any]) -> bytes | None:
+        """Rows as JSON when that needs nothing of the writer thread: no binary data (blob
+        files, secrets inside buffers), nothing orjson refuses, no secret to redact. None
+        otherwise (the writer encodes them with `encode_rows`)."""
+        try:
+            raw = orjson.dumps(rows, default=_plain_default, option=_OPTIONS)
+        except (TypeError, ValueError):
+            return None
+        if self._needles and any(needle in raw for needle in self._needles):
+            return None
+        return raw
+
+    def pack_arrays(self, arrays: list[bytes]) -> bytes:
+        """JSON arrays (from `plain_rows`) stored as one array of all their items, in order."""
+        if len(arrays) == 1:
+            return self._pack(arrays[0])
+        items = [memoryview(a)[1:-1] for a in arrays if len(a) > 2]
+        return self._pack(b"[" + b",".join(items) + b"]")
+
     def check(self, value: Any) -> None:
         """Raise what orjson raises if `value` can't be encoded as it is."""
         orjson.dumps(value, default=self._default, option=_OPTIONS)
@@ -178,6 +197,12 @@ class PayloadCodec:
                 raise
             self.stored_bytes += len(data)
         return sha
+
+
+def _plain_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$date": value.isoformat()}
+    raise TypeError(type(value).__name__)
 
 
 # ----------------------------------------------------------------- decoding

@@ -37,14 +37,9 @@ from engine.executor.events import (
 )
 from engine.executor.plan import Plan
 from engine.executor.result import RunResult
+from engine.history.batcher import Batcher
 from engine.history.batches import without_bundles
-from engine.history.writer import (
-    FinishJob,
-    HistoryWriter,
-    OperationsJob,
-    RecordJob,
-    StartJob,
-)
+from engine.history.writer import FinishJob, HistoryWriter, RecordJob, StartJob
 from engine.report import build_report
 from engine.sensitive import ScenarioSecrets, blank_blueprint, scenario_secrets
 
@@ -113,7 +108,7 @@ class HistoryRecorder(RowListener):
         self.execution_id: str | None = None
         self.scenario = blueprint.name or ""
         self._pending: list[OperationRow] = []  # operations given one by one, as events
-        self._seq = 0
+        self._batches = Batcher(writer, self._sink)
         self._first_module = blueprint.flow[0].id if blueprint.flow else None
         self._first_op: tuple[int, int, bool] | None = None  # module, outputs, failed
         self._blocked: dict[int, int] = {}  # bundles each module's filter stopped
@@ -129,8 +124,8 @@ class HistoryRecorder(RowListener):
             self._blocked[module_id] = self._blocked.get(module_id, 0) + 1
         elif kind is OperationFinished:  # from a caller that gives events, not rows
             e: OperationFinished = event  # type: ignore[assignment]
-            self._pending.append(
-                (e.module_id, e.input, e.outputs, e.duration_s, e.error, e.filter_passed))
+            self._pending.append((e.module_id, e.input, e.outputs, round(e.duration_s * 1e9),
+                                  e.error, e.filter_passed))
             if len(self._pending) >= BATCH_OPERATIONS:
                 self._ship()
         elif kind is RunStarted:
@@ -138,6 +133,7 @@ class HistoryRecorder(RowListener):
         elif kind is RunFinished:
             self._finished = event  # type: ignore[assignment]
             self._ship()
+            self._batches.flush()
 
     def take_rows(self, rows: list[OperationRow]) -> None:
         """A batch of operations from the executor, all of the current cycle."""
@@ -162,9 +158,7 @@ class HistoryRecorder(RowListener):
         if self.secrets.watched:
             rows = self._hide_evaluated_secrets(rows)
         cycle = self._cycle() if self._cycle is not None else 0
-        self.writer.submit(OperationsJob(
-            self._sink, self._seq, cycle, without_bundles(rows) if self.confidential else rows))
-        self._seq += len(rows)
+        self._batches.add(without_bundles(rows) if self.confidential else rows, cycle)
 
     def _hide_evaluated_secrets(self, rows: list[OperationRow]) -> list[OperationRow]:
         """Inputs of modules with credential fields, those fields hidden; what they held is
@@ -218,6 +212,7 @@ class HistoryRecorder(RowListener):
             return self.execution_id
         self._done = True
         self._ship()
+        self._batches.flush()
         finished = self._finished
         if result is not None:
             status, operations = result.status, result.operations
@@ -228,8 +223,8 @@ class HistoryRecorder(RowListener):
             data_transfer, incomplete = finished.data_transfer, finished.incomplete_executions
             error = finished.errors[0] if finished.errors else None
         else:
-            status, operations, data_transfer, incomplete, error = "error", self._seq, 0, 0, {
-                "name": "InterruptedError", "message": "the run ended without finishing"}
+            status, operations, data_transfer, incomplete = "error", self._batches.recorded, 0, 0
+            error = {"name": "InterruptedError", "message": "the run ended without finishing"}
         if self.effects is not None and not self.confidential and not self.effects.replaying:
             self.writer.submit(RecordJob(self._sink, "effects", EFFECTS_SEQ,
                                          self.effects.entries))
@@ -238,7 +233,11 @@ class HistoryRecorder(RowListener):
             summary = build_report(self.plan, result, None)
             if self.confidential:
                 summary["webhook_response"] = None
-            summary["filtered"] = {str(k): v for k, v in sorted(self._blocked.items())}
+            blocked = dict(self._blocked)  # counted from events, or by the executor
+            if finished is not None:
+                for module_id, count in finished.filtered.items():
+                    blocked[module_id] = blocked.get(module_id, 0) + count
+            summary["filtered"] = {str(k): v for k, v in sorted(blocked.items())}
         self.writer.submit(FinishJob(
             self._sink,
             fields={

@@ -1,8 +1,9 @@
 """The single history writer: a thread that turns queued jobs into batched rows.
 
-Recorders (on the event loop) hand the executor's rows of operations over a queue as they
-are; this thread encodes each batch of them into one payload and one row
-(engine.history.batches), and commits once per batch of jobs — never per bundle. Whatever is
+Recorders (on the event loop) hand operations over a queue a couple of thousand at a time,
+mostly as JSON already written (engine.history.batcher); this thread compresses each batch
+into one payload and one row (engine.history.batches), and commits once per batch of jobs —
+never per bundle. Whatever is
 queued when the thread wakes goes into one transaction. History must never break a run, nor
 lose one silently:
 
@@ -135,19 +136,27 @@ class StartJob:
 
 @dataclass(slots=True)
 class OperationsJob:
-    """Consecutive operations of one run, all of one cycle: one `operation_batch` row."""
+    """Consecutive operations of one run, all of one cycle: one `operation_batch` row. Either
+    their rows (encoded here), or their JSON already written (`parts`: JSON arrays of rows,
+    engine.history.batcher), compressed here."""
 
     sink: RunSink
     first_seq: int
     cycle: int
     rows: list[tuple[Any, ...]]  # OperationRows, as engine.history.batches stores them
+    parts: list[bytes] = field(default_factory=list)
+    count: int = 0  # operations in `parts`
 
     def apply(self, conn: Connection) -> None:
-        if self.sink.num is None or not self.rows:
+        count = self.count if self.parts else len(self.rows)
+        if self.sink.num is None or not count:
             return  # the execution's row could not be written: neither can its operations
-        content = encode_batch(self.sink, self.rows)
-        conn.exec_driver_sql(_INSERT_BATCH, (self.sink.num, self.first_seq, len(self.rows),
-                                             self.cycle, content))
+        if self.parts:
+            content = self.sink.codec.pack_arrays(self.parts)
+        else:
+            content = encode_batch(self.sink, self.rows)
+        conn.exec_driver_sql(_INSERT_BATCH, (self.sink.num, self.first_seq, count, self.cycle,
+                                             content))
 
 
 @dataclass(slots=True)
