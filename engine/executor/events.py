@@ -61,17 +61,18 @@ OperationRow: TypeAlias = tuple[
     int, dict[str, Any], list[dict[str, Any]], int, "dict[str, Any] | None", "bool | None"
 ]
 
-ROWS_BATCH = 512  # about how many rows gather before the executor hands them over
+ROWS_BATCH = 128  # rows gathered before the executor hands them over (see RowListener)
 
 
 class RowListener:
     """A listener that takes operations as rows (see the module's docstring).
 
     The executor hands over the rows gathered so far, in order, with `take_rows`: when about
-    ROWS_BATCH have gathered, before an iterator's bundles are walked, at the end of every
-    cycle (so one call's rows share a cycle), and before RunFinished. The list is the
-    listener's to keep. Events other than OperationFinished and FilterEvaluated still come
-    through `__call__`."""
+    ROWS_BATCH have gathered (few enough that a listener which writes them out at once frees
+    their bundles before the garbage collector's young generation fills up), before an
+    iterator's bundles are walked, at the end of every cycle (so one call's rows share a
+    cycle), and before RunFinished. The list is the listener's to keep. Events other than
+    OperationFinished and FilterEvaluated still come through `__call__`."""
 
     def __call__(self, event: Event) -> None:
         raise NotImplementedError

@@ -370,8 +370,9 @@ class Executor:
         if listening:
             duration = perf_counter_ns() - started
             passed = True if step.filter is not None else None
-            if self._rows is not None:
-                self._rows.append((step.id, mapped, outputs, duration, None, passed))
+            rows = self._rows
+            if rows is not None:
+                rows.append((step.id, mapped, outputs, duration, None, passed))
             if self._event_listeners:
                 event = OperationFinished(step.id, mapped, outputs, duration / 1e9, None, passed)
                 for listener in self._event_listeners:

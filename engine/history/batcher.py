@@ -1,6 +1,6 @@
 """Turns the executor's rows of operations into the history writer's jobs.
 
-The executor hands the recorder its rows a few hundred at a time. Plain ones (JSON data and
+The executor hands the recorder its rows about a hundred at a time. Plain ones (JSON data and
 dates: nearly all) are written as JSON right away, on the event loop — one orjson call, about
 0.1 µs an operation — so the bundles they hold are freed while still young, before the
 garbage collector has to carry them into its older generations; the JSON of a couple of

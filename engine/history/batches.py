@@ -2,7 +2,7 @@
 
 Recording an operation must cost far less than running it (a Compose module runs in ~1.5 µs),
 so nothing is done per operation in Python: the executor appends its rows
-(engine.executor.events.OperationRow), and a few hundred at a time become JSON in one orjson
+(engine.executor.events.OperationRow), and about a hundred at a time become JSON in one orjson
 call (engine.history.batcher); a couple of thousand make one payload (engine.history.payloads:
 typed, redacted, compressed) and one SQLite row.
 
