@@ -55,11 +55,19 @@ Event = RunStarted | OperationFinished | FilterEvaluated | RunFinished
 Listener: TypeAlias = Callable[[Event], None]
 
 # An OperationFinished as a row: (module_id, input, outputs, duration_ns, error,
-# filter_passed). The duration is whole nanoseconds: an integer is cheaper to write than a
-# float, and compresses several times better.
-OperationRow: TypeAlias = tuple[
-    int, dict[str, Any], list[dict[str, Any]], int, "dict[str, Any] | None", "bool | None"
-]
+# filter_passed), or just the first four when the module has no filter and did not fail
+# (most operations: shorter to write and to compress). The duration is whole nanoseconds: an
+# integer is cheaper to write than a float, and compresses several times better.
+OperationRow: TypeAlias = (
+    tuple[int, dict[str, Any], list[dict[str, Any]], int]
+    | tuple[int, dict[str, Any], list[dict[str, Any]], int, "dict[str, Any] | None",
+            "bool | None"]
+)
+
+
+def row_outcome(row: OperationRow) -> tuple[dict[str, Any] | None, bool | None]:
+    """A row's (error, filter_passed)."""
+    return (row[4], row[5]) if len(row) > 4 else (None, None)
 
 ROWS_BATCH = 128  # rows gathered before the executor hands them over (see RowListener)
 

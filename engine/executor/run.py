@@ -372,7 +372,8 @@ class Executor:
             passed = True if step.filter is not None else None
             rows = self._rows
             if rows is not None:
-                rows.append((step.id, mapped, outputs, duration, None, passed))
+                rows.append((step.id, mapped, outputs, duration) if passed is None
+                            else (step.id, mapped, outputs, duration, None, passed))
             if self._event_listeners:
                 event = OperationFinished(step.id, mapped, outputs, duration / 1e9, None, passed)
                 for listener in self._event_listeners:
@@ -644,7 +645,8 @@ class Executor:
                             error: dict[str, Any] | None = None) -> None:
         """One operation, as a row for row listeners and an event for the others."""
         if self._rows is not None:
-            self._rows.append((module_id, input_, outputs, duration_ns, error, None))
+            self._rows.append((module_id, input_, outputs, duration_ns) if error is None
+                              else (module_id, input_, outputs, duration_ns, error, None))
         if self._event_listeners:
             event = OperationFinished(module_id, input_, outputs, duration_ns / 1e9, error)
             for listener in self._event_listeners:

@@ -10,7 +10,8 @@ A batch's payload is a JSON array with one array per operation, in order:
 
     [module_id, input, outputs, duration_ns, error, filter_passed]
 
-where `outputs` is the number of output bundles instead (and `input` null) when bundle data
+(the last two left out when the module has no filter and did not fail), where `outputs` is
+the number of output bundles instead (and `input` null) when bundle data
 is not kept (confidential scenarios). Its row says the first operation's seq (the others
 follow) and the cycle they all ran in. `operations` reads batches, and the one-row-per-
 operation rows of `operation` that runs recorded before batches, as one list.
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.executor.events import OperationRow
+from engine.executor.events import OperationRow, row_outcome
 from engine.history.payloads import decode
 
 if TYPE_CHECKING:
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 
 def without_bundles(rows: list[OperationRow]) -> list[Any]:
     """Rows with no bundle data: the number of outputs instead of them, no input."""
-    return [(m, None, len(outputs), d, error, passed)
-            for m, _input, outputs, d, error, passed in rows]
+    return [(row[0], None, len(row[2]), row[3], *row_outcome(row)) for row in rows]
 
 
 def encode_batch(sink: RunSink, rows: list[Any]) -> bytes:
@@ -48,7 +48,8 @@ def encode_batch(sink: RunSink, rows: list[Any]) -> bytes:
 
 
 def _storable(sink: RunSink, row: Any) -> Any:
-    module_id, input_, outputs, duration, error, passed = row
+    module_id, input_, outputs, duration = row[:4]
+    error, passed = row_outcome(row)
     return (module_id, sink.storable(input_, f"module {module_id}'s input bundle"),
             sink.storable(outputs, f"module {module_id}'s output bundles"), duration,
             sink.storable(error, f"module {module_id}'s error"), passed)
@@ -57,8 +58,9 @@ def _storable(sink: RunSink, row: Any) -> Any:
 def decode_batch(first_seq: int, cycle: int, content: bytes,
                  blobs: Path) -> Iterable[dict[str, Any]]:
     """A batch's operations as `engine.history.queries.operations` lists them."""
-    for k, (module_id, input_, outputs, duration_ns, error, passed) in enumerate(
-            decode(content, blobs) or []):
+    for k, row in enumerate(decode(content, blobs) or []):
+        module_id, input_, outputs, duration_ns = row[:4]
+        error, passed = row[4:6] if len(row) > 4 else (None, None)
         count = len(outputs) if isinstance(outputs, list) else int(outputs or 0)
         yield {
             "seq": first_seq + k, "kind": "operation", "cycle": cycle, "module_id": module_id,

@@ -34,6 +34,7 @@ from engine.executor.events import (
     RowListener,
     RunFinished,
     RunStarted,
+    row_outcome,
 )
 from engine.executor.plan import Plan
 from engine.executor.result import RunResult
@@ -125,7 +126,7 @@ class HistoryRecorder(RowListener):
         elif kind is OperationFinished:  # from a caller that gives events, not rows
             e: OperationFinished = event  # type: ignore[assignment]
             self._pending.append((e.module_id, e.input, e.outputs, round(e.duration_s * 1e9),
-                                  e.error, e.filter_passed))
+                                  e.error, e.filter_passed))  # the long form: always right
             if len(self._pending) >= BATCH_OPERATIONS:
                 self._ship()
         elif kind is RunStarted:
@@ -149,8 +150,8 @@ class HistoryRecorder(RowListener):
             return
         self._pending = []
         if self._first_op is None:
-            module_id, _input, outputs, _duration, error, _passed = rows[0]
-            self._first_op = (module_id, len(outputs), error is not None)
+            first = rows[0]
+            self._first_op = (first[0], len(first[2]), row_outcome(first)[0] is not None)
         live = self._live_secrets
         if live is not None and len(live) > self._live_seen:
             self._sink.codec.add_secrets(self.secrets.learn(live[self._live_seen:]))
