@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from benchmarks.engine_bench import (
     chain_blueprint,
@@ -92,19 +93,27 @@ def _scenarist() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
 
 
-def process_seconds(blueprint: Path, request: Path, history: bool) -> float:
+class Timing(NamedTuple):
+    wall: float  # seconds from process start to exit
+    cpu: float  # user + system seconds of all its threads (steadier on a busy machine)
+
+
+def process_seconds(blueprint: Path, request: Path, history: bool) -> Timing:
     with tempfile.TemporaryDirectory(prefix="scenarist-bench-") as data_dir:
         cmd = [*_scenarist(), "run", str(blueprint), "--input", str(request),
                "--data-dir", data_dir]
         if not history:
             cmd.append("--no-history")
         env = _environment()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"scenarist run failed ({done.returncode}):\n{done.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(elapsed, cpu)
 
 
 def _environment() -> dict[str, str]:
@@ -119,16 +128,17 @@ def _environment() -> dict[str, str]:
 class Row:
     shape: Shape
     in_process: list[float]  # seconds
-    off: list[tuple[float, float]]  # end to end: (the whole input, 2 items)
-    on: list[tuple[float, float]]
+    off: list[tuple[Timing, Timing]]  # end to end: (the whole input, 2 items)
+    on: list[tuple[Timing, Timing]]
 
-    def seconds(self, runs: list[tuple[float, float]]) -> float:
+    def seconds(self, runs: list[tuple[Timing, Timing]], cpu: bool = False) -> float:
         """The run's own time: the medians' difference (one slow start-up among the
         repetitions moves it less than a median of differences would)."""
-        return (statistics.median(r[0] for r in runs)
-                - statistics.median(r[1] for r in runs))
+        k = 1 if cpu else 0
+        return (statistics.median(r[0][k] for r in runs)
+                - statistics.median(r[1][k] for r in runs))
 
-    def rate(self, runs: list[tuple[float, float]]) -> float:
+    def rate(self, runs: list[tuple[Timing, Timing]]) -> float:
         return self.shape.bundles / self.seconds(runs)
 
     def in_process_rate(self) -> float:
@@ -159,8 +169,8 @@ def _spread(row: Row, seconds: list[float]) -> str:
     return f"{rates[0]:,.0f}–{rates[-1]:,.0f}"
 
 
-def _differences(runs: list[tuple[float, float]]) -> list[float]:
-    return [whole - start_up for whole, start_up in runs]
+def _differences(runs: list[tuple[Timing, Timing]]) -> list[float]:
+    return [whole.wall - start_up.wall for whole, start_up in runs]
 
 
 def print_table(rows: list[Row]) -> None:
@@ -179,8 +189,10 @@ def print_table(rows: list[Row]) -> None:
               f"--no-history {_spread(row, _differences(row.off))}, "
               f"history on {_spread(row, _differences(row.on))}")
     for row in rows:
-        start_up = statistics.median(r[1] for r in row.off + row.on)
-        print(f"- {row.shape.name}: start-up (the 2-item run) {start_up:.2f} s")
+        start_up = statistics.median(r[1].wall for r in row.off + row.on)
+        by_cpu = row.seconds(row.on, cpu=True) / row.seconds(row.off, cpu=True)
+        print(f"- {row.shape.name}: start-up (the 2-item run) {start_up:.2f} s; history "
+              f"on/off by CPU time (user + system, all threads) {by_cpu:.2f}×")
 
 
 def main() -> None:
