@@ -1,11 +1,12 @@
 """The history recorder: an executor listener that records one execution and its operations.
 
 On the event loop it does as little as possible: it is a `RowListener`, so the executor hands
-it its operations as rows, a couple of thousand at a time (references to the bundles, no
-copies: bundles are never mutated once emitted), and each batch goes to the writer's queue as
-it is. Encoding, compression, redaction and SQL happen on the writer's thread
-(engine.history.batches); nothing is done per operation unless the scenario has modules whose
-input may hold an evaluated secret.
+it its operations as rows about a hundred at a time (references to the bundles, no copies:
+bundles are never mutated once emitted), and engine.history.batcher writes plain ones as JSON
+in one call and queues a couple of thousand at a time for the writer's thread, which
+compresses and stores them (and encodes and redacts the rest: engine.history.batches).
+Nothing is done per operation in Python unless the scenario has modules whose input may hold
+an evaluated secret.
 
 Confidential scenarios (`metadata.scenario.confidential`) keep counts, times, errors and the
 blueprint, but no bundle data. Secret values are redacted from everything stored: the ones the
