@@ -46,6 +46,10 @@ from engine.values import json_safe
 log = logging.getLogger("scenarist.history")
 
 MAX_JOBS_PER_TRANSACTION = 256
+# When a run's operations arrive, wait this long for more before writing: a streaming run's
+# jobs are then written together, and this thread takes the interpreter lock from the event
+# loop a few times a run instead of for every job. A flush cuts the wait short.
+GATHER_S = 0.02
 MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
 
 _BATCH_COLUMNS = ["execution_num", "first_seq", "count", "cycle", "content"]
@@ -250,6 +254,7 @@ class HistoryWriter:
         self._queue: queue.SimpleQueue[Job | _Flush | _Stop] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="history-writer", daemon=True)
         self._closed = False
+        self._hurry = threading.Event()  # someone waits for the queue to be written
         self._thread.start()
 
     def sink(self, secrets: Any = ()) -> RunSink:
@@ -264,6 +269,7 @@ class HistoryWriter:
         """Wait until everything queued so far is committed."""
         marker = _Flush()
         self._queue.put(marker)
+        self._hurry.set()
         return marker.done.wait(timeout)
 
     def close(self, *, prune: bool = True) -> None:
@@ -272,6 +278,7 @@ class HistoryWriter:
             return
         self._closed = True
         self._queue.put(_Stop())
+        self._hurry.set()
         self._thread.join()
         if prune:
             from engine.history.retention import prune_if_due
@@ -287,6 +294,8 @@ class HistoryWriter:
     def _loop(self) -> None:
         while True:
             batch = [self._queue.get()]
+            if type(batch[0]) is OperationsJob:
+                self._hurry.wait(GATHER_S)
             while len(batch) < MAX_JOBS_PER_TRANSACTION:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -295,6 +304,8 @@ class HistoryWriter:
             jobs = [j for j in batch if not isinstance(j, (_Flush, _Stop))]
             if jobs:
                 self._write(jobs)
+            if any(isinstance(item, (_Flush, _Stop)) for item in batch):
+                self._hurry.clear()
             for item in batch:
                 if isinstance(item, _Flush):
                     item.done.set()
