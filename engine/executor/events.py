@@ -69,6 +69,7 @@ def row_outcome(row: OperationRow) -> tuple[dict[str, Any] | None, bool | None]:
     """A row's (error, filter_passed)."""
     return (row[4], row[5]) if len(row) > 4 else (None, None)
 
+
 ROWS_BATCH = 128  # rows gathered before the executor hands them over (see RowListener)
 
 

@@ -3,9 +3,8 @@
 Recorders (on the event loop) hand operations over a queue a couple of thousand at a time,
 mostly as JSON already written (engine.history.batcher); this thread compresses each batch
 into one payload and one row (engine.history.batches), and commits once per batch of jobs —
-never per bundle. Whatever is
-queued when the thread wakes goes into one transaction. History must never break a run, nor
-lose one silently:
+never per bundle. Whatever is queued when the thread wakes goes into one transaction.
+History must never break a run, nor lose one silently:
 
 - a payload orjson refuses (a lone surrogate, an integer beyond 64 bits: values a parsed JSON
   text can carry) is stored made writable (`engine.values.json_safe`), and the run says so;
