@@ -58,7 +58,17 @@ def chain_blueprint(length: int) -> dict[str, Any]:
     return {"name": "bench-chain", "flow": flow}
 
 
-async def _run(blueprint: dict[str, Any], body: Any) -> tuple[float, Any]:
+def router_body(n: int) -> dict[str, Any]:
+    """The webhook body of the router shape: `n` items."""
+    return {"items": [{"n": i, "name": f"item {i}"} for i in range(n)]}
+
+
+def chain_body(bundles: int) -> dict[str, Any]:
+    """The webhook body of the chain shape: `bundles` numbers."""
+    return {"items": list(range(bundles))}
+
+
+async def run_once(blueprint: dict[str, Any], body: Any) -> tuple[float, Any]:
     plan = compile_plan(Blueprint.model_validate(blueprint))
     services = RunServices(webhook_request={"body": body})
     started = time.perf_counter()
@@ -70,8 +80,8 @@ async def _run(blueprint: dict[str, Any], body: Any) -> tuple[float, Any]:
 
 
 def bench_router(n: int) -> dict[str, Any]:
-    body = {"items": [{"n": i, "name": f"item {i}"} for i in range(n)]}
-    elapsed, result = asyncio.run(_run(router_blueprint(), body))
+    body = router_body(n)
+    elapsed, result = asyncio.run(run_once(router_blueprint(), body))
     return {"bundles_per_s": n / elapsed, "seconds": elapsed, "operations": result.operations}
 
 
@@ -83,7 +93,7 @@ def bench_history(n: int) -> dict[str, Any]:
 
     from engine.history import start_recording
 
-    body = {"items": [{"n": i, "name": f"item {i}"} for i in range(n)]}
+    body = router_body(n)
     blueprint = Blueprint.model_validate(router_blueprint())
 
     async def once(record: bool, workspace: Path) -> float:
@@ -106,9 +116,9 @@ def bench_history(n: int) -> dict[str, Any]:
 
 
 def bench_chain(length: int, bundles: int) -> dict[str, Any]:
-    body = {"items": list(range(bundles))}
-    base, _ = asyncio.run(_run(chain_blueprint(0), body))
-    elapsed, _ = asyncio.run(_run(chain_blueprint(length), body))
+    body = chain_body(bundles)
+    base, _ = asyncio.run(run_once(chain_blueprint(0), body))
+    elapsed, _ = asyncio.run(run_once(chain_blueprint(length), body))
     per = (elapsed - base) / (length * bundles)
     return {"us_per_module_bundle": per * 1e6, "seconds": elapsed}
 

@@ -67,20 +67,29 @@ def _alive(pid: int, started: str | None) -> bool:
 
 
 class RunGuard:
-    """The guard file of one run: written at its start, removed at its end."""
+    """The guard file of one run: written at its start, removed at its end.
+
+    The trigger's input (a webhook's 100,000-item body) is written as tagged JSON text in one
+    orjson call (engine.store.tagged_json) and spliced into the file as it is; only text that
+    holds a secret is walked to reference it."""
 
     def __init__(self, workspace: Path, execution_id: str, *, scenario: str,
                  blueprint_json: Any, trigger_input: Any = None,
                  secrets: Iterable[str] = ()) -> None:
-        from engine.secret_refs import stash
+        from engine.secret_refs import Stash
         from engine.secrets import secret_store
         from engine.sensitive import scenario_secrets
+        from engine.store.tagged_json import dumps_tagged
 
         self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
         self._store = secret_store(workspace)
         wanted = scenario_secrets(blueprint_json, extra=secrets).searchable()
-        (blueprint_json, trigger), self._stash = stash(
-            [blueprint_json, _encode(trigger_input)], 0, wanted, self._store)
+        self._stash = Stash()
+        blueprint_json = self._stash.value(self._stash.blueprint(blueprint_json), wanted)
+        trigger = None
+        if trigger_input is not None:
+            trigger = orjson.Fragment(self._stash.encoded(dumps_tagged(trigger_input), wanted))
+        self._stash.save(self._store)
         self._content = {
             "pid": os.getpid(), "process_started": _process_started(os.getpid()),
             "execution_id": execution_id, "scenario": scenario,
@@ -105,18 +114,10 @@ class RunGuard:
             self._store.delete(self._stash.id)
 
 
-def _encode(value: Any) -> Any:
-    if value is None:
-        return None
-    from engine.store.datastore import encode_value
-
-    return encode_value(value)
-
-
 def _decode(value: Any) -> Any:
     if value is None:
         return None
-    from engine.store.datastore import decode_value
+    from engine.store.tagged_json import decode_value
 
     return decode_value(value)
 

@@ -62,6 +62,19 @@ class Stash:
                         reverse=True)
         return _replace(value, wanted, self.marker) if wanted else value
 
+    def encoded(self, raw: bytes, secrets: Iterable[str]) -> bytes:
+        """JSON text with each (searchable) secret referenced, as `value` would on the value
+        it holds; only text that holds one is parsed and walked (a secret inside a string is
+        in the text, escaped as JSON escapes it)."""
+        wanted = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+        try:
+            held = any(orjson.dumps(s)[1:-1] in raw for s in wanted)
+        except TypeError:  # a secret no JSON text can hold (a lone surrogate): walk
+            held = True
+        if not held:
+            return raw
+        return orjson.dumps(self.value(orjson.loads(raw), wanted))
+
     def save(self, store: SecretStore) -> bool:
         """Keep the values (nothing to keep: True)."""
         if not self.values:

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from app import progress
+from app.gc_policy import headless_run
 from engine.crash import describe
 from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import DebugGate, Pause
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     )
     services, executor = handle.services, handle.executor
     missing = handle.missing_connections
-    with _history_warnings() as late:  # the writer works while the run goes on
+    with headless_run(), _history_warnings() as late:  # the writer works as the run goes on
         result = asyncio.run(
             progress.while_running(
                 handle.run(), lambda: f"running: {sum(executor.ops.values()):,} operations"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from time import perf_counter_ns
 from typing import Any, Protocol
 
 from engine.context import RunServices
@@ -26,9 +27,13 @@ from engine.errors import IMLError, ModuleError
 from engine.executor.connections import open_connections
 from engine.executor.control import Directive, StopRun
 from engine.executor.events import (
+    ROWS_BATCH,
     Event,
     FilterEvaluated,
+    Listener,
     OperationFinished,
+    OperationRow,
+    RowListener,
     RunFinished,
     RunStarted,
 )
@@ -51,8 +56,7 @@ from engine.values import payload_size, payloads_size
 
 YIELD_EVERY_S = 0.010  # never hold the event loop longer than this
 
-
-Listener = Callable[[Event], None]
+__all__ = ["Executor", "Gate", "Listener", "run_plan"]
 
 
 class Gate(Protocol):
@@ -81,6 +85,11 @@ class Executor:
         self.services = services
         self.settings = plan.blueprint.metadata.scenario
         self.listeners = list(listeners)
+        # Operations go to row listeners (history) as rows, to the others as events.
+        self._row_listeners = [x for x in self.listeners if isinstance(x, RowListener)]
+        self._event_listeners = [x for x in self.listeners if not isinstance(x, RowListener)]
+        self._rows: list[OperationRow] | None = [] if self._row_listeners else None
+        self._filtered: dict[int, int] = {}  # bundles each filter stopped (when listened to)
         self.roots: dict[Any, Any] = {
             "var": {
                 "scenario": {
@@ -141,6 +150,7 @@ class Executor:
         except StopRun as stop:
             status, error = stop.status, stop.error
         finally:
+            self._take_rows()
             await services.aclose()
         if status == "success" and (self.warning or self.incomplete):
             status = "warning"
@@ -164,6 +174,7 @@ class Executor:
                 result.data_transfer,
                 result.incomplete_executions,
                 [error] if error else [],
+                self._filtered,
             )
         )
         return result
@@ -190,12 +201,14 @@ class Executor:
             else:
                 await self._walk(self.plan.main, 0)
         except StopRun as stop:
+            self._take_rows()
             # Commit directive, or an interruption that kept its bundle as incomplete
             if stop.status in ("success", "warning"):
                 self._commit()
             else:
                 self._rollback()
             raise
+        self._take_rows()
         self._commit()
         return self.services.more and self.resume is None
 
@@ -211,6 +224,7 @@ class Executor:
             with applied(self.limits):
                 outputs = await self._operate_alone(step)
         finally:
+            self._take_rows()
             await self.services.aclose()
         errors = self.errors.get(module_id, [])
         return outputs or [], errors[-1] if len(errors) > errors_before else None
@@ -269,7 +283,7 @@ class Executor:
                     return True
                 if not passed:
                     if self.listeners:
-                        self._emit(FilterEvaluated(step.id, False))
+                        self._filter_stopped(step.id)
                     return not first
             first = False
             how = step.how
@@ -316,6 +330,8 @@ class Executor:
         incomplete-executions queue) took the bundle."""
         self._ticks += 1
         if not self._ticks & 63:
+            if self._rows is not None and len(self._rows) >= ROWS_BATCH:
+                self._take_rows()
             await self._maybe_yield()
         if self.gate is not None:
             paused_at = self._clock()
@@ -326,7 +342,7 @@ class Executor:
                 self._interrupt(step)
         self.ops[step.id] += 1
         listening = bool(self.listeners)
-        started = time.perf_counter() if listening else 0.0
+        started = perf_counter_ns() if listening else 0
         mapped: dict[str, Any] = {}
         try:
             if step.mapper is not None:
@@ -354,15 +370,16 @@ class Executor:
             return await self._fail(step, error, mapped, started)
         self.data_transfer += payloads_size(outputs)
         if listening:
-            self._emit(
-                OperationFinished(
-                    step.id,
-                    mapped,
-                    outputs,
-                    time.perf_counter() - started,
-                    filter_passed=True if step.filter is not None else None,
-                )
-            )
+            duration = perf_counter_ns() - started
+            passed = True if step.filter is not None else None
+            rows = self._rows
+            if rows is not None:
+                rows.append((step.id, mapped, outputs, duration) if passed is None
+                            else (step.id, mapped, outputs, duration, None, passed))
+            if self._event_listeners:
+                event = OperationFinished(step.id, mapped, outputs, duration / 1e9, None, passed)
+                for listener in self._event_listeners:
+                    listener(event)
         result: list[dict[str, Any]] = outputs
         return result
 
@@ -418,7 +435,7 @@ class Executor:
         directive's mapping (a value over the limit, a pattern's time limit)."""
         exc.at(step.id, exc.field)
         error = ModuleError(str(exc), name="DataError")
-        await self._fail(step, error, {}, time.perf_counter())
+        await self._fail(step, error, {}, perf_counter_ns())
 
     async def _maybe_yield(self) -> None:
         now = time.perf_counter()
@@ -468,7 +485,7 @@ class Executor:
         self.ops[merge.id] += 1
         self.data_transfer += payload_size(bundle)
         if self.listeners:
-            self._emit(OperationFinished(merge.id, {}, [bundle], 0.0))
+            self._operation_finished(merge.id, {}, [bundle], 0)
         self.roots[merge.id] = bundle
         assert merge.flow is not None
         await self._walk(merge.flow, merge.index + 1)
@@ -479,6 +496,7 @@ class Executor:
         """Walk a loop's bundles, then let each aggregator it opened emit its result."""
         assert feeder.flow is not None
         saved_roots = dict(self.roots)
+        self._take_rows()  # the iterator's own (often big) operation goes to history now
         previous = {agg.id: self._loops.get(agg.id) for agg in feeder.closes}
         for agg in feeder.closes:
             self._loops[agg.id] = {}  # group key -> the aggregator's own state
@@ -519,7 +537,7 @@ class Executor:
     async def _finish_aggregation(
         self, agg: Step, groups: dict[Any, Any]
     ) -> list[dict[str, Any]] | None:
-        started = time.perf_counter() if self.listeners else 0.0
+        started = perf_counter_ns() if self.listeners else 0
         call = ModuleCall(agg.id, agg.parameters, {}, self.services, self.scope)
         if not groups:
             if agg.stop_if_empty:
@@ -538,13 +556,13 @@ class Executor:
         self.ops[agg.id] += len(results)
         self.data_transfer += payloads_size(results)
         if self.listeners:
-            self._emit(OperationFinished(agg.id, {}, results, time.perf_counter() - started))
+            self._operation_finished(agg.id, {}, results, perf_counter_ns() - started)
         return results
 
     # ----------------------------------------------------------------- errors
 
     async def _fail(
-        self, step: Step, error: ModuleError, mapped: dict[str, Any], started: float
+        self, step: Step, error: ModuleError, mapped: dict[str, Any], started: int
     ) -> list[dict[str, Any]] | None:
         described = {"name": error.name, "message": error.message}
         if error.detail is not None:
@@ -552,9 +570,8 @@ class Executor:
         bundles = self.mappable(step)
         self.errors.setdefault(step.id, []).append(described)
         if self.listeners:
-            self._emit(
-                OperationFinished(step.id, mapped, [], time.perf_counter() - started, described)
-            )
+            self._operation_finished(step.id, mapped, [], perf_counter_ns() - started,
+                                     described)
         if not self._handle_errors:
             raise StopRun("error", {"module_id": step.id, **described})
         if step.onerror is not None:
@@ -624,6 +641,35 @@ class Executor:
     def _emit(self, event: Event) -> None:
         for listener in self.listeners:
             listener(event)
+
+    def _operation_finished(self, module_id: int, input_: dict[str, Any],
+                            outputs: list[dict[str, Any]], duration_ns: int,
+                            error: dict[str, Any] | None = None) -> None:
+        """One operation, as a row for row listeners and an event for the others."""
+        if self._rows is not None:
+            self._rows.append((module_id, input_, outputs, duration_ns) if error is None
+                              else (module_id, input_, outputs, duration_ns, error, None))
+        if self._event_listeners:
+            event = OperationFinished(module_id, input_, outputs, duration_ns / 1e9, error)
+            for listener in self._event_listeners:
+                listener(event)
+
+    def _filter_stopped(self, module_id: int) -> None:
+        """A bundle a filter stopped: counted (RunFinished says how many), and an event for
+        the listeners that take events."""
+        self._filtered[module_id] = self._filtered.get(module_id, 0) + 1
+        if self._event_listeners:
+            event = FilterEvaluated(module_id, False)
+            for listener in self._event_listeners:
+                listener(event)
+
+    def _take_rows(self) -> None:
+        """Hand the rows gathered so far to the row listeners."""
+        rows = self._rows
+        if rows:
+            self._rows = []
+            for listener in self._row_listeners:
+                listener.take_rows(rows)
 
     def _emit_lazy(self, make: Callable[[], Event]) -> None:
         if self.listeners:

@@ -11,13 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from engine.errors import ScenaristError
+from engine.history.batches import decode_batch
 from engine.history.payloads import decode
-from engine.store.history_db import BlueprintVersion, Execution, Operation, blobs_dir
+from engine.store.history_db import (
+    BlueprintVersion,
+    Execution,
+    Operation,
+    OperationBatch,
+    blobs_dir,
+)
 from engine.values import to_json_value
 
 _EXECUTION = Execution.__table__  # type: ignore[attr-defined]
 _OPERATION = Operation.__table__  # type: ignore[attr-defined]
 _BLUEPRINT = BlueprintVersion.__table__  # type: ignore[attr-defined]
+_BATCH = OperationBatch.__table__  # type: ignore[attr-defined]
 
 MAX_DIFF_BUNDLES_PER_MODULE = 100
 MAX_DIFF_PATHS_PER_BUNDLE = 20
@@ -107,12 +115,15 @@ def operations(engine: Engine, workspace: Path, execution_id: str) -> list[dict[
     blobs = blobs_dir(workspace)
     with engine.connect() as conn:
         row = _execution_row(conn, execution_id)
-        rows = conn.execute(
+        batches = conn.execute(
+            select(_BATCH).where(_BATCH.c.execution_num == row.num).order_by(_BATCH.c.first_seq)
+        ).all()
+        rows = conn.execute(  # one row per operation: runs recorded before batches
             select(_OPERATION).where(_OPERATION.c.execution_num == row.num,
                                      _OPERATION.c.kind == "operation")
             .order_by(_OPERATION.c.seq)
         ).all()
-    return [
+    ops = [
         {
             "seq": op.seq, "kind": op.kind, "cycle": op.cycle, "module_id": op.module_id,
             "duration_ms": op.duration_ms, "filter_passed": op.filter_passed,
@@ -121,6 +132,11 @@ def operations(engine: Engine, workspace: Path, execution_id: str) -> list[dict[
         }
         for op in rows
     ]
+    for batch in batches:
+        ops.extend(decode_batch(batch.first_seq, batch.cycle, batch.content, blobs))
+    if rows and batches:
+        ops.sort(key=lambda op: int(op["seq"]))
+    return ops
 
 
 def recorded_value(engine: Engine, workspace: Path, execution_id: str, kind: str) -> Any:

@@ -1,9 +1,12 @@
 """The history recorder: an executor listener that records one execution and its operations.
 
-On the event loop it does as little as possible: an operation becomes one tuple appended to a
-list (references to the bundles, no copies: bundles are never mutated once emitted), and a full
-list goes to the writer's queue. Encoding, compression, redaction and SQL happen on the
-writer's thread.
+On the event loop it does as little as possible: it is a `RowListener`, so the executor hands
+it its operations as rows about a hundred at a time (references to the bundles, no copies:
+bundles are never mutated once emitted), and engine.history.batcher writes plain ones as JSON
+in one call and queues a couple of thousand at a time for the writer's thread, which
+compresses and stores them (and encodes and redacts the rest: engine.history.batches).
+Nothing is done per operation in Python unless the scenario has modules whose input may hold
+an evaluated secret.
 
 Confidential scenarios (`metadata.scenario.confidential`) keep counts, times, errors and the
 blueprint, but no bundle data. Secret values are redacted from everything stored: the ones the
@@ -24,26 +27,25 @@ import orjson
 from engine.blueprint import Blueprint
 from engine.effects import EffectLog
 from engine.executor.events import (
+    ROWS_BATCH,
     Event,
     FilterEvaluated,
     OperationFinished,
+    OperationRow,
+    RowListener,
     RunFinished,
     RunStarted,
+    row_outcome,
 )
 from engine.executor.plan import Plan
 from engine.executor.result import RunResult
-from engine.history.writer import (
-    FinishJob,
-    HistoryWriter,
-    OperationsJob,
-    OperationTuple,
-    RecordJob,
-    StartJob,
-)
+from engine.history.batcher import Batcher
+from engine.history.batches import without_bundles
+from engine.history.writer import FinishJob, HistoryWriter, RecordJob, StartJob
 from engine.report import build_report
 from engine.sensitive import ScenarioSecrets, blank_blueprint, scenario_secrets
 
-BATCH_OPERATIONS = 2000  # operations handed to the writer at a time
+BATCH_OPERATIONS = ROWS_BATCH  # operations handed to the writer at a time
 TRIGGERS = ("manual", "webhook", "schedule")
 TRIGGER_SEQ, EFFECTS_SEQ = -1, -2  # rows beside the operations (see writer.RecordJob)
 
@@ -61,7 +63,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class HistoryRecorder:
+class HistoryRecorder(RowListener):
     """Listens to one run. Call `finish(result)` after the run to store its report."""
 
     def __init__(
@@ -107,8 +109,8 @@ class HistoryRecorder:
         self.blueprint_sha256 = blueprint_sha256(self._blueprint)
         self.execution_id: str | None = None
         self.scenario = blueprint.name or ""
-        self._pending: list[OperationTuple] = []
-        self._seq = 0
+        self._pending: list[OperationRow] = []  # operations given one by one, as events
+        self._batches = Batcher(writer, self._sink)
         self._first_module = blueprint.flow[0].id if blueprint.flow else None
         self._first_op: tuple[int, int, bool] | None = None  # module, outputs, failed
         self._blocked: dict[int, int] = {}  # bundles each module's filter stopped
@@ -119,39 +121,59 @@ class HistoryRecorder:
 
     def __call__(self, event: Event) -> None:
         kind = type(event)
-        if kind is OperationFinished:
-            self._operation(event)  # type: ignore[arg-type]
-        elif kind is FilterEvaluated:
+        if kind is FilterEvaluated:
             module_id = event.module_id  # type: ignore[union-attr]
             self._blocked[module_id] = self._blocked.get(module_id, 0) + 1
+        elif kind is OperationFinished:  # from a caller that gives events, not rows
+            e: OperationFinished = event  # type: ignore[assignment]
+            self._pending.append((e.module_id, e.input, e.outputs, round(e.duration_s * 1e9),
+                                  e.error, e.filter_passed))  # the long form: always right
+            if len(self._pending) >= BATCH_OPERATIONS:
+                self._ship()
         elif kind is RunStarted:
             self._started(event)  # type: ignore[arg-type]
         elif kind is RunFinished:
             self._finished = event  # type: ignore[assignment]
             self._ship()
+            self._batches.flush()
 
-    def _operation(self, event: OperationFinished) -> None:
-        outputs = event.outputs
+    def take_rows(self, rows: list[OperationRow]) -> None:
+        """A batch of operations from the executor, all of the current cycle."""
+        if self._pending:  # any given as events (or before the run started) come first
+            self._pending.extend(rows)
+        else:
+            self._pending = rows
+        self._ship()
+
+    def _ship(self) -> None:
+        rows = self._pending
+        if not rows or self.execution_id is None:
+            return
+        self._pending = []
         if self._first_op is None:
-            self._first_op = (event.module_id, len(outputs), event.error is not None)
-        keep = not self.confidential
+            first = rows[0]
+            self._first_op = (first[0], len(first[2]), row_outcome(first)[0] is not None)
         live = self._live_secrets
         if live is not None and len(live) > self._live_seen:
             self._sink.codec.add_secrets(self.secrets.learn(live[self._live_seen:]))
             self._live_seen = len(live)
-        input_ = event.input
-        if event.module_id in self.secrets.watched:
-            input_, found = self.secrets.of_input(event.module_id, input_)
-            if found:
-                self._sink.codec.add_secrets(self.secrets.learn(found))
-        self._pending.append((
-            self._seq, self._cycle() if self._cycle is not None else 0, event.module_id,
-            event.duration_s, event.filter_passed, event.error,
-            input_ if keep else None, outputs if keep else None, len(outputs),
-        ))
-        self._seq += 1
-        if len(self._pending) >= BATCH_OPERATIONS:
-            self._ship()
+        if self.secrets.watched:
+            rows = self._hide_evaluated_secrets(rows)
+        cycle = self._cycle() if self._cycle is not None else 0
+        self._batches.add(without_bundles(rows) if self.confidential else rows, cycle)
+
+    def _hide_evaluated_secrets(self, rows: list[OperationRow]) -> list[OperationRow]:
+        """Inputs of modules with credential fields, those fields hidden; what they held is
+        redacted from everything recorded from now on."""
+        watched, out = self.secrets.watched, []
+        for row in rows:
+            if row[0] in watched:
+                hidden, found = self.secrets.of_input(row[0], row[1])
+                if found:
+                    self._sink.codec.add_secrets(self.secrets.learn(found))
+                    row = (row[0], hidden, *row[2:])
+            out.append(row)
+        return out
 
     def _started(self, event: RunStarted) -> None:
         self.execution_id = self._execution_id or event.execution_id or hashlib.sha256(
@@ -173,11 +195,6 @@ class HistoryRecorder:
         if self.trigger_input is not None and not self.confidential:
             self.writer.submit(RecordJob(self._sink, "trigger", TRIGGER_SEQ, self.trigger_input))
 
-    def _ship(self) -> None:
-        if self._pending and self.execution_id is not None:
-            self.writer.submit(OperationsJob(self._sink, self._pending))
-            self._pending = []
-
     # ----------------------------------------------------------------- finish
 
     def is_check_run(self, operations: int, status: str) -> bool:
@@ -197,6 +214,7 @@ class HistoryRecorder:
             return self.execution_id
         self._done = True
         self._ship()
+        self._batches.flush()
         finished = self._finished
         if result is not None:
             status, operations = result.status, result.operations
@@ -207,8 +225,8 @@ class HistoryRecorder:
             data_transfer, incomplete = finished.data_transfer, finished.incomplete_executions
             error = finished.errors[0] if finished.errors else None
         else:
-            status, operations, data_transfer, incomplete, error = "error", self._seq, 0, 0, {
-                "name": "InterruptedError", "message": "the run ended without finishing"}
+            status, operations, data_transfer, incomplete = "error", self._batches.recorded, 0, 0
+            error = {"name": "InterruptedError", "message": "the run ended without finishing"}
         if self.effects is not None and not self.confidential and not self.effects.replaying:
             self.writer.submit(RecordJob(self._sink, "effects", EFFECTS_SEQ,
                                          self.effects.entries))
@@ -217,7 +235,11 @@ class HistoryRecorder:
             summary = build_report(self.plan, result, None)
             if self.confidential:
                 summary["webhook_response"] = None
-            summary["filtered"] = {str(k): v for k, v in sorted(self._blocked.items())}
+            blocked = dict(self._blocked)  # counted from events, or by the executor
+            if finished is not None:
+                for module_id, count in finished.filtered.items():
+                    blocked[module_id] = blocked.get(module_id, 0) + count
+            summary["filtered"] = {str(k): v for k, v in sorted(blocked.items())}
         self.writer.submit(FinishJob(
             self._sink,
             fields={

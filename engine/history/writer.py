@@ -1,9 +1,10 @@
 """The single history writer: a thread that turns queued jobs into batched rows.
 
-Recorders (on the event loop) only append cheap tuples and hand full lists over a queue;
-this thread encodes payloads, inserts with Core `insert()` + executemany, and commits once per
-batch of jobs — never per bundle. Whatever is queued when the thread wakes goes into one
-transaction. History must never break a run, nor lose one silently:
+Recorders (on the event loop) hand operations over a queue a couple of thousand at a time,
+mostly as JSON already written (engine.history.batcher); this thread compresses each batch
+into one payload and one row (engine.history.batches), and commits once per batch of jobs —
+never per bundle. Whatever is queued when the thread wakes goes into one transaction.
+History must never break a run, nor lose one silently:
 
 - a payload orjson refuses (a lone surrogate, an integer beyond 64 bits: values a parsed JSON
   text can carry) is stored made writable (`engine.values.json_safe`), and the run says so;
@@ -28,12 +29,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from engine.history.batches import encode_batch
 from engine.history.payloads import PayloadCodec
 from engine.store.history_db import (
     BlueprintVersion,
     Execution,
     ExecutionBlob,
     Operation,
+    OperationBatch,
     blobs_dir,
     open_history_engine,
 )
@@ -42,24 +45,17 @@ from engine.values import json_safe
 log = logging.getLogger("scenarist.history")
 
 MAX_JOBS_PER_TRANSACTION = 256
+# When a run's operations arrive, wait this long for more before writing: a streaming run's
+# jobs are then written together, and this thread takes the interpreter lock from the event
+# loop a few times a run instead of for every job. A flush cuts the wait short.
+GATHER_S = 0.02
 MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
 
-# (seq, cycle, module_id, duration_s, filter_passed, error, input, outputs, output_count)
-OperationTuple = tuple[
-    int, int, int, float, "bool | None", "dict[str, Any] | None", Any, Any, int
-]
-
-
-_OPERATION_COLUMNS = [
-    "execution_num", "seq", "kind", "cycle", "module_id", "duration_ms", "filter_passed",
-    "output_count", "error", "input", "outputs",
-]
-# The Core insert, compiled once. Rows go to the driver's executemany as plain tuples: Core's
-# per-row parameter processing costs ~10 µs a row, the driver ~3 µs, and no column here needs
-# a type conversion (ints, floats, text, bytes; booleans are ints to SQLite).
-_INSERT_OPERATIONS = str(
-    insert(Operation.__table__).compile(  # type: ignore[attr-defined]
-        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=_OPERATION_COLUMNS
+_BATCH_COLUMNS = ["execution_num", "first_seq", "count", "cycle", "content"]
+# The Core insert, compiled once, run on the driver (no column needs a type conversion).
+_INSERT_BATCH = str(
+    insert(OperationBatch.__table__).compile(  # type: ignore[attr-defined]
+        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=_BATCH_COLUMNS
     )
 )
 
@@ -83,6 +79,22 @@ class RunSink:
         self._seen.add(message)
         self.problems.append(message)
         log.warning("history: %s", message)
+
+    def storable(self, value: Any, what: str) -> Any:
+        """`value`, or made writable (and said so) when orjson refuses it."""
+        try:
+            self.codec.check(value)
+            return value
+        except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+            reason = str(exc)
+        self.problem(f"{what} could not be stored as it was ({reason}): stored with lone "
+                     "surrogates as U+FFFD and integers beyond 64 bits as doubles")
+        safe = json_safe(value)
+        try:
+            self.codec.check(safe)
+            return safe
+        except (TypeError, ValueError) as exc:
+            return {"$unstorable": str(exc)}
 
     def encode(self, value: Any, what: str) -> bytes:
         """`value` as a payload; one orjson refuses is stored made writable, and said so."""
@@ -127,44 +139,27 @@ class StartJob:
 
 @dataclass(slots=True)
 class OperationsJob:
+    """Consecutive operations of one run, all of one cycle: one `operation_batch` row. Either
+    their rows (encoded here), or their JSON already written (`parts`: JSON arrays of rows,
+    engine.history.batcher), compressed here."""
+
     sink: RunSink
-    rows: list[OperationTuple]
+    first_seq: int
+    cycle: int
+    rows: list[tuple[Any, ...]]  # OperationRows, as engine.history.batches stores them
+    parts: list[bytes] = field(default_factory=list)
+    count: int = 0  # operations in `parts`
 
     def apply(self, conn: Connection) -> None:
-        if self.sink.num is None:
+        count = self.count if self.parts else len(self.rows)
+        if self.sink.num is None or not count:
             return  # the execution's row could not be written: neither can its operations
-        num, codec = self.sink.num, self.sink.codec
-        counted = codec.stored_bytes
-        try:
-            values = self._values(num, codec.encode)
-        except (TypeError, ValueError):  # some payload orjson refuses: find it, row by row
-            codec.stored_bytes = counted
-            values = self._values(num, None)
-        if values:
-            conn.exec_driver_sql(_INSERT_OPERATIONS, values)
-
-    def _values(self, num: int, encode: Any) -> list[tuple[Any, ...]]:
-        sink = self.sink
-
-        def careful(module_id: int, what: str) -> Any:
-            return lambda value: sink.encode(value, f"module {module_id}'s {what}")
-
-        out = []
-        for (seq, cycle, module_id, duration_s, filter_passed, error, input_, outputs,
-             output_count) in self.rows:
-            enc_error = enc_input = enc_outputs = encode
-            if encode is None:
-                enc_error = careful(module_id, "error")
-                enc_input = careful(module_id, "input bundle")
-                enc_outputs = careful(module_id, "output bundles")
-            out.append((
-                num, seq, "operation", cycle, module_id, duration_s * 1000.0,
-                filter_passed, output_count,
-                None if error is None else enc_error(error),
-                None if input_ is None else enc_input(input_),
-                None if outputs is None else enc_outputs(outputs),
-            ))
-        return out
+        if self.parts:
+            content = self.sink.codec.pack_arrays(self.parts)
+        else:
+            content = encode_batch(self.sink, self.rows)
+        conn.exec_driver_sql(_INSERT_BATCH, (self.sink.num, self.first_seq, count, self.cycle,
+                                             content))
 
 
 @dataclass(slots=True)
@@ -258,6 +253,7 @@ class HistoryWriter:
         self._queue: queue.SimpleQueue[Job | _Flush | _Stop] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="history-writer", daemon=True)
         self._closed = False
+        self._hurry = threading.Event()  # someone waits for the queue to be written
         self._thread.start()
 
     def sink(self, secrets: Any = ()) -> RunSink:
@@ -272,6 +268,7 @@ class HistoryWriter:
         """Wait until everything queued so far is committed."""
         marker = _Flush()
         self._queue.put(marker)
+        self._hurry.set()
         return marker.done.wait(timeout)
 
     def close(self, *, prune: bool = True) -> None:
@@ -280,6 +277,7 @@ class HistoryWriter:
             return
         self._closed = True
         self._queue.put(_Stop())
+        self._hurry.set()
         self._thread.join()
         if prune:
             from engine.history.retention import prune_if_due
@@ -295,6 +293,8 @@ class HistoryWriter:
     def _loop(self) -> None:
         while True:
             batch = [self._queue.get()]
+            if type(batch[0]) is OperationsJob:
+                self._hurry.wait(GATHER_S)
             while len(batch) < MAX_JOBS_PER_TRANSACTION:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -303,6 +303,8 @@ class HistoryWriter:
             jobs = [j for j in batch if not isinstance(j, (_Flush, _Stop))]
             if jobs:
                 self._write(jobs)
+            if any(isinstance(item, (_Flush, _Stop)) for item in batch):
+                self._hurry.clear()
             for item in batch:
                 if isinstance(item, _Flush):
                     item.done.set()

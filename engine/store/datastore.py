@@ -19,7 +19,6 @@ is replaying, reads return the recorded results and writes do nothing.
 
 from __future__ import annotations
 
-import base64
 import copy
 import shutil
 import tempfile
@@ -39,6 +38,8 @@ from sqlmodel import Field, SQLModel
 from engine.errors import ModuleError
 from engine.store.data_structures import DataStructure, get_structure
 from engine.store.state_db import release_state_engine, state_engine
+from engine.store.tagged_json import decode_value as decode_value  # re-exported
+from engine.store.tagged_json import encode_value as encode_value
 
 if TYPE_CHECKING:
     from engine.context import RunServices
@@ -85,43 +86,7 @@ _STORES = DataStoreRow.__table__  # type: ignore[attr-defined]
 _RECORDS = DataStoreRecordRow.__table__  # type: ignore[attr-defined]
 _JOURNAL = DataStoreJournalRow.__table__  # type: ignore[attr-defined]
 
-# --- value codec ---------------------------------------------------------------------------
-
-_TAGS = ("$date", "$buffer", "$object")
-
-
-def encode_value(value: Any) -> Any:
-    """Make values as JSON data that can be read back with their types."""
-    if isinstance(value, datetime):
-        dt = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return {"$date": dt.isoformat()}
-    if isinstance(value, (bytes, bytearray)):
-        return {"$buffer": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, dict):
-        encoded = {str(k): encode_value(v) for k, v in value.items()}
-        if len(encoded) == 1 and next(iter(encoded)) in _TAGS:
-            return {"$object": encoded}  # a user collection that looks like a tag
-        return encoded
-    if isinstance(value, (list, tuple)):
-        return [encode_value(v) for v in value]
-    return value
-
-
-def decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1:
-            (tag, inner), = value.items()
-            if tag == "$date":
-                return datetime.fromisoformat(inner)
-            if tag == "$buffer":
-                return base64.b64decode(inner)
-            if tag == "$object":
-                return {k: decode_value(v) for k, v in inner.items()}
-        return {k: decode_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_value(v) for v in value]
-    return value
-
+# --- value codec (engine.store.tagged_json) -----------------------------------------------
 
 def dumps_record(data: dict[str, Any]) -> str:
     return orjson.dumps(encode_value(data)).decode()

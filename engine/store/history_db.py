@@ -6,9 +6,10 @@ Heavy history logging must never block webhook intake or data stores, so it gets
 schema is declared by the SQLModel tables below, on their own metadata (never mixed with
 state.db's), and created by the Alembic environment in `engine/store/history_migrations/`.
 
-Tables are generic on purpose: `operation.kind` is "operation" today; incomplete executions
-(the failed module and the bundles mappable into it) and deterministic-replay records
-(recorded external effects) are further kinds with the same payload columns.
+Tables are generic on purpose: `operation.kind` says what a row holds besides operations (the
+trigger's input, the recorded external effects for deterministic replay) with the same
+payload columns. Operations themselves are stored in batches (`operation_batch`), one row per
+couple of thousand: a row each cost more than running them.
 """
 
 from __future__ import annotations
@@ -95,6 +96,24 @@ class Operation(HistoryTable, table=True):
     error: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     input: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     outputs: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class OperationBatch(HistoryTable, table=True):
+    """Consecutive operations of one execution, one cycle, stored together (about 2,000 a
+    row): how runs record them since revision 0002 (engine.history.batches says the layout).
+    Rows of `operation` with kind "operation" are those of older runs."""
+
+    __tablename__ = "operation_batch"
+
+    execution_num: int = Field(
+        sa_column=Column(
+            ForeignKey("execution.num", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    first_seq: int = Field(primary_key=True)  # the first operation's index in the execution
+    count: int = 0
+    cycle: int = 0
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # see PayloadCodec
 
 
 class ExecutionBlob(HistoryTable, table=True):

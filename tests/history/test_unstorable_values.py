@@ -77,8 +77,8 @@ def test_an_integer_beyond_64_bits_in_a_bundle_is_stored_as_a_double(tmp_path: P
                    "status": "running", "started_at": now, "confidential": False,
                    "resumed_from": None},
         blueprint_sha256=None, blueprint=None, sink=sink))
-    writer.submit(OperationsJob(sink, [(0, 1, 1, 0.001, None, None, {"n": 2**70},
-                                        [{"v": 10**30, "ok": 1}], 1)]))
+    writer.submit(OperationsJob(sink, 0, 1, [(1, {"n": 2**70}, [{"v": 10**30, "ok": 1}],
+                                              0.001, None, None)]))
     summary = {"status": "success", "operations": 1, "data_transfer": 0,
                "webhook_response": None, "incomplete_executions": 0, "error": None,
                "warnings": [], "modules": {}}
