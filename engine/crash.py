@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +48,19 @@ def _process_started(pid: int) -> str | None:
     return fields[19] if fields is not None and len(fields) > 19 else None
 
 
+_this_process: tuple[int, str | None] | None = None
+
+
+def this_process_started() -> str | None:
+    """This process's start time, read once (every run's guard names it; reading /proc for
+    each was a sixth of a background runtime's time per run)."""
+    global _this_process
+    pid = os.getpid()
+    if _this_process is None or _this_process[0] != pid:  # after a fork: the child's
+        _this_process = (pid, _process_started(pid))
+    return _this_process[1]
+
+
 def _alive(pid: int, started: str | None) -> bool:
     if pid <= 0:
         return False
@@ -78,40 +90,50 @@ class RunGuard:
                  secrets: Iterable[str] = ()) -> None:
         from engine.secret_refs import Stash
         from engine.secrets import secret_store
-        from engine.sensitive import scenario_secrets
+        from engine.sensitive import secrets_of_source
         from engine.store.tagged_json import dumps_tagged
 
         self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
-        self._store = secret_store(workspace)
-        wanted = scenario_secrets(blueprint_json, extra=secrets).searchable()
+        wanted = secrets_of_source(blueprint_json, secrets).searchable()
         self._stash = Stash()
         blueprint_json = self._stash.value(self._stash.blueprint(blueprint_json), wanted)
         trigger = None
         if trigger_input is not None:
             trigger = orjson.Fragment(self._stash.encoded(dumps_tagged(trigger_input), wanted))
-        self._stash.save(self._store)
+        # the secret store (the OS keyring) only when there is a secret to keep
+        self._store = secret_store(workspace) if self._stash.values else None
+        if self._store is not None:
+            self._stash.save(self._store)
         self._content = {
-            "pid": os.getpid(), "process_started": _process_started(os.getpid()),
+            "pid": os.getpid(), "process_started": this_process_started(),
             "execution_id": execution_id, "scenario": scenario,
             "started_at": datetime.now(UTC).isoformat(), "blueprint": blueprint_json,
             "trigger": trigger,
         }
 
     def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+        # Written aside and renamed into place: a guard is whole or absent (the execution id
+        # makes the aside name unique, with no random name to find as mkstemp does).
+        tmp = self.path.with_name(f".tmp-{self.path.name}")
         try:
-            with os.fdopen(fd, "wb") as out:
+            out = open(tmp, "wb")  # noqa: SIM115 - closed below, before the rename
+        except FileNotFoundError:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            out = open(tmp, "wb")  # noqa: SIM115
+        try:
+            with out:
                 out.write(orjson.dumps(self._content))
             os.replace(tmp, self.path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def finish(self) -> None:
         self.path.unlink(missing_ok=True)
-        if self._stash.values:
+        if self._store is not None:
             self._store.delete(self._stash.id)
+
+
 
 
 def _decode(value: Any) -> Any:

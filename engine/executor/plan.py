@@ -123,6 +123,7 @@ class Plan:
         self.blueprint = blueprint
         self.main = main
         self.steps = steps
+        self.source_json: Any = None  # the blueprint dumped as JSON, once (runtime.start)
 
     @property
     def unsupported(self) -> list[Step]:

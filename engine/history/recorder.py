@@ -43,7 +43,7 @@ from engine.history.batcher import Batcher
 from engine.history.batches import without_bundles
 from engine.history.writer import FinishJob, HistoryWriter, RecordJob, StartJob
 from engine.report import build_report
-from engine.sensitive import ScenarioSecrets, blank_blueprint, scenario_secrets
+from engine.sensitive import ScenarioSecrets, blank_blueprint, secrets_of_source
 
 BATCH_OPERATIONS = ROWS_BATCH  # operations handed to the writer at a time
 TRIGGERS = ("manual", "webhook", "schedule")
@@ -57,6 +57,22 @@ def blueprint_json(blueprint: Blueprint) -> Any:
 def blueprint_sha256(value: Any) -> str:
     """The content address of a blueprint: sha256 of its canonical JSON (sorted keys)."""
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_VERSIONS: dict[tuple[int, tuple[str, ...]], tuple[Any, Any, str]] = {}
+
+
+def _version(source: Any, secrets: list[str], sink: Any) -> tuple[Any, str]:
+    """The blueprint version history keeps, and its address: made once per blueprint source
+    object and secrets (a runtime records the same scenario thousands of times)."""
+    key = (id(source), tuple(secrets))
+    found = _VERSIONS.get(key)
+    if found is None or found[0] is not source:
+        if len(_VERSIONS) >= 64:
+            _VERSIONS.clear()
+        kept = sink.codec.redact(blank_blueprint(source))
+        found = _VERSIONS[key] = (source, kept, blueprint_sha256(kept))
+    return found[1], found[2]
 
 
 def _now() -> datetime:
@@ -83,6 +99,7 @@ class HistoryRecorder(RowListener):
         trigger_input: Any = None,
         execution_id: str | None = None,
         live_secrets: list[str] | None = None,
+        source: Any = None,
     ) -> None:
         self.writer = writer
         # The run's own secret list, which grows when a connection's token is renewed
@@ -101,12 +118,12 @@ class HistoryRecorder(RowListener):
         self._cycle = cycle
         self._clock = clock
         self.confidential = bool(blueprint.metadata.scenario.confidential)
-        source = blueprint_json(blueprint)
-        self.secrets: ScenarioSecrets = scenario_secrets(source, extra=secrets)
-        self._sink = writer.sink(self.secrets.searchable())
+        source = source if source is not None else blueprint_json(blueprint)
+        self.secrets: ScenarioSecrets = secrets_of_source(source, secrets)
+        searchable = self.secrets.searchable()
+        self._sink = writer.sink(searchable)
         # The version history keeps: credential fields blanked, any other secret redacted.
-        self._blueprint = self._sink.codec.redact(blank_blueprint(source))
-        self.blueprint_sha256 = blueprint_sha256(self._blueprint)
+        self._blueprint, self.blueprint_sha256 = _version(source, searchable, self._sink)
         self.execution_id: str | None = None
         self.scenario = blueprint.name or ""
         self._pending: list[OperationRow] = []  # operations given one by one, as events

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -50,6 +50,20 @@ MAX_JOBS_PER_TRANSACTION = 256
 # loop a few times a run instead of for every job. A flush cuts the wait short.
 GATHER_S = 0.02
 MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
+
+# Statements built once: each run's few rows cost their execution, not SQLAlchemy's building
+# and hashing a statement for each (a background runtime writes thousands of runs a minute).
+_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
+_INSERT_EXECUTION = insert(_EXECUTION)
+_INSERT_BLUEPRINT = sqlite_insert(
+    BlueprintVersion.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+_INSERT_RECORD = insert(Operation.__table__)  # type: ignore[attr-defined]
+_INSERT_BLOB = sqlite_insert(
+    ExecutionBlob.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+_FINISH = update(_EXECUTION).where(_EXECUTION.c.num == bindparam("finished_num"))
+# Blueprint versions this process has stored, by database: a scenario run again and again
+# has its version encoded and offered once, not on every run.
+_STORED_VERSIONS: dict[str, set[str]] = {}
 
 _BATCH_COLUMNS = ["execution_num", "first_seq", "count", "cycle", "content"]
 # The Core insert, compiled once, run on the driver (no column needs a type conversion).
@@ -118,21 +132,17 @@ class StartJob:
     sink: RunSink
 
     def apply(self, conn: Connection) -> None:
-        if self.blueprint_sha256 is not None:
+        sha = self.blueprint_sha256
+        stored = _STORED_VERSIONS.setdefault(str(conn.engine.url), set())
+        if sha is not None and sha not in stored:
             content = self.sink.encode(self.blueprint, "the blueprint")
-            conn.execute(
-                sqlite_insert(BlueprintVersion.__table__)  # type: ignore[attr-defined]
-                .values(sha256=self.blueprint_sha256, scenario=self.execution["scenario"],
-                        content=content, size=len(content), created_at=datetime.now(UTC))
-                .on_conflict_do_nothing()
-            )
+            conn.execute(_INSERT_BLUEPRINT, {
+                "sha256": sha, "scenario": self.execution["scenario"], "content": content,
+                "size": len(content), "created_at": datetime.now(UTC)})
+            stored.add(sha)  # forgotten if its transaction rolls back (HistoryWriter._write)
         execution = {k: json_safe(v) if isinstance(v, str) else v
                      for k, v in self.execution.items()}  # SQLite refuses lone surrogates too
-        inserted = conn.execute(
-            insert(Execution.__table__).values(  # type: ignore[attr-defined]
-                **execution, blueprint_sha256=self.blueprint_sha256
-            )
-        )
+        inserted = conn.execute(_INSERT_EXECUTION, {**execution, "blueprint_sha256": sha})
         key = inserted.inserted_primary_key
         self.sink.num = None if key is None else int(key[0])
 
@@ -177,10 +187,9 @@ class RecordJob:
         if self.sink.num is None:
             return
         what = "the trigger's input" if self.kind == "trigger" else f"the run's {self.kind}"
-        conn.execute(insert(Operation.__table__).values(  # type: ignore[attr-defined]
-            execution_num=self.sink.num, seq=self.seq, kind=self.kind, cycle=0, module_id=0,
-            input=self.sink.encode(self.value, what),
-        ))
+        conn.execute(_INSERT_RECORD, {
+            "execution_num": self.sink.num, "seq": self.seq, "kind": self.kind, "cycle": 0,
+            "module_id": 0, "input": self.sink.encode(self.value, what)})
 
 
 @dataclass(slots=True)
@@ -198,15 +207,10 @@ class FinishJob:
         values["error"] = None if self.error is None else sink.encode(self.error, "the error")
         values["summary"] = self._summary()
         if codec.blob_refs:
-            conn.execute(
-                sqlite_insert(ExecutionBlob.__table__)  # type: ignore[attr-defined]
-                .on_conflict_do_nothing(),
-                [{"execution_num": self.sink.num, "sha256": sha}
-                 for sha in sorted(codec.blob_refs)],
-            )
+            conn.execute(_INSERT_BLOB, [{"execution_num": self.sink.num, "sha256": sha}
+                                        for sha in sorted(codec.blob_refs)])
         values["stored_bytes"] = codec.stored_bytes
-        table = Execution.__table__  # type: ignore[attr-defined]
-        conn.execute(update(table).where(table.c.num == self.sink.num).values(**values))
+        conn.execute(_FINISH, {**values, "finished_num": self.sink.num})
 
     def _summary(self) -> bytes | None:
         """The stored report, whose warnings include what history could not store as it was
@@ -324,12 +328,14 @@ class HistoryWriter:
         for job in jobs:  # the transaction rolled back: so did the rows these keys name
             if isinstance(job, StartJob):
                 job.sink.num = None
+        _STORED_VERSIONS.pop(str(self.engine.url), None)  # and the versions it stored
         for job in jobs:
             try:
                 with self.engine.begin() as conn:
                     job.apply(conn)
                 self.commits += 1
             except Exception as exc:
+                _STORED_VERSIONS.pop(str(self.engine.url), None)
                 self.failures += 1
                 log.exception("history write failed (1 job dropped)")
                 job.sink.problem(_dropped(job, exc))

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,13 @@ from sqlalchemy.engine import Engine
 
 from engine.blueprint import Blueprint
 from engine.errors import ScenaristError
-from engine.store.incomplete import ScenarioHealth, pending_count, save_health, scenario_health
+from engine.store.incomplete import (
+    ScenarioHealth,
+    consecutive_errors,
+    pending_count,
+    save_health,
+    scenario_health,
+)
 
 
 class SequentialBlocked(ScenaristError):
@@ -46,9 +54,9 @@ def record_outcome(
     scheduled: bool = False,
 ) -> ScenarioHealth:
     """Count a run's outcome; returns the scenario's health after it."""
+    if status != "error" and consecutive_errors(engine, scenario) == 0:
+        return ScenarioHealth(scenario)  # nothing changes: no write (a runtime counts every run)
     health = scenario_health(engine, scenario)
-    if status != "error" and health.consecutive_errors == 0:
-        return health  # nothing changes: no write (a runtime counts every run)
     if status == "error":
         health.consecutive_errors += 1
         health.last_error = error
@@ -66,3 +74,32 @@ def record_outcome(
 def reactivate(engine: Engine, scenario: str) -> None:
     """The user turned the scenario back on: the count starts again."""
     save_health(engine, ScenarioHealth(scenario))
+
+
+class OutcomeCounter:
+    """`record_outcome` for a long-lived runtime: a scenario it has just seen at zero
+    consecutive errors stays there while its runs succeed, so those cost no read of
+    state.db. What it knows is trusted for `ttl` seconds, so a count another process changed
+    meanwhile (a failed `scenarist run`, a reactivation) is read again soon."""
+
+    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._clean: dict[str, float] = {}  # scenario: when it was last seen at zero
+
+    def record(self, engine: Engine, scenario: str, status: str,
+               error: dict[str, Any] | None = None, *, max_errors: int | None = None,
+               scheduled: bool = False) -> ScenarioHealth:
+        seen = self._clean.get(scenario)
+        if status != "error" and seen is not None and self.clock() - seen < self.ttl:
+            return ScenarioHealth(scenario)
+        health = record_outcome(engine, scenario, status, error, max_errors=max_errors,
+                                scheduled=scheduled)
+        if health.consecutive_errors == 0:
+            self._clean[scenario] = self.clock()
+        else:
+            self._clean.pop(scenario, None)
+        return health
+
+    def forget(self, scenario: str) -> None:
+        self._clean.pop(scenario, None)

@@ -30,6 +30,7 @@ from engine.runtime.workspace import Workspace
 
 if TYPE_CHECKING:
     from engine.history.writer import HistoryWriter
+    from engine.incomplete.policy import OutcomeCounter
 
 log = logging.getLogger("scenarist.runtime")
 
@@ -106,6 +107,7 @@ async def run_in_background(
     on_response: Respond | None = None,
     history_writer: HistoryWriter | None = None,
     on_started: Callable[[str], object] | None = None,
+    outcomes: OutcomeCounter | None = None,
 ) -> Execution:
     """Run the scenario once; cancelled, the run is kept as an incomplete execution (its id in
     `CancelledRun.incomplete_id`) and the cancellation goes on."""
@@ -115,6 +117,7 @@ async def run_in_background(
         scenario=loaded.name, request=request, execution_id=execution_id,
         services_type=functools.partial(RespondingServices, on_response=on_response),
         history_writer=history_writer, start_from=loaded.entry.start_from,
+        outcomes=outcomes,
     )
     started = time.monotonic()
     try:

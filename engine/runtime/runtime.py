@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from engine.incomplete.policy import OutcomeCounter
 from engine.runtime import registry
 from engine.runtime.dispatcher import WebhookDispatcher
 from engine.runtime.events import (
@@ -106,6 +107,7 @@ class Runtime:
         self.dispatcher = WebhookDispatcher(self)
         self.scheduler = Scheduler(self, now, **({"max_sleep": max_sleep} if max_sleep else {}))
         self._apps: Any = None  # the app registry, loaded once when a scenario needs it
+        self.outcomes = OutcomeCounter()  # consecutive errors, without a read per success
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
         self._hooked: dict[str, str] = {}  # scenario: hook token registered with the server
@@ -201,6 +203,7 @@ class Runtime:
             self._serve_hook(loaded, tokens.get(entry.name))
             was_active = before is not None and before.entry.active
             if entry.active != was_active and (before is not None or entry.active):
+                self.outcomes.forget(entry.name)  # activating resets its count
                 self.emit(ScenarioActivated(entry.name) if entry.active else
                           ScenarioDeactivated(entry.name, entry.deactivated_reason or
                                               "deactivated", automatic=False))
@@ -318,7 +321,8 @@ class Runtime:
 
         return await run_in_background(
             self.workspace, loaded, policy, request=request, execution_id=execution_id,
-            on_response=on_response, history_writer=self.history_writer, on_started=started)
+            on_response=on_response, history_writer=self.history_writer, on_started=started,
+            outcomes=self.outcomes)
 
     async def run_scheduled(self, loaded: LoadedScenario) -> None:
         execution = await self.execute(loaded, "schedule")

@@ -45,11 +45,12 @@ from engine.executor.result import IncompleteState, ResumePoint, RunResult
 from engine.executor.run import Executor, Gate, Listener
 from engine.runtime.policy import RunPolicy
 from engine.runtime.workspace import Workspace
-from engine.sensitive import Redactor, ScenarioSecrets, scenario_secrets
+from engine.sensitive import Redactor, ScenarioSecrets, secrets_of_source
 
 if TYPE_CHECKING:
     from engine.connections.runtime import Prepared
     from engine.history.writer import HistoryWriter
+    from engine.incomplete.policy import OutcomeCounter
     from engine.store.incomplete import ScenarioHealth
 
 _POLICY_DECIDES: Any = object()  # `effects` not given: a new log when the policy records
@@ -57,6 +58,17 @@ _POLICY_DECIDES: Any = object()  # `effects` not given: a new log when the polic
 
 def blueprint_json(blueprint: Blueprint) -> Any:
     return blueprint.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def plan_source(plan: Plan, blueprint: Blueprint) -> Any:
+    """The blueprint as JSON, dumped once per plan (a runtime runs one plan again and
+    again; the dump is read-only to every run)."""
+    if plan.blueprint is not blueprint:  # a plan of another version: dump this one
+        return blueprint_json(blueprint)
+    source = plan.source_json
+    if source is None:
+        source = plan.source_json = blueprint_json(plan.blueprint)
+    return source
 
 
 def new_effect_log(blueprint: Blueprint, history: bool) -> EffectLog | None:
@@ -118,6 +130,7 @@ class RunHandle:
         self.execution_id: str | None = None  # the history entry's id once recorded
         self.incomplete_ids: list[str] = []
         self.health: ScenarioHealth | None = None  # after finish, when the outcome counted
+        self.outcomes: OutcomeCounter | None = None  # a long-lived runtime's counter
         self._history_writer = history_writer
         self._guard: RunGuard | None = None
         self._recorder: Any = None
@@ -137,6 +150,11 @@ class RunHandle:
 
     # -------------------------------------------------------------- before
 
+    @property
+    def source(self) -> Any:
+        """The blueprint as JSON (dumped once per plan)."""
+        return plan_source(self.plan, self.blueprint)
+
     def _start(self) -> list[Listener]:
         """Bind connections, write the guard, start recording: the listeners to add."""
         policy, services = self.policy, self.services
@@ -145,14 +163,14 @@ class RunHandle:
         if policy.guard and self.workspace is not None:
             self._guard = RunGuard(
                 self.workspace.folder, services.execution_id, scenario=services.scenario_name,
-                blueprint_json=blueprint_json(self.blueprint), trigger_input=self.trigger_input,
+                blueprint_json=self.source, trigger_input=self.trigger_input,
                 secrets=services.secrets,
             )
             self._guard.start()
         if not policy.history or self.workspace is None:
             if not policy.tracked:
                 return []
-            self._secrets = scenario_secrets(self.blueprint, extra=services.secrets)
+            self._secrets = secrets_of_source(self.source, services.secrets)
             return [SecretWatch(self._secrets)] if self._secrets.watched else []
         # sqlalchemy loads only when recording
         from engine.history import HistoryRecorder, start_recording
@@ -164,7 +182,7 @@ class RunHandle:
                 resumed_from=self.resumed_from, kind=policy.history_kind,
                 cycle=lambda: services.cycle, effects=services.effects,
                 trigger_input=self.trigger_input, execution_id=self.history_id,
-                live_secrets=services.secrets,
+                live_secrets=services.secrets, source=self.source,
             )
         else:
             self._recorder = start_recording(
@@ -193,7 +211,7 @@ class RunHandle:
     def secret_values(self) -> set[str]:
         """The run's secrets: the blueprint's, the caller's and those it evaluated."""
         if self._secrets is None:
-            self._secrets = scenario_secrets(self.blueprint, extra=self.services.secrets)
+            self._secrets = secrets_of_source(self.source, self.services.secrets)
         return set(self._secrets.values)
 
     def finish(self, result: RunResult | None, *, stopped: bool = False,
@@ -279,7 +297,8 @@ class RunHandle:
         from engine.incomplete.policy import record_outcome
 
         assert self.workspace is not None
-        self.health = record_outcome(
+        count = self.outcomes.record if self.outcomes is not None else record_outcome
+        self.health = count(
             self.workspace.state, self.services.scenario_name, result.status,
             result.error, max_errors=self.blueprint.metadata.scenario.maxErrors,
             scheduled=self.policy.scheduled,
@@ -307,6 +326,7 @@ def start_run(
     history_id: str | None = None,
     history_writer: HistoryWriter | None = None,
     start_from: dict[str, Any] | None = None,
+    outcomes: OutcomeCounter | None = None,
 ) -> RunHandle:
     """Everything before the run (see the module's docstring); blocking.
 
@@ -317,7 +337,8 @@ def start_run(
     deterministic replay feeds back (by default a new log when the policy records them).
     `services_type`: a RunServices with more (the debugger's start choice). The caller's
     listeners come before history's. `history_writer`: a long-lived runtime's shared writer
-    (else the run opens its own). `start_from`: polling triggers' "choose where to start"."""
+    (else the run opens its own). `start_from`: polling triggers' "choose where to start".
+    `outcomes`: a long-lived runtime's consecutive-error counter."""
     ws = Workspace.of(workspace) if workspace is not None else None
     if ws is None and policy.tracked:
         raise ValueError(f"a {policy.kind} run needs a workspace")
@@ -346,6 +367,7 @@ def start_run(
     handle = RunHandle(ws, blueprint, plan, policy, services, trigger_input=trigger_input,
                        resumed_from=resumed_from, history_id=history_id,
                        history_writer=history_writer)
+    handle.outcomes = outcomes
     every = [*listeners, *handle._start()]
     if pins and policy.record_pins and effects is not None:  # a deterministic replay too
         effects.record(PINS_EFFECT, {str(k): v for k, v in pins.items()})

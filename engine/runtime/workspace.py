@@ -66,6 +66,7 @@ class Workspace:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder).expanduser().resolve()
         self._history: Engine | None = None
+        self._state: Engine | None = None
         self._owned: Owner | None = None
 
     @classmethod
@@ -90,10 +91,13 @@ class Workspace:
 
     @property
     def state(self) -> Engine:
-        """state.db's engine, schema migrated, shared by the whole process."""
-        from engine.store.state_db import state_engine
+        """state.db's engine, schema migrated, shared by the whole process (looked up once
+        per Workspace: the lookup resolves the folder's path, a few system calls)."""
+        if self._state is None:
+            from engine.store.state_db import state_engine
 
-        return state_engine(self.folder)
+            self._state = state_engine(self.folder)
+        return self._state
 
     def has_state(self) -> bool:
         from engine.store.state_db import state_db_path
@@ -147,10 +151,10 @@ class Workspace:
             raise ValueError(f"owner kind {kind!r}: expected one of {', '.join(OWNER_KINDS)}")
         if self._owned is not None:
             return self._owned
-        from engine.crash import _process_started
+        from engine.crash import this_process_started
 
         me = Owner(os.getpid(), kind, datetime.now(UTC).isoformat(),
-                   _process_started(os.getpid()))
+                   this_process_started())
         self.folder.mkdir(parents=True, exist_ok=True)
         for _attempt in range(2):
             try:

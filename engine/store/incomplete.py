@@ -411,6 +411,15 @@ class ScenarioHealth:
     last_error: dict[str, Any] | None = None
 
 
+def consecutive_errors(engine: Engine, scenario: str) -> int:
+    """The scenario's count alone, read on the driver (every background run asks)."""
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT consecutive_errors FROM scenario_health WHERE scenario = ?", (scenario,)
+        ).scalar()
+    return int(found or 0)
+
+
 def scenario_health(engine: Engine, scenario: str) -> ScenarioHealth:
     with engine.connect() as conn:
         row = conn.execute(select(_HEALTH).where(_HEALTH.c.scenario == scenario)).first()
