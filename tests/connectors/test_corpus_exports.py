@@ -15,6 +15,9 @@ the report."""
 from __future__ import annotations
 
 import json
+import threading
+import webbrowser
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as email_policy
@@ -24,12 +27,21 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from engine.connections import ConnectionStore
 from tests.connectors.corpus import CORPUS
 from tests.connectors.test_google_cli import connect as google_connect
 from tests.secrets.scan import leaks
+from tests.support import fake_airtable as airtable_support
+from tests.support import fake_slack as slack_support
+from tests.support.fake_airtable import DEFAULT_TOKEN as AIRTABLE_TOKEN
+from tests.support.fake_airtable import FakeAirtable
 from tests.support.fake_gemini import DEFAULT_KEY as GEMINI_KEY
 from tests.support.fake_gemini import serve_fake_gemini
 from tests.support.fake_google import FOLDER_MIME, FakeGoogle
+from tests.support.fake_slack import FakeSlack
+
+fake_slack = slack_support.fake_slack
+fake_airtable = airtable_support.fake_airtable
 
 COMPLIANCE = "sadeedameen__make-automation-blueprints__finance__invoice-compliance-automation__blueprint.json"  # noqa: E501
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -167,3 +179,239 @@ def test_the_invoice_compliance_export_uploads_a_compliant_invoice_to_drive_and_
                   fake_google.refresh_token], workspace,
                  [("report 1", out1), ("stderr 1", err1), ("report 2", out2),
                   ("stderr 2", err2)]) == []
+
+
+# --- the lead safeguard's review follow-up (Slack, Airtable, Gmail) ---------------------
+
+FOLLOW_UP = "6302Mohamed__make-automation-projects__project-03-human-in-the-loop-lead-safeguard__blueprints__scenario-2-human-review-followup-sanitized.json"  # noqa: E501
+BASE, REVIEWS, LEADS, LOG, DRAFTS = ("appLeadSafeguard1", "tblReviewApprove", "tblLeads0000001",
+                                     "tblMessageLog001", "tblAIDrafts00001")
+ALERTS, ERRORS = "C07LEADALERT", "C07LEADERROR"
+REVIEWER = "reviews@agency.example"
+# The export is sanitized: it marks what its author's account had as placeholders, which the
+# user fills in with their own. Filled in here: the Airtable base, tables and view, the Slack
+# channels and the reviewer's address. Left as they are: the connection and keychain ids
+# (<CONN_01>..<CONN_05>, <KEYCHAIN_01>), which `--make-id` maps, the data structures (only on
+# routes this test doesn't take) and the placeholders inside message texts.
+FILLED_IN = {"<BASE_01>": BASE, "<TABLE_01>": REVIEWS, "<TABLE_02>": LEADS, "<TABLE_03>": LOG,
+             "<TABLE_04>": DRAFTS, "<VIEW_01>": "viwDecisionProc01", "<CHANNEL_01>": ERRORS,
+             "<CHANNEL_02>": ALERTS, "<EMAIL_01>": REVIEWER}
+LEAD_STATUS = ["Pending Review", "Sent", "Manual Follow-Up Required", "Rejected", "Error"]
+
+
+def filled_in(path: Path, values: dict[str, str], into: Path) -> Path:
+    """The export with each placeholder that is a whole JSON string replaced, every other
+    byte as it was."""
+    raw = path.read_text(encoding="utf-8")
+    for placeholder, value in values.items():
+        assert f'"{placeholder}"' in raw, placeholder
+        raw = raw.replace(f'"{placeholder}"', json.dumps(value))
+    into.write_text(raw, encoding="utf-8")
+    return into
+
+
+def lead_base(fake: Any) -> None:
+    """The export's base: its field IDs where the export writes by ID, the names it reads."""
+    def select(*names: str) -> dict[str, Any]:
+        return {"type": "singleSelect", "options": {"choices": [
+            {"id": f"sel{i:014d}", "name": n} for i, n in enumerate(names)]}}
+
+    def lookup(name: str, field_in_leads: str) -> dict[str, Any]:
+        return {"id": f"fldLk{field_in_leads[3:]}", "name": name,
+                "type": "multipleLookupValues",
+                "options": {"recordLinkFieldId": "fldH1HA440IFhuYaI",
+                            "fieldIdInLinkedTable": field_in_leads, "isValid": True}}
+
+    fake.add_base(BASE, "AI Lead Review & Follow-Up System")
+    fake.add_table(BASE, LEADS, "Leads", [
+        {"id": "fldLeadId0000001", "name": "Lead ID", "type": "autoNumber"},
+        {"id": "fldFullName00001", "name": "Full Name", "type": "singleLineText"},
+        {"id": "fldEmail00000001", "name": "Email", "type": "email"},
+        {"id": "fldCompany000001", "name": "Company", "type": "singleLineText"},
+        {"id": "fldService000001", "name": "Service Interest", "type": "singleLineText"},
+        {"id": "fldContact000001", "name": "Preferred Contact Method", "type": "singleLineText"},
+        {"id": "fldMessage000001", "name": "Original Message", "type": "multilineText"},
+        {"id": "fld8wqAQdB0lKsrae", "name": "Lead Status", **select(*LEAD_STATUS)},
+        {"id": "fldl89tnn6Fl1AFxk", "name": "Notes", "type": "multilineText"}])
+    reviews = fake.add_table(BASE, REVIEWS, "Review & Approval", [
+        {"id": "fldReviewId00001", "name": "Review ID", "type": "autoNumber"},
+        {"id": "fldH1HA440IFhuYaI", "name": "Linked Lead", "type": "multipleRecordLinks",
+         "options": {"linkedTableId": LEADS}},
+        {"id": "fldGLolALKODyNjvt", "name": "Approval Status",
+         **select("Pending Review", "Approved", "Rejected", "Needs Edit")},
+        {"id": "fldY4OV4KHXrkT5LG", "name": "Approved Reply", "type": "multilineText"},
+        {"id": "fldKGKnbxjp3dtvIQ", "name": "Reviewer Notes", "type": "multilineText"},
+        {"id": "fldCreatedAt0001", "name": "Created At", "type": "createdTime"},
+        lookup("Lead Email", "fldEmail00000001"), lookup("Lead Company", "fldCompany000001"),
+        lookup("Lead Message", "fldMessage000001"),
+        lookup("Preffered Contact", "fldContact000001"),
+        lookup("Service Interest lead", "fldService000001")],
+        views=[{"id": "viwGrid0000000001", "name": "Grid view", "type": "grid"},
+               {"id": "viwDecisionProc01", "name": "Decision Processing", "type": "grid"}])
+    reviews.view_filters["viwDecisionProc01"] = lambda fields: fields.get(
+        "Approval Status") not in (None, "Pending Review")
+    fake.add_table(BASE, LOG, "Message Log", [
+        {"id": "fldLogName000001", "name": "Name", "type": "autoNumber"},
+        {"id": "fld4oXRLjul6IwbOv", "name": "Linked Lead", "type": "multipleRecordLinks",
+         "options": {"linkedTableId": LEADS}},
+        {"id": "fldy6GV1eKOPJROiS", "name": "Linked Review", "type": "multipleRecordLinks",
+         "options": {"linkedTableId": REVIEWS}},
+        {"id": "fldqmi0hxajc8zATM", "name": "Channel",
+         **select("Email", "WhatsApp", "Phone call", "Manual", "None")},
+        {"id": "fldOzqksbSnSMPtdU", "name": "Final Message", "type": "multilineText"},
+        {"id": "flddLOjldt5OKgORN", "name": "Sent Status",
+         **select("Queued", "Sent", "Failed", "Cancelled")},
+        {"id": "fldqXZE687mXhasVo", "name": "Sent At", "type": "dateTime"},
+        {"id": "flduFN9K4AzVQAsQZ", "name": "Error Message", "type": "multilineText"}])
+    fake.add_table(BASE, DRAFTS, "AI Drafts", [
+        {"id": "fldDraftName0001", "name": "Name", "type": "singleLineText"}])
+
+
+def sent_mail(fake: FakeGoogle) -> list[Any]:
+    return [message_from_bytes(m.raw, policy=email_policy)
+            for m in fake.messages.values() if m.labels == ["SENT"]]
+
+
+def test_the_lead_review_follow_up_export_emails_logs_and_posts_to_slack(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_google: FakeGoogle,
+        browser: list[str], fake_slack: FakeSlack, fake_airtable: FakeAirtable,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = filled_in(exported(FOLLOW_UP), FILLED_IN, tmp_path / "follow-up.blueprint.json")
+    workspace = tmp_path / "ws"
+    ws = ("--data-dir", str(workspace))
+    lead_base(fake_airtable)
+    fake_slack.add_channel(ALERTS, "lead-review-alerts")
+    fake_slack.add_channel(ERRORS, "lead-review-errors")
+    start = datetime.now(UTC) - timedelta(hours=2)
+    leads = {}
+    for i, (name, email, company, service, contact) in enumerate([
+            ("Ada", "ada@lovelace.example", "Analytical Engines", "Website Redesign", "Email"),
+            ("Grace", "grace@navy.example", "US Navy", "SEO Audit", "WhatsApp"),
+            ("Linus", "", "Kernel Co", "Automation", ""),
+            ("Alan", "alan@turing.example", "Bletchley", "Website Redesign", "Email"),
+            ("Barbara", "barbara@liskov.example", "CLU Inc", "Consulting", "No preference")]):
+        leads[name] = fake_airtable.add_record(BASE, LEADS, {
+            "Full Name": name, "Email": email, "Company": company, "Service Interest": service,
+            "Preferred Contact Method": contact, "Original Message": f"{name} needs help",
+            "Lead Status": "Pending Review"}, start + timedelta(minutes=i))["id"]
+    reviews = {}
+    for i, (name, status, reply) in enumerate([
+            ("Ada", "Approved", "Hi Ada,\nhere is our redesign proposal."),
+            ("Grace", "Approved", "Hi Grace, we'll call you on WhatsApp."),
+            ("Linus", "Approved", "Hi Linus, thanks for reaching out."),
+            ("Alan", "Needs Edit", "Hi Alan, ..."),
+            ("Barbara", "Approved", "Hi Barbara, happy to help.")]):
+        reviews[name] = fake_airtable.add_record(BASE, REVIEWS, {
+            "Linked Lead": [leads[name]], "Approval Status": status, "Approved Reply": reply},
+            start + timedelta(minutes=10 + i))["id"]
+    fake_airtable.add_record(BASE, REVIEWS, {"Linked Lead": [leads["Ada"]],
+                                             "Approval Status": "Pending Review"})
+
+    # connections: Airtable (a personal access token, three ids in the export), Slack (the
+    # user's Slack app, OAuth with PKCE), Gmail (Google, OAuth with PKCE), the Groq key the
+    # HTTP modules name (its routes are not taken here, but a run needs every connection)
+    code, out, err = cli(capsys, "connections", "add", "airtable:token", "--name", "Airtable",
+                         "--set", f"token={AIRTABLE_TOKEN}", "--base-url", fake_airtable.url,
+                         "--make-id", "<CONN_01>", "--json", *ws)
+    assert code == 0, err
+    for make_id in ("<CONN_02>", "<CONN_04>"):
+        code, _, err = cli(capsys, "connections", "edit", json.loads(out)["id"], "--make-id",
+                           make_id, *ws)
+        assert code == 0, err
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: threading.Thread(
+        target=(fake_slack.browser if url.startswith(fake_slack.url) else fake_google.consent),
+        args=(url,), daemon=True).start() or True)
+    code, out, err = cli(capsys, "connections", "add", "slack:slack2", "--name", "Slack",
+                         "--set", f"clientId={fake_slack.client_id}",
+                         "--set", f"clientSecret={fake_slack.client_secret}",
+                         "--base-url", fake_slack.url, "--make-id", "<CONN_03>",
+                         "--timeout", "20", "--json", *ws)
+    assert code == 0, err
+    slack = ConnectionStore(workspace).require(json.loads(out)["id"])
+    user_token = slack.secret_data["accessToken"]
+    google_connect(capsys, fake_google, ws, "<CONN_05>")
+    code, _, err = cli(capsys, "connections", "add", "http:apikeyauth", "--name", "Groq",
+                       "--set", "key=gsk_groq-key-5d1e", "--set", "name=Authorization",
+                       "--make-id", "<KEYCHAIN_01>", *ws)
+    assert code == 0, err
+
+    report, out1, err1 = run(capsys, path, ws)
+    ran = {int(m) for m, out in report["modules"].items() if out["operations"]}
+    assert ran == {1, 3, 64, 65, 66, 151,  # the watch, then the if/else on each review
+                   72, 83, 84, 85,  # Ada: e-mail, lead Sent, log, Slack
+                   71, 80, 82,  # Grace: Slack (WhatsApp is manual), lead, log
+                   67, 92, 78,  # Linus: Slack (no contact at all), lead, log
+                   51, 53, 108, 109,  # Alan: the reviewer is asked for notes, back to review
+                   160, 161, 169, 162}  # Barbara: e-mail, lead Sent, log, Slack
+    assert report["modules"]["1"]["operations"] == 1 and report["warnings"] == []
+    assert [b["Review ID"] for b in report["modules"]["1"]["outputs"]] == [1, 2, 3, 4, 5]
+    [watch] = fake_airtable.calls("POST", "/listRecords")
+    assert watch.path == f"/v0/{BASE}/{REVIEWS}/listRecords"
+    assert watch.json()["view"] == "viwDecisionProc01"
+    assert watch.headers["authorization"] == f"Bearer {AIRTABLE_TOKEN}"
+
+    # Gmail: Ada (asked for e-mail) and Barbara (no preference) get the approved reply; the
+    # reviewer is asked for the notes Alan's review lacks
+    mails = {str(m["To"]): m for m in sent_mail(fake_google)}
+    assert set(mails) == {"ada@lovelace.example", "barbara@liskov.example", REVIEWER}
+    assert mails["ada@lovelace.example"]["Subject"] == "Your Website Redesign follow-up"
+    body = mails["ada@lovelace.example"].get_body(("html",))
+    assert body is not None and "Hi Ada,<br>here is our redesign proposal." in \
+        body.get_content()
+    assert mails["barbara@liskov.example"]["Subject"] == "Consulting follow-up"
+    assert mails[REVIEWER]["Subject"] == "Reviewer notes required for lead draft revision"
+    assert all(r.headers["authorization"] == f"Bearer {fake_google.access_token}"
+               for r in fake_google.calls("POST", "/gmail/v1/users/me/messages/send"))
+
+    # Airtable: each lead's status, one Message Log row per lead contacted or queued
+    status = {r["fields"]["Full Name"]: (r["fields"]["Lead Status"], r["fields"].get("Notes"))
+              for r in fake_airtable.records(BASE, LEADS)}
+    assert status == {
+        "Ada": ("Sent", "Approved reply sent by email."),
+        "Grace": ("Manual Follow-Up Required", "Lead requested WhatsApp follow-up. Approved "
+                  "reply is ready. Human follow-up required."),
+        "Linus": ("Manual Follow-Up Required", "Approved, but no preferred contact method or "
+                  "usable email address was available. Human follow-up required."),
+        "Alan": ("Pending Review", "Reviewer selected Needs Edit but did not provide revision "
+                 "notes. Reviewer was notified to add instructions."),
+        "Barbara": ("Sent", "Approved reply sent by email because no preferred contact "
+                    "method was chosen.")}
+    log = {tuple(r["fields"]["Linked Lead"]): r["fields"]
+           for r in fake_airtable.records(BASE, LOG)}
+    assert {lead: (f["Channel"], f["Sent Status"], f.get("Linked Review"))
+            for lead, f in log.items()} == {
+        (leads["Ada"],): ("Email", "Sent", [reviews["Ada"]]),
+        (leads["Grace"],): ("WhatsApp", "Queued", [reviews["Grace"]]),
+        (leads["Linus"],): ("Manual", "Queued", [reviews["Linus"]]),
+        (leads["Barbara"],): ("Email", "Sent", [reviews["Barbara"]])}
+    assert log[(leads["Ada"],)]["Final Message"] == "Hi Ada,\nhere is our redesign proposal."
+    assert log[(leads["Ada"],)]["Sent At"].startswith(str(datetime.now(UTC).year))
+    [alan] = [r for r in fake_airtable.records(BASE, REVIEWS) if r["id"] == reviews["Alan"]]
+    assert alan["fields"]["Approval Status"] == "Pending Review"
+    created = fake_airtable.calls("POST", f"/v0/{BASE}/{LOG}")
+    assert [r.json()["typecast"] for r in created] == [False] * 4
+    assert created[0].json()["fields"]["fld4oXRLjul6IwbOv"] == [leads["Ada"]]
+
+    # Slack: the four alerts, in the alerts channel, as the user who authorized Scenarist
+    posts = fake_slack.called("chat.postMessage")
+    assert [p["channel"] for p, _ in posts] == [ALERTS] * 4
+    assert all(token == user_token for _, token in posts)
+    texts = [p["text"] for p, _ in posts]
+    assert texts[0].startswith("\u2705 Approved reply sent\n\nReview ID: 1\n"
+                               "Service Interest: Website Redesign\nChannel: Email")
+    assert texts[1].startswith("\U0001f4cc Manual WhatsApp follow-up required")
+    assert "Approved reply:\r\nHi Grace, we'll call you on WhatsApp." in texts[1]
+    assert "Review ID: 3" in texts[2] and "Review ID: 5" in texts[3]
+    assert all(p["mrkdwn"] == "true" and "parse" not in p for p, _ in posts)
+    assert [m["text"] for m in fake_slack.messages[ALERTS]] == texts
+    assert report["modules"]["85"]["outputs"][0]["channel"] == ALERTS
+
+    # run 2: nothing new in the view: nothing is sent again
+    report, out2, err2 = run(capsys, path, ws)
+    assert report["modules"]["1"]["operations"] == 1 and len(sent_mail(fake_google)) == 3
+    assert len(fake_slack.called("chat.postMessage")) == 4
+    secrets = [AIRTABLE_TOKEN, fake_slack.client_secret, user_token,
+               slack.secret_data["refreshToken"], fake_google.client_secret,
+               fake_google.access_token, fake_google.refresh_token, "gsk_groq-key-5d1e"]
+    assert leaks(secrets, workspace, [("report 1", out1), ("stderr 1", err1),
+                                      ("report 2", out2), ("stderr 2", err2)]) == []
