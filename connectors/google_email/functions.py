@@ -107,7 +107,8 @@ def mime_message(options: Any) -> str:
     html_part = message.get_body(("html",))
     for name, data, cid in images:
         if html_part is not None:
-            html_part.add_related(data, *_mime_type(name), filename=name, cid=f"<{cid}>")
+            html_part.add_related(data, *_mime_type(name), filename=name, cid=f"<{cid}>",
+                                  disposition="inline")  # shown in the body, not attached
     files = opts.get("attachments")
     for item in files if isinstance(files, list) else []:
         if not isinstance(item, dict) or item.get("data") is None:

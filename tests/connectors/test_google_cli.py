@@ -211,8 +211,8 @@ def test_gmail_invoice_export_watches_iterates_attachments_and_replies(
     connect(capsys, fake_google, ws, "4607190", "3640429")
     mid = fake_google.add_message(invoice_mail("Invoice 42"))
     fake_google.add_message(invoice_mail("Lunch?"), ["INBOX"])
-    # Gemini's two modules are not Scenarist's: without their verdict the router takes its
-    # fallback route, the reply.
+    # Gemini's two modules are left out (the whole export, Gemini included, runs in
+    # test_corpus_exports.py): without their verdict the router takes its fallback route.
     blueprint = export(INVOICES, keep={9, 10, 12, 21, 13})
     report, _, _ = run(capsys, tmp_path, blueprint, ws)
     assert report["modules"]["10"]["outputs"][0]["filename"] == "invoice.pdf"
@@ -240,8 +240,9 @@ def test_drive_content_export_uploads_shares_and_logs_the_link(
     log = fake_google.add_spreadsheet("Publicaciones", {"Hoja 1": [
         ["Fecha", "Red", "Texto", "Imagen", "Estado", "Publicada"]]},
         sid="1Y-cL9OU5_ZF4mYlMRjbVJJZUe-WYcWUwu0u-fDMe3mI")
-    # OpenAI's modules (the post and its image) are not Scenarist's: the upload gets no
-    # image data from them, and everything Google does with the file runs as exported.
+    # Instagram, LinkedIn and Facebook are not Scenarist's; the OpenAI modules (the post and
+    # its image) are left out with them, so the upload gets no image data from them, and
+    # everything Google does with the file runs as exported.
     blueprint = export(CONTENT, keep={26, 2, 12, 13, 16})
     report, _, _ = run(capsys, tmp_path, blueprint, ws)
     [upload] = [r for r in fake_google.requests if r.path == "/upload/drive/v3/files"]
@@ -270,8 +271,8 @@ def test_docs_certificate_export_copies_the_template_and_exports_it(
         ["Name", "Email", "Course", "Progress", "Last activity", "Days inactive", "Status"],
         ["Ada", "ada@example.com", "Analysis", "100", "2024-01-01", "0", "Completed"]]},
         sid="1b_N_l3DEBAgzgcKoFZG4D8alyvYXZijjX1yEzMzN39Y")
-    # DocuSign, Slack, HubSpot and the SMTP e-mails are other apps; the certificate route
-    # keeps its Google modules as exported.
+    # DocuSign and HubSpot are not Scenarist's, so the export can't run whole; of the
+    # certificate route, its Google modules run as exported.
     blueprint = export(STUDENTS, keep={2, 3, 24, 25, 20})
     report, _, _ = run(capsys, tmp_path, blueprint, ws)
     copies = [d for i, d in fake_google.documents.items() if i != template]

@@ -94,6 +94,10 @@ async def test_send_an_email_with_a_collection_body(fake_google: FakeGoogle) -> 
     assert files == {"brief.txt": "the brief"}
     [logo] = [p for p in message.walk() if p.get_filename() == "logo.png"]
     assert logo["Content-ID"] == "<image1@scenarist>"
+    assert logo.get_content_disposition() == "inline"  # Gmail shows it in the body
+    media = await call(fake_google, "listEmailAttachments", {
+        "messageId": out[0]["id"], "include": ["media"], "returnAttachmentData": True})
+    assert [(m["filename"], m["data"]) for m in media] == [("logo.png", b"\x89PNG")]
 
 
 async def test_send_raw_html_and_the_legacy_module(fake_google: FakeGoogle) -> None:

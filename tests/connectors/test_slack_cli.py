@@ -28,7 +28,8 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "blueprints
 CRICKET = "amrit-dash__Make-Automation-Projects__Cricket Bot__Amrit's Cricket Responder Bot.json"
 # The route that finds today's questions: webhook 87 -> router 120 -> 6 (settings) -> router 91
 # -> router 73 -> 109 (sleep), 19, 20 (Search Messages), 78, 79 (Get a Public Channel
-# Message), 77 (keep what they found). The other routes need Google Sheets and OpenAI.
+# Message), 77 (keep what they found). The other routes (Google Sheets, OpenAI) are left out:
+# this test is about the Slack connection; whole Slack exports run in test_corpus_exports.py.
 KEEP = {87, 120, 6, 91, 73, 109, 19, 20, 78, 79, 77}
 
 

@@ -12,6 +12,9 @@ the OAuth reference and its example app Airtable/oauth-example) and client libra
   `returnFieldsByFieldId`. `typecast` converts text to numbers and creates select options;
   without it a wrong value is 422 INVALID_VALUE_FOR_COLUMN / INVALID_MULTIPLE_CHOICE_OPTIONS,
   an unknown field 422 UNKNOWN_FIELD_NAME, an unknown record 404 NOT_FOUND.
+- Computed fields (read only): created and last modified time, auto number, and lookups
+  (`multipleLookupValues`: the values of `options.fieldIdInLinkedTable` in the records the
+  link field `options.recordLinkFieldId` points at, one array for all of them).
 - Lists are paged by an opaque `offset` (pageSize at most 100), sorted by `sort`, filtered by
   `filterByFormula` (tests.support.airtable_formula) and `view`, cut by `maxRecords`.
 - OAuth: authorization code with PKCE (S256); the token request is form-encoded, with
@@ -349,7 +352,7 @@ class FakeAirtable:
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
         kept = {k: v for k, v in values.items() if v not in (None, "", [])}
         record = {"id": f"rec{next(self._ids):014d}", "createdTime": stamp, "modified": when,
-                  "fields": kept}
+                  "fields": kept, "number": len(table.records) + 1}
         table.records[record["id"]] = record
         return record
 
@@ -362,12 +365,37 @@ class FakeAirtable:
                 value = record["createdTime"]
             elif spec["type"] == "lastModifiedTime":
                 value = record["modified"].strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            elif spec["type"] == "autoNumber":
+                value = record["number"]
+            elif spec["type"] == "multipleLookupValues":
+                value = self._looked_up(table, record, spec)
             if value in (None, "", [], False):
                 continue
             if only and spec["name"] not in only and spec["id"] not in only:
                 continue
             fields[spec["id"] if by_id else spec["name"]] = value
         return {"id": record["id"], "createdTime": record["createdTime"], "fields": fields}
+
+    def _looked_up(self, table: Table, record: dict[str, Any],
+                   spec: dict[str, Any]) -> list[Any]:
+        """A lookup: the values of `fieldIdInLinkedTable` in the records its link field
+        (`recordLinkFieldId`, a multipleRecordLinks field with `linkedTableId`) points at."""
+        options = spec.get("options") or {}
+        link = table.field(str(options.get("recordLinkFieldId")))
+        linked_id = ((link or {}).get("options") or {}).get("linkedTableId")
+        linked = next((t for base in self.bases.values() for t in base["tables"].values()
+                       if t.id == linked_id), None)
+        if link is None or linked is None:
+            return []
+        values: list[Any] = []
+        for record_id in record["fields"].get(link["id"]) or []:
+            found = linked.records.get(record_id)
+            value = found["fields"].get(options.get("fieldIdInLinkedTable")) if found else None
+            if isinstance(value, list):
+                values.extend(value)
+            elif value not in (None, ""):
+                values.append(value)
+        return values
 
     def _create(self, table: Table, body: dict[str, Any]) -> Any:
         typecast = bool(body.get("typecast"))

@@ -5,7 +5,8 @@ Written from api.slack.com: tokens come as `Authorization: Bearer xox...`; metho
 query string, a urlencoded form or JSON; every answer is HTTP 200 `{"ok": true, ...}` or
 `{"ok": false, "error": "code"}` (missing_scope adds `needed`/`provided`), except a rate
 limit: HTTP 429 with Retry-After and `{"ok": false, "error": "ratelimited"}`. Methods used:
-chat.postMessage (channel, text/blocks: no_text, invalid_blocks_format, channel_not_found),
+chat.postMessage (channel, text/blocks: no_text, invalid_blocks_format, channel_not_found,
+is_archived),
 search.messages (a user token with search:read; `messages.matches`, `messages.paging`),
 conversations.history (newest first; latest/oldest/inclusive/limit), reactions.add
 (already_reacted), users.info, conversations.list / users.list (cursor pages in
@@ -205,6 +206,8 @@ class FakeSlack:
 
     def _chat_postMessage(self, params: dict[str, Any], token: Token) -> dict[str, Any]:
         channel = self._channel(params.get("channel"))
+        if channel["is_archived"]:
+            raise SlackError("is_archived")
         blocks = params.get("blocks")
         if isinstance(blocks, str):
             try:
