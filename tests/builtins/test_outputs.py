@@ -89,3 +89,18 @@ def test_new_modules_start_with_makes_defaults() -> None:
     spec = REGISTRY.get("util:SetVariable2")
     assert spec is not None
     assert spec.default_settings()["mapper"] == {"scope": "roundtrip"}  # "One cycle"
+
+
+def test_every_builtin_select_option_has_makes_label() -> None:
+    """Dropdowns show "No authentication" and "POST", never `noAuth` or `post`."""
+    bare: list[str] = []
+
+    def walk(fields: list[FieldSpec], module: str) -> None:
+        for f in fields:
+            bare.extend(f"{module}.{f.name}={o!r}" for o in f.options or []
+                        if not isinstance(o, dict) or not o.get("label"))
+            walk(f.spec or [], module)
+
+    for spec in REGISTRY.all():
+        walk([*spec.parameters, *spec.mapper], spec.id)
+    assert bare == []
