@@ -140,13 +140,20 @@ class ScenarioDocument(QObject):
         self._problems = None
         self.changed.emit(kinds, edit.touched())
 
+    def defaults(self, module_type: str) -> commands.Settings:
+        """What a new module of this type starts with: Make's defaults."""
+        spec = self.registry.get(module_type)
+        return spec.default_settings() if spec is not None else None
+
     def add_module(self, module_type: str, x: float, y: float) -> int:
-        edit, module_id = commands.add_module(self.blueprint, module_type, x, y)
+        edit, module_id = commands.add_module(self.blueprint, module_type, x, y,
+                                              self.defaults(module_type))
         self.push(edit)
         return module_id
 
     def append_after(self, source: int, module_type: str) -> int:
-        edit, module_id = commands.append_after(self.blueprint, source, module_type)
+        edit, module_id = commands.append_after(self.blueprint, source, module_type,
+                                                self.defaults(module_type))
         self.push(edit)
         return module_id
 
@@ -157,7 +164,8 @@ class ScenarioDocument(QObject):
         self.push(commands.disconnect(self.blueprint, link))
 
     def insert_on_link(self, link: Link, module_type: str) -> int:
-        edit, module_id = commands.insert_on_link(self.blueprint, link, module_type)
+        edit, module_id = commands.insert_on_link(self.blueprint, link, module_type,
+                                                  self.defaults(module_type))
         self.push(edit)
         return module_id
 
