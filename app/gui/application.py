@@ -77,6 +77,8 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
     if (screenshot is not None or not interactive()) and not openable(files):
         return 2
     window = MainWindow(Path(workspace))
+    if screenshot is None:
+        window.restore_session()  # the tabs open when the app last closed
     for file in files:
         window.open_file(Path(file))
     if screenshot is not None:

@@ -230,6 +230,9 @@ class ScenarioDocument(QObject):
     def rename_module(self, module_id: int, name: str | None) -> None:
         self.push(commands.rename_module(self.blueprint, module_id, name))
 
+    def set_scenario_settings(self, values: dict[str, Any]) -> None:
+        self.push(commands.set_scenario_settings(self.blueprint, values))
+
     def rename(self, name: str) -> None:
         self.push(commands.rename_scenario(self.blueprint, name))
 

@@ -465,6 +465,25 @@ def rename_scenario(blueprint: Blueprint, name: str) -> Edit:
     )
 
 
+SCENARIO_SETTINGS = ("sequential", "confidential", "dlq", "dataloss", "roundtrips",
+                     "maxErrors", "autoCommit", "autoCommitTriggerLast", "freshVariables")
+
+
+def set_scenario_settings(blueprint: Blueprint, values: dict[str, Any]) -> Edit:
+    """Make's scenario settings (`metadata.scenario`), those that change, in one step."""
+    unknown = set(values) - set(SCENARIO_SETTINGS)
+    if unknown:
+        raise EditError(f"unknown scenario settings: {', '.join(sorted(unknown))}")
+    current = blueprint.metadata.scenario
+
+    def fill(b: _Builder) -> None:
+        for key in SCENARIO_SETTINGS:
+            if key in values and values[key] != getattr(current, key):
+                b.do(SetValue(None, ("metadata", "scenario", key), values[key], "scenario"))
+
+    return _build(blueprint, "Change scenario settings", fill)
+
+
 def set_note(blueprint: Blueprint, module_id: int, text: str | None) -> Edit:
     """A note on a module (Make keeps them in metadata.designer.notes); empty removes it."""
     designer = blueprint.metadata.designer

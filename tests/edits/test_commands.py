@@ -265,3 +265,15 @@ def test_new_modules_start_with_the_declared_defaults():
                              {"parameters": {}, "mapper": {"scope": "roundtrip"}})
     applied(bp, edit)
     assert find(bp, new).mapper == {"scope": "roundtrip"}
+
+
+def test_scenario_settings_change_in_one_step_and_undo_exactly():
+    bp = build_iterator_aggregator()
+    edit = c.set_scenario_settings(bp, {"dlq": True, "maxErrors": 5, "sequential": False})
+    assert len(edit.steps) == 2  # "sequential" was already off
+    applied(bp, edit)
+    settings = bp.metadata.scenario
+    assert (settings.dlq, settings.maxErrors, settings.sequential) == (True, 5, False)
+    assert bp.to_json_obj()["metadata"]["scenario"]["dlq"] is True
+    with pytest.raises(c.EditError):
+        c.set_scenario_settings(bp, {"speed": 11})
