@@ -239,9 +239,9 @@ class ScenarioEditor(QMainWindow):
             view.scale(factor, factor)
 
     def set_minimap_visible(self, visible: bool) -> None:
-        minimap = getattr(self.view, "minimap", None)
-        if isinstance(minimap, QWidget):
-            minimap.setVisible(visible)
+        enable = getattr(self.view, "set_minimap_enabled", None)
+        if enable is not None:
+            enable(visible)
 
     def center_on_module(self, module_id: int) -> None:
         centre = getattr(self.view, "center_on_module", None)

@@ -539,6 +539,21 @@ class MainWindow(QMainWindow):
             lambda: self.isVisible() and self.workspace_panel.refresh_states())
         self._states_timer.start()
         self.workspace_panel.refresh()
+        self._scenarios_seen = False
+        for signal in (host.changed, self.background.activation.changed):
+            signal.connect(self._scenarios_dock_follows)
+        self._scenarios_dock_follows()
+
+    def _scenarios_dock_follows(self) -> None:
+        """The Scenarios panel opens once a scenario runs in the background; before, it
+        would only take the canvas's room to say there is none (Background menu shows it)."""
+        if self._scenarios_seen:
+            return
+        if self.background.panel.statuses:
+            self._scenarios_seen = True
+            self.background.dock.show()
+        else:
+            self.background.dock.hide()
 
     def _scenario_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
         try:

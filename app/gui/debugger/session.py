@@ -356,8 +356,10 @@ class DebugSession(QObject):
                 self.inspector.show_pause(None)
         if state == RUNNING:
             self.inspector.show_run_error(None)
-            if not self.inspector_dock.isVisible():
-                self.inspector_dock.show()
+            # The run's bundles are what the user looks at now: the inspector comes to the
+            # front of the tabs under the canvas.
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
         self.state_changed.emit(state)
         self.status_changed.emit(self.status_text())
 

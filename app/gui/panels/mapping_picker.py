@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from app.gui.names import module_label
 from app.gui.panels.iml_editor import ImlEditor, inside_expression, last_focused_editor
 from app.gui.panels.palette import app_icon
 from engine.edits.tree import upstream
@@ -54,8 +55,7 @@ def reference(module_id: int, path: list[str]) -> str:
 def module_title(document: Any, module_id: int) -> str:
     node = document.node(module_id)
     name = ((node.metadata or {}).get("designer") or {}).get("name")
-    spec = document.registry.get(node.module)
-    return f"{module_id}. {name or (spec.label if spec else node.module)}"
+    return f"{module_id}. {name or module_label(node.module, document.registry)}"
 
 
 def fields_from_interface(specs: Any) -> list[OutputField]:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui import names
 from app.gui.canvas.icons import app_icon as canvas_icon
 from app.gui.canvas.mime import MODULE_MIME, module_mime_data
 from engine.registry import Registry
@@ -73,7 +74,7 @@ TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 
 def app_name(app: str) -> str:
-    return APP_NAMES.get(app, app.replace("-", " ").title())
+    return APP_NAMES.get(app) or names.app_name(app)
 
 
 def app_icon(module_type: str, size: int = 24) -> QIcon:
