@@ -26,6 +26,7 @@ from engine.edits.layout import auto_layout
 from engine.edits.primitives import Edit
 from engine.edits.tree import find
 from engine.registry import Registry, default_registry
+from engine.spec import OutputContext
 
 # Merge ids: successive commands with the same id and key merge into one undo step.
 _MERGE_TYPING = 1
@@ -84,6 +85,9 @@ class ScenarioDocument(QObject):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._graph: Graph | None = None
         self._problems: list[Problem] | None = None
+        # The workspace the scenario lives in (set by the window): its data structures and
+        # webhook options tell what modules output before any run.
+        self.workspace: Path | None = None
         self.repairs: list[Problem] = []  # made on opening; listed until saved
 
     def _clean_changed(self, clean: bool) -> None:
@@ -120,6 +124,14 @@ class ScenarioDocument(QObject):
         if self._problems is None:
             self._problems = self.repairs + scenario_problems(self.blueprint, self.registry)
         return self._problems
+
+    def output_context(self) -> OutputContext:
+        """What the workspace knows about this scenario's outputs (engine.runtime)."""
+        if self.workspace is None:
+            return OutputContext()
+        from engine.runtime import workspace_output_context
+
+        return workspace_output_context(self.workspace, self.name)
 
     def node(self, module_id: int) -> Any:
         return find(self.blueprint, module_id)

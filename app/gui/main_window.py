@@ -277,6 +277,7 @@ class MainWindow(QMainWindow):
         return None
 
     def add_document(self, document: ScenarioDocument) -> ScenarioEditor:
+        document.workspace = self.workspace
         editor = ScenarioEditor(document, connections=self.connections)
         editor.error.connect(self.show_error)
         editor.message.connect(self.show_message)

@@ -51,6 +51,23 @@ def humanize(name: str) -> str:
     return " ".join(text)
 
 
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def help_html(text: str) -> str:
+    """A field's help (Make's help texts are Markdown) as the rich text Qt shows: `code`,
+    **bold**, *italic*, [links](https://...) and line breaks, never the raw marks."""
+    html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = _CODE.sub(r"<code>\1</code>", html)
+    html = _BOLD.sub(r"<b>\1</b>", html)
+    html = _ITALIC.sub(r"<i>\1</i>", html)
+    html = _LINK.sub(r'<a href="\2">\1</a>', html)
+    return "<qt>" + html.replace("\n", "<br>") + "</qt>"
+
+
 def module_label(module_type: str, registry: Any = None) -> str:
     """The module's label as Make shows it (its declaration's, else from its id)."""
     spec = registry.get(module_type) if registry is not None else None

@@ -67,6 +67,19 @@ def operator_label(name: str) -> str:
     """"text:contain:ci" -> "Text operators: Contains (case insensitive)"."""
     if name in ("exist", "notexist"):
         return f"Basic operators: {_NAMES[name]}"
+    family = name.partition(":")[0]
+    return f"{_FAMILIES.get(family, family)}: {_words(name)}"
+
+
+def operator_words(name: str) -> str:
+    """"text:contain:ci" -> "contains (case insensitive)": the operator inside a sentence."""
+    if name in ("exist", "notexist"):
+        return _NAMES[name].lower()
+    words = _words(name)
+    return words[:1].lower() + words[1:]
+
+
+def _words(name: str) -> str:
     family, _, rest = name.partition(":")
     op, _, ci = rest.partition(":")
     if family in ("date", "time") and op in _DATE_NAMES:
@@ -75,8 +88,7 @@ def operator_label(name: str) -> str:
         words = "Length " + _NAMES.get(op, op).lower()
     else:
         words = _NAMES.get(op, op)
-    suffix = " (case insensitive)" if ci == "ci" else ""
-    return f"{_FAMILIES.get(family, family)}: {words}{suffix}"
+    return words + (" (case insensitive)" if ci == "ci" else "")
 
 
 def operator_names() -> list[str]:

@@ -48,7 +48,8 @@ async def test_breakpoint_step_step_continue(
         email = model.find("Bundle of 1. Custom webhook", "email")
         assert model.value(email) == "a@example.com"
         assert model.reference(email) == "{{1.email}}"
-        assert "jsonStringBodyContent" in model.labels(model.find("Input (mapped now)"))
+        inputs = model.labels(model.find("Input (mapped now)"))
+        assert "Body content" in inputs and "jsonStringBodyContent" not in inputs
         assert window.debug_toolbar.act_step.isEnabled()
         assert bubble_counts(session) == {1: "1"}
 
@@ -56,6 +57,11 @@ async def test_breakpoint_step_step_continue(
         await until(lambda: paused_at(session) == 4)
         assert len(stub.requests) == 1
         assert bubble_counts(session) == {1: "1", 3: "1"}
+
+        # Paused before Set variable: its input as the form names it, in Make's words.
+        lifetime = model.find("Input (mapped now)", "Variable lifetime")
+        assert model.data(lifetime.siblingAtColumn(1)) == "One execution"  # not `execution`
+        assert model.value(lifetime) == "execution"
 
         window.debug_toolbar.act_step.trigger()  # Set variable runs; next: Bob's HTTP call
         await until(lambda: paused_at(session) == 3 and
