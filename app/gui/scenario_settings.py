@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -90,7 +89,7 @@ class ScenarioSettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.finished.connect(lambda _result: self.deleteLater())
 
     def values(self) -> dict[str, Any]:
         found: dict[str, Any] = {k: box.isChecked() for k, box in self.switches.items()}

@@ -281,6 +281,11 @@ class MappingPicker(QWidget):
         self.module_id = module_id
         self.refresh()
 
+    def set_samples(self, samples: dict[int, Any]) -> None:
+        """Every remembered sample at once (a copy: the picker beside a dialog)."""
+        self._samples = dict(samples)
+        self.refresh()
+
     def set_sample(self, module_id: int, bundle: Any) -> None:
         """The last run's output of a module (None forgets it)."""
         if bundle is None:
