@@ -137,7 +137,18 @@ class ScenarioDocument(QObject):
         return find(self.blueprint, module_id)
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self.blueprint.to_json_obj(), option=orjson.OPT_INDENT_2)
+        """The blueprint as Make exports it: `metadata.instant` says whether the scenario
+        starts with an instant trigger (a webhook), as Make sets it."""
+        data = self.blueprint.to_json_obj()
+        metadata = data.setdefault("metadata", {})
+        if isinstance(metadata, dict):
+            metadata["instant"] = self.is_instant()
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+
+    def is_instant(self) -> bool:
+        flow = self.blueprint.flow
+        spec = self.registry.get(flow[0].module) if flow else None
+        return spec is not None and spec.kind == "instant_trigger"
 
     # ------------------------------------------------------------------ edits
 
