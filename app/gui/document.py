@@ -138,12 +138,10 @@ class ScenarioDocument(QObject):
 
     def to_json(self) -> bytes:
         """The blueprint as Make exports it: `metadata.instant` says whether the scenario
-        starts with an instant trigger (a webhook), as Make sets it."""
-        data = self.blueprint.to_json_obj()
-        metadata = data.setdefault("metadata", {})
-        if isinstance(metadata, dict):
-            metadata["instant"] = self.is_instant()
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+        starts with an instant trigger (a webhook), as Make sets it (derived from the flow,
+        so it is set here rather than as an edit of its own)."""
+        self.blueprint.metadata.instant = self.is_instant()
+        return orjson.dumps(self.blueprint.to_json_obj(), option=orjson.OPT_INDENT_2)
 
     def is_instant(self) -> bool:
         flow = self.blueprint.flow

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.gui.document import ScenarioDocument
 from app.gui.panels.filter_editor import FilterEditor
 from app.gui.panels.mapping_picker import MappingPicker, module_title, reference_labels
+from app.gui.panels.settings import SettingsPanel
 from app.gui.problems_banner import ProblemsBanner
 from engine.edits.commands import EditError
 from engine.errors import ScenaristError
@@ -177,6 +178,10 @@ class ScenarioEditor(QMainWindow):
         self.mapping_dock = self._dock(
             "Mapping", self.mapping, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        if isinstance(self.settings, SettingsPanel) and isinstance(self.mapping, MappingPicker):
+            # One memory of the outputs seen in runs: the panel lists them, the form's
+            # completion and pills name them.
+            self.settings.samples = self.mapping.samples
         self.splitDockWidget(self.settings_dock, self.mapping_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.palette_dock, self.settings_dock], [PALETTE_WIDTH, SETTINGS_WIDTH],
