@@ -22,7 +22,11 @@ from engine.values import to_bool, to_number, to_text
 MODULES = ModuleTable()
 
 _HOOK_PARAMETERS = [
-    FieldSpec(name="hook", type="hook", label="Webhook", required=True),
+    # Not required here: each scenario gets its own hook when it is switched ON (a Make
+    # export's hook id is kept and remembered), and Run once listens on a local URL.
+    FieldSpec(name="hook", type="hook", label="Webhook",
+              help="Scenarist gives the scenario its own webhook URL when it is switched ON; "
+                   "Run once listens on a local one."),
     FieldSpec(name="maxResults", type="uinteger", label="Maximum number of results", default=1),
 ]
 # Make keeps these on the hook ("Get request headers", "Get request HTTP method"); the

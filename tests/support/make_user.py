@@ -205,6 +205,8 @@ async def build_webhook_filter_http(window: MainWindow, url: str,
     pick(dialog.picker, hook, "__IMTMETHOD__")
     choose(row.operator, "Text operators: Equal to")
     type_into(row.b, "POST")
+    assert row.a.text() == "{{1.__IMTMETHOD__}}"  # Make's IML in the blueprint...
+    assert [label for _s, _e, label in row.a.pills()] == ["1. Method"]  # ...shown as a pill
     await pause("filter")
     QTest.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), LEFT)
 

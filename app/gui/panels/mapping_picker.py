@@ -119,8 +119,27 @@ def output_context(document: Any) -> OutputContext:
 
 def module_outputs(document: Any, module_id: int, samples: dict[int, Any],
                    context: OutputContext | None = None, _depth: int = 0) -> list[OutputField]:
-    if module_id in samples:
-        return fields_from_sample(samples[module_id])
+    if module_id in samples:  # what a run saw, named as the module names its outputs
+        seen = fields_from_sample(samples[module_id])
+        return _relabelled(seen, declared_outputs(document, module_id, samples, context,
+                                                  _depth))
+    return declared_outputs(document, module_id, samples, context, _depth)
+
+
+def _relabelled(fields: list[OutputField], known: list[OutputField]) -> list[OutputField]:
+    by_name = {f.name: f for f in known}
+    for output in fields:
+        declared = by_name.get(output.name)
+        if declared is not None:
+            output.label = declared.label
+            _relabelled(output.children, declared.children)
+    return fields
+
+
+def declared_outputs(document: Any, module_id: int, samples: dict[int, Any],
+                     context: OutputContext | None = None, _depth: int = 0
+                     ) -> list[OutputField]:
+    """The module's outputs known without a run (settings, export, declaration)."""
     node = document.node(module_id)
     exported = (node.metadata or {}).get("interface")
     spec = document.registry.get(node.module)
