@@ -59,7 +59,7 @@ DEFAULT_BLUEPRINT = Path(
     "/work/shared/corpus/blueprints/SenseFlow-io__make-blueprint__SenseFlow example.blueprint.json"
 )
 DISPLAY = ":99"
-SCREEN = "1600x1000x24"
+SCREEN = "1920x1080x24"
 
 
 def start_xvfb(screen: str = SCREEN) -> subprocess.Popen[bytes] | None:
