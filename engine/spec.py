@@ -10,8 +10,9 @@ It raises `engine.errors.ModuleError` on failure. Aggregators implement `Aggrega
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,6 +89,61 @@ class FieldSpec(BaseModel):
     sensitive: bool | Literal["named"] = False
 
 
+def _none(_key: Any) -> Any:
+    return None
+
+
+def _no_options() -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class OutputContext:
+    """What a module's outputs may depend on besides its own settings, for declarations that
+    compute them (`ModuleSpec.outputs`). Every lookup is lazy: nothing is read unless a
+    declaration asks.
+
+    - `structure(id)`: a data structure's fields (Make's field dicts), None when unknown;
+    - `hook()`: the options of the scenario's webhook (headers, method, stringify,
+      data_structure: engine.runtime's hook options), {} when it has none yet;
+    - `exported`: the interface Make exported with the module (`metadata.interface`), what
+      Make last determined from real data;
+    - `fields_at(reference)`: the fields an IML reference such as `{{1.items}}` points at
+      (an array's item fields), None when unknown.
+    """
+
+    structure: Callable[[Any], list[dict[str, Any]] | None] = _none
+    hook: Callable[[], Mapping[str, Any]] = _no_options
+    exported: list[dict[str, Any]] | None = None
+    fields_at: Callable[[str], list[FieldSpec] | None] = _none
+
+
+OutputsOf = Callable[[dict[str, Any], dict[str, Any], OutputContext], list[FieldSpec]]
+_FIELD_TYPES = frozenset(get_args(FieldType))
+
+
+def field_specs(raw: Any) -> list[FieldSpec]:
+    """Make's field dicts (a data structure, an exported interface) as FieldSpecs; a type we
+    don't declare is "any", keys we don't know are dropped."""
+    specs: list[FieldSpec] = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, FieldSpec):
+            specs.append(item)
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        kind: Any = item.get("type") if item.get("type") in _FIELD_TYPES else "any"
+        inner = item.get("spec")
+        if isinstance(inner, dict):  # an array of a declared item type
+            inner = inner.get("spec") if inner.get("type") == "collection" else None
+        label = item.get("label")
+        specs.append(FieldSpec(
+            name=item["name"], type=kind, label=label if isinstance(label, str) else None,
+            spec=field_specs(inner) if isinstance(inner, list) else None,
+        ))
+    return specs
+
+
 class ModuleCall:
     """What an implementation receives for one operation."""
 
@@ -133,6 +189,9 @@ class ModuleSpec(BaseModel):
     parameters: list[FieldSpec] = Field(default_factory=list)
     mapper: list[FieldSpec] = Field(default_factory=list)
     interface: list[FieldSpec] = Field(default_factory=list)
+    # The interface given the module's settings, for modules whose outputs depend on them
+    # (a variable's name, a data structure): `outputs(parameters, mapper, context)`.
+    outputs: Any = Field(default=None, exclude=True)  # OutputsOf | None
     connection: str | None = None  # kind of connection/keychain it uses, if any
     transactional: bool = False
     # Other ids an export may carry for this module (an id we could not verify, a renamed
@@ -143,6 +202,23 @@ class ModuleSpec(BaseModel):
     @property
     def app(self) -> str:
         return self.id.split(":", 1)[0]
+
+    def output_fields(self, parameters: dict[str, Any] | None, mapper: dict[str, Any] | None,
+                      context: OutputContext | None = None) -> list[FieldSpec]:
+        """What the module outputs with these settings, known before any run."""
+        if self.outputs is None:
+            return list(self.interface)
+        computed: list[FieldSpec] = self.outputs(
+            parameters if isinstance(parameters, dict) else {},
+            mapper if isinstance(mapper, dict) else {}, context or OutputContext())
+        return computed
+
+    def default_settings(self) -> dict[str, dict[str, Any]]:
+        """The values a new module starts with, as Make fills them: every field's default."""
+        return {
+            section: {f.name: f.default for f in fields if f.default is not None}
+            for section, fields in (("parameters", self.parameters), ("mapper", self.mapper))
+        }
 
 
 class ModuleTable:

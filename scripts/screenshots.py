@@ -4,6 +4,7 @@
     uv run python scripts/screenshots.py --inspector [--out docs/screenshots/inspector.png]
     uv run python scripts/screenshots.py --connections [--keep DIR]
     uv run python scripts/screenshots.py --tray [--out docs/screenshots/tray.png]
+    uv run python scripts/screenshots.py --make-user [--keep DIR]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -27,6 +28,11 @@ also keeps its other pictures (the form, the picker, an import, its run).
 package `trayer`; bare Xvfb has no tray): the window running scenarios in the background,
 its Scenarios panel, and the tray icon's menu open on the recent runs
 (scripts/tray_screenshot.py drives it).
+
+`--make-user` runs scripts/make_user_window.py: a Make user's first scenario (webhook →
+filter "Only POST" → HTTP) built in the real window with its mappings picked from the
+panels, run with a GET (filtered) and a POST (sent to a local stub); it keeps the filter
+dialog with its mapping panel and the result as pictures (in DIR, default /tmp).
 
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
@@ -179,6 +185,14 @@ def take_tray(out: Path) -> int:
         tray.wait(timeout=10)
 
 
+def take_make_user(keep: Path | None) -> int:
+    out = keep or Path(tempfile.gettempdir()) / "scenarist-make-user"
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_user_window.py"),
+                           str(out)], cwd=ROOT, env=env, timeout=300)
+    return done.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("blueprint", nargs="?", type=Path, default=DEFAULT_BLUEPRINT)
@@ -190,6 +204,8 @@ def main() -> int:
                         help="with --connections: keep every picture it takes in this folder")
     parser.add_argument("--tray", action="store_true",
                         help="the tray menu over a window running scenarios (tray.png)")
+    parser.add_argument("--make-user", action="store_true",
+                        help="build webhook → filter → HTTP by hand in a real window")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots = ROOT / "docs" / "screenshots"
@@ -197,9 +213,11 @@ def main() -> int:
             else "tray" if args.tray else "editor")
     out = args.out or shots / f"{name}.png"
     args.out = out
-    server = start_xvfb(TRAY_SCREEN if args.tray else SCREEN)
+    server = start_xvfb(TRAY_SCREEN if args.tray or args.make_user else SCREEN)
     try:
-        if args.connections:
+        if args.make_user:
+            code = take_make_user(args.keep.resolve() if args.keep else None)
+        elif args.connections:
             code = take_connections(out.resolve(), args.keep.resolve() if args.keep else None)
         elif args.tray:
             code = take_tray(out.resolve())

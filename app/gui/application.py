@@ -77,6 +77,8 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
     if (screenshot is not None or not interactive()) and not openable(files):
         return 2
     window = MainWindow(Path(workspace))
+    if screenshot is None:
+        window.restore_session()  # the tabs open when the app last closed
     for file in files:
         window.open_file(Path(file))
     if screenshot is not None:
@@ -114,7 +116,7 @@ async def _serve(window: MainWindow, screenshot: Path | None, background: bool =
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(0))
-    window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
+    place_window(window, SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE)
     hidden = background and system_tray.tray_available()
     if not hidden:
         window.show()
@@ -140,7 +142,37 @@ def _quit_on_terminate(window: MainWindow, loop: asyncio.AbstractEventLoop) -> N
     signal.signal(signal.SIGTERM, lambda _n, _f: loop.call_soon_threadsafe(window.quit))
 
 
+def place_window(window: QWidget, size: tuple[int, int]) -> None:
+    """The window at `size`, but never larger than the screen's free area (a screenshot of
+    a window reaching past the screen has black areas and misses its right side)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(*size)
+        return
+    area = screen.availableGeometry()
+    window.resize(min(size[0], area.width()), min(size[1], area.height()))
+    window.move(area.topLeft())
+
+
+def fit_frame_on_screen(window: QWidget) -> None:
+    """Once shown (a window manager adds its frame): shrink the window so that its frame,
+    decorations included, is on the screen."""
+    screen = window.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
+    if frame.width() > area.width() or frame.height() > area.height():
+        window.resize(min(window.width(), area.width() - extra_w),
+                      min(window.height(), area.height() - extra_h))
+    if not area.contains(window.frameGeometry()):
+        window.move(area.topLeft())
+
+
 async def _take_screenshot(window: MainWindow, target: Path) -> int:
+    await asyncio.sleep(_SETTLE_SECONDS)
+    fit_frame_on_screen(window)
     await asyncio.sleep(_SETTLE_SECONDS)
     window.fit_all()
     editor = window.current_editor()
@@ -164,7 +196,9 @@ def grab(window: QWidget):  # type: ignore[no-untyped-def]
     all), else rendered by the widgets themselves (offscreen)."""
     if QGuiApplication.platformName() == "xcb":
         screen = window.screen()
-        frame: QRect = window.frameGeometry()
+        frame: QRect = window.frameGeometry().intersected(screen.geometry())
+        window.repaint()
+        QApplication.processEvents()
         shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
         if not shot.isNull():
             return shot

@@ -26,6 +26,7 @@ from engine.edits.layout import auto_layout
 from engine.edits.primitives import Edit
 from engine.edits.tree import find
 from engine.registry import Registry, default_registry
+from engine.spec import OutputContext
 
 # Merge ids: successive commands with the same id and key merge into one undo step.
 _MERGE_TYPING = 1
@@ -84,6 +85,9 @@ class ScenarioDocument(QObject):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._graph: Graph | None = None
         self._problems: list[Problem] | None = None
+        # The workspace the scenario lives in (set by the window): its data structures and
+        # webhook options tell what modules output before any run.
+        self.workspace: Path | None = None
         self.repairs: list[Problem] = []  # made on opening; listed until saved
 
     def _clean_changed(self, clean: bool) -> None:
@@ -121,11 +125,28 @@ class ScenarioDocument(QObject):
             self._problems = self.repairs + scenario_problems(self.blueprint, self.registry)
         return self._problems
 
+    def output_context(self) -> OutputContext:
+        """What the workspace knows about this scenario's outputs (engine.runtime)."""
+        if self.workspace is None:
+            return OutputContext()
+        from engine.runtime import workspace_output_context
+
+        return workspace_output_context(self.workspace, self.name)
+
     def node(self, module_id: int) -> Any:
         return find(self.blueprint, module_id)
 
     def to_json(self) -> bytes:
+        """The blueprint as Make exports it: `metadata.instant` says whether the scenario
+        starts with an instant trigger (a webhook), as Make sets it (derived from the flow,
+        so it is set here rather than as an edit of its own)."""
+        self.blueprint.metadata.instant = self.is_instant()
         return orjson.dumps(self.blueprint.to_json_obj(), option=orjson.OPT_INDENT_2)
+
+    def is_instant(self) -> bool:
+        flow = self.blueprint.flow
+        spec = self.registry.get(flow[0].module) if flow else None
+        return spec is not None and spec.kind == "instant_trigger"
 
     # ------------------------------------------------------------------ edits
 
@@ -140,13 +161,20 @@ class ScenarioDocument(QObject):
         self._problems = None
         self.changed.emit(kinds, edit.touched())
 
+    def defaults(self, module_type: str) -> commands.Settings:
+        """What a new module of this type starts with: Make's defaults."""
+        spec = self.registry.get(module_type)
+        return spec.default_settings() if spec is not None else None
+
     def add_module(self, module_type: str, x: float, y: float) -> int:
-        edit, module_id = commands.add_module(self.blueprint, module_type, x, y)
+        edit, module_id = commands.add_module(self.blueprint, module_type, x, y,
+                                              self.defaults(module_type))
         self.push(edit)
         return module_id
 
     def append_after(self, source: int, module_type: str) -> int:
-        edit, module_id = commands.append_after(self.blueprint, source, module_type)
+        edit, module_id = commands.append_after(self.blueprint, source, module_type,
+                                                self.defaults(module_type))
         self.push(edit)
         return module_id
 
@@ -157,7 +185,8 @@ class ScenarioDocument(QObject):
         self.push(commands.disconnect(self.blueprint, link))
 
     def insert_on_link(self, link: Link, module_type: str) -> int:
-        edit, module_id = commands.insert_on_link(self.blueprint, link, module_type)
+        edit, module_id = commands.insert_on_link(self.blueprint, link, module_type,
+                                                  self.defaults(module_type))
         self.push(edit)
         return module_id
 
@@ -221,6 +250,9 @@ class ScenarioDocument(QObject):
 
     def rename_module(self, module_id: int, name: str | None) -> None:
         self.push(commands.rename_module(self.blueprint, module_id, name))
+
+    def set_scenario_settings(self, values: dict[str, Any]) -> None:
+        self.push(commands.set_scenario_settings(self.blueprint, values))
 
     def rename(self, name: str) -> None:
         self.push(commands.rename_scenario(self.blueprint, name))

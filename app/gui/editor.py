@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -20,6 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.document import ScenarioDocument
+from app.gui.panels.filter_editor import FilterEditor
+from app.gui.panels.mapping_picker import MappingPicker, module_title, reference_labels
+from app.gui.panels.settings import SettingsPanel
 from app.gui.problems_banner import ProblemsBanner
 from engine.edits.commands import EditError
 from engine.errors import ScenaristError
@@ -97,21 +99,21 @@ def choose_module(document: ScenarioDocument, parent: QWidget, at: QPoint) -> st
     return chosen
 
 
-def edit_filter(
-    document: ScenarioDocument, module_id: int, parent: QWidget
-) -> tuple[bool, dict[str, Any] | None]:
-    """Ask for the filter on the link into `module_id`: (accepted, new filter or None)."""
-    editor_class = _panel("FilterEditor", "filter_editor")
-    if editor_class is None:
-        return False, None
-    current = document.node(module_id).filter
-    if current is not None and hasattr(current, "model_dump"):
-        current = current.model_dump(mode="json", exclude_unset=True)
-    dialog = editor_class(current, parent)
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    value: dict[str, Any] | None = dialog.value() if accepted else None
-    dialog.deleteLater()
-    return accepted, value
+def conditions_dialog(editor: ScenarioEditor, module_id: int, current: dict[str, Any] | None,
+                      **options: Any) -> FilterEditor:
+    """The filter editor for conditions evaluated before `module_id` (a link's filter, an
+    If-else branch's condition), with the mapping panel beside it, not modal: the canvas
+    and the panels stay usable while it is open."""
+    samples = getattr(editor.mapping, "samples", {})
+    picker = MappingPicker()
+    picker.set_document(editor.document)
+    picker.set_samples(samples)
+    picker.set_module(module_id)
+    dialog = FilterEditor(current, editor, picker=picker,
+                          labels=reference_labels(editor.document, module_id, samples),
+                          **options)
+    dialog.finished.connect(lambda _r: dialog.deleteLater())
+    return dialog
 
 
 LAID_OUT_MESSAGE = "Modules overlapped, so they were laid out (saved with your next save)"
@@ -148,6 +150,7 @@ class ScenarioEditor(QMainWindow):
         stack = document.undo_stack
         document.destroyed.connect(lambda *_: stack.cleanChanged.disconnect())
         self.selection: list[int] = []
+        self.filter_dialog: FilterEditor | None = None  # the one open, not modal
         self._added = 0
         self.laid_out_on_open = lay_out_if_overlapping(document)
         if self.laid_out_on_open:  # said once the window listens
@@ -175,6 +178,10 @@ class ScenarioEditor(QMainWindow):
         self.mapping_dock = self._dock(
             "Mapping", self.mapping, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        if isinstance(self.settings, SettingsPanel) and isinstance(self.mapping, MappingPicker):
+            # One memory of the outputs seen in runs: the panel lists them, the form's
+            # completion and pills name them.
+            self.settings.samples = self.mapping.samples
         self.splitDockWidget(self.settings_dock, self.mapping_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.palette_dock, self.settings_dock], [PALETTE_WIDTH, SETTINGS_WIDTH],
@@ -239,9 +246,9 @@ class ScenarioEditor(QMainWindow):
             view.scale(factor, factor)
 
     def set_minimap_visible(self, visible: bool) -> None:
-        minimap = getattr(self.view, "minimap", None)
-        if isinstance(minimap, QWidget):
-            minimap.setVisible(visible)
+        enable = getattr(self.view, "set_minimap_enabled", None)
+        if enable is not None:
+            enable(visible)
 
     def center_on_module(self, module_id: int) -> None:
         centre = getattr(self.view, "center_on_module", None)
@@ -328,9 +335,42 @@ class ScenarioEditor(QMainWindow):
         self._show_module(module_id)
 
     def _on_filter_requested(self, module_id: int) -> None:
-        accepted, filter_ = edit_filter(self.document, module_id, self)
-        if accepted:
-            self.run_edit(self.document.set_filter, module_id, filter_)
+        self.open_filter(module_id)
+
+    def open_filter(self, module_id: int) -> FilterEditor:
+        """Make's filter set-up for the link into `module_id` (OK sets it, one undo step)."""
+        if self.filter_dialog is not None:
+            self.filter_dialog.close()
+        current = self.document.node(module_id).filter
+        if current is not None:
+            current = current.model_dump(mode="json", exclude_unset=True)
+        before = self._link_title(module_id)
+        dialog = conditions_dialog(self, module_id, current,
+                                   title=f"Set up a filter{before}")
+
+        def accepted() -> None:
+            try:
+                self.run_edit(self.document.set_filter, module_id, dialog.value())
+            except KeyError:  # the module was deleted meanwhile
+                self.error.emit("The module of this filter is gone")
+
+        dialog.accepted.connect(accepted)
+        dialog.destroyed.connect(lambda *_: self._forget_filter_dialog(dialog))
+        self.filter_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _forget_filter_dialog(self, dialog: FilterEditor) -> None:
+        if self.filter_dialog is dialog:
+            self.filter_dialog = None
+
+    def _link_title(self, module_id: int) -> str:
+        link = self.document.graph().link_into(module_id)
+        if link is None:
+            return ""
+        return (f" — {module_title(self.document, link.source)} → "
+                f"{module_title(self.document, module_id)}")
 
     def _on_condition_requested(self, if_else_id: int, index: int) -> None:
         """An If-else branch's condition, edited with the filter editor (same shape)."""
@@ -338,18 +378,21 @@ class ScenarioEditor(QMainWindow):
         if branch.type == "else":
             self.message.emit("The Else branch runs when no condition matched; it has none")
             return
-        editor_class = _panel("FilterEditor", "filter_editor")
-        if editor_class is None:
-            return
         current = {"name": branch.label or "", "conditions": [
             [c.model_dump(mode="json", exclude_unset=True) for c in group]
             for group in branch.conditions or []]}
-        dialog = editor_class(current, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        dialog = conditions_dialog(self, if_else_id, current, title="Branch condition",
+                                   name_label="Branch label", allow_remove=False)
+
+        def accepted() -> None:
             value = dialog.value() or {}
             self.run_edit(self.document.set_branch, if_else_id, index, value.get("name"),
                           value.get("conditions") or [])
-        dialog.deleteLater()
+
+        dialog.accepted.connect(accepted)
+        self.filter_dialog = dialog
+        dialog.destroyed.connect(lambda *_: self._forget_filter_dialog(dialog))
+        dialog.show()
 
     def _on_add_after(self, module_id: int, at: QPointF) -> None:
         view: Any = self.view

@@ -13,15 +13,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.document import ScenarioDocument
+from app.gui.names import app_name, module_label
 
 
 def module_entries(document: ScenarioDocument) -> list[tuple[int, str]]:
-    """(id, "12  Label (app:Module)") for every module, in id order."""
+    """(id, "12  Label · App") for every module, in id order, named as on the canvas."""
     entries = []
     for module_id, view in sorted(document.graph().modules.items()):
-        spec = document.registry.get(view.module)
-        label = view.name or (spec.label if spec else view.module)
-        entries.append((module_id, f"{module_id}  {label}  ({view.module})"))
+        label = view.name or module_label(view.module, document.registry)
+        entries.append((module_id, f"{module_id}  {label} · {app_name(view.app)}"))
     return entries
 
 
@@ -42,6 +42,7 @@ class FindModuleDialog(QDialog):
         self.setWindowTitle("Find module")
         self.resize(420, 360)
         self.entries = module_entries(document)
+        self.types = {i: v.module for i, v in document.graph().modules.items()}
         self.search = QLineEdit()
         self.search.setPlaceholderText("Module id or name…")
         self.search.setClearButtonEnabled(True)
@@ -57,9 +58,10 @@ class FindModuleDialog(QDialog):
     def _filter(self, query: str) -> None:
         self.results.clear()
         for module_id, entry in self.entries:
-            if matches(entry, module_id, query):
+            if matches(f"{entry} {self.types[module_id]}", module_id, query):
                 item = QListWidgetItem(entry)
                 item.setData(Qt.ItemDataRole.UserRole, module_id)
+                item.setToolTip(self.types[module_id])
                 self.results.addItem(item)
         if self.results.count():
             self.results.setCurrentRow(0)

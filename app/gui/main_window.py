@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -32,15 +32,19 @@ from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
 from app.gui.runtime import attach_background
-from app.gui.workspace_panel import WorkspacePanel, describe_blueprint_error
+from app.gui.scenario_settings import ScenarioSettingsDialog
+from app.gui.session import load_session, save_session
+from app.gui.workspace_panel import ScenarioState, WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
 from engine.connections import unknown_references, uses_connections
 from engine.errors import BlueprintError, ScenaristError
+from engine.history.runs import HistoryReader, RunFilter, fetch_page
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
 
 _DIRTY = " •"
 _STATUS_MS = 6000
+STATES_MS = 5000  # the workspace list's status lines are re-read this often
 _ZOOM_STEP = 1.25
 WORKSPACE_WIDTH = 180
 _BLUEPRINT_FILES = "Blueprints (*.blueprint.json *.json);;All files (*)"
@@ -75,6 +79,10 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(workspace, self.documents, parent=self)
         self._released: set[Path] = set()
         self._closing = False
+        self.session = load_session(workspace)
+        self._last_tabs = (list(self.session.open), self.session.current)  # to restore
+        self._restoring = False
+        self.scenario_settings_dialog: ScenarioSettingsDialog | None = None
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -102,6 +110,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.background = attach_background(self)  # the runtime, its panel, tray, switch
         self._build_toolbar()
+        self._watch_scenario_states()
         self._on_current_changed(-1)
         self.show_message(f"Workspace: {workspace}")
 
@@ -149,6 +158,14 @@ class MainWindow(QMainWindow):
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.addActions([self.act_undo, self.act_redo])
+        # The toolbar's buttons keep a short label (the menu's says what would be undone),
+        # so the buttons after them never move as that text changes.
+        self.act_undo_tool = self._tool_twin("Undo", self.act_undo, self.undo_group.undo)
+        self.act_redo_tool = self._tool_twin("Redo", self.act_redo, self.undo_group.redo)
+        self.act_scenario_settings = self._action(
+            "Scenario se&ttings…", self.show_scenario_settings,
+            tip="Sequential processing, confidential data, incomplete executions, cycles, "
+                "errors, commits")
         self.act_cut = self._action("Cu&t", self.cut, "Ctrl+X")
         self.act_copy = self._action("&Copy", self.copy, "Ctrl+C")
         self.act_paste = self._action("&Paste", self.paste, "Ctrl+V")
@@ -177,10 +194,22 @@ class MainWindow(QMainWindow):
         self.run_status = QLabel("")
         self.statusBar().addPermanentWidget(self.run_status)
 
+    def _tool_twin(self, text: str, action: QAction, slot: Callable[[], object]) -> QAction:
+        twin = QAction(text, self)
+        twin.setEnabled(action.isEnabled())
+        twin.setToolTip(text)
+        twin.triggered.connect(lambda _checked=False: slot())
+        action.changed.connect(lambda: (twin.setEnabled(action.isEnabled()),
+                                        twin.setToolTip(action.text().replace("&", ""))))
+        return twin
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.act_new, self.act_open, self.act_import])
+        file_menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.act_import)
         file_menu.addSeparator()
         file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
         file_menu.addSeparator()
@@ -193,6 +222,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_delete])
         edit_menu.addSeparator()
         edit_menu.addActions([self.act_select_all, self.act_find])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_scenario_settings)
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
         view_menu.addSeparator()
@@ -210,11 +241,12 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addActions([self.act_new, self.act_open, self.act_import, self.act_save])
         toolbar.addSeparator()
-        toolbar.addActions([self.act_undo, self.act_redo])
+        toolbar.addActions([self.act_undo_tool, self.act_redo_tool])
         toolbar.addSeparator()
         toolbar.addActions([self.act_fit, self.act_layout, self.act_find])
         toolbar.addSeparator()
         toolbar.addAction(self.act_run_once)
+        toolbar.addAction(self.act_scenario_settings)
         toolbar.addSeparator()
         toolbar.addAction(self.background.activation.toolbar_action)
         self.addToolBar(toolbar)
@@ -245,17 +277,20 @@ class MainWindow(QMainWindow):
         return None
 
     def add_document(self, document: ScenarioDocument) -> ScenarioEditor:
+        document.workspace = self.workspace
         editor = ScenarioEditor(document, connections=self.connections)
         editor.error.connect(self.show_error)
         editor.message.connect(self.show_message)
         session = attach_debugger(editor, self.workspace)
         session.message.connect(self.show_message)
+        session.controller.finished.connect(lambda _r: self.workspace_panel.refresh_states())
         session.state_changed.connect(lambda _s: self._update_run_ui(editor))
         session.status_changed.connect(lambda _t: self._update_run_ui(editor))
         attach_history(editor, self.workspace, self.tabs, self.show_message)
         self.undo_group.addStack(document.undo_stack)
         document.dirty_changed.connect(lambda dirty: self._on_dirty(editor, dirty))
-        document.path_changed.connect(lambda _path: self._update_title(editor))
+        document.path_changed.connect(lambda _path: (self._update_title(editor),
+                                                     self._remember_tabs()))
         document.changed.connect(
             lambda kinds, _ids: "scenario" in kinds and self._update_title(editor)
         )
@@ -263,6 +298,7 @@ class MainWindow(QMainWindow):
         self._update_title(editor)
         self.tabs.setCurrentIndex(index)
         editor.fit()
+        self._remember_tabs()
         return editor
 
     def _update_title(self, editor: ScenarioEditor) -> None:
@@ -297,10 +333,12 @@ class MainWindow(QMainWindow):
             self.act_save, self.act_save_as, self.act_export, self.act_close, self.act_cut,
             self.act_copy, self.act_paste, self.act_delete, self.act_select_all, self.act_find,
             self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_layout,
+            self.act_scenario_settings,
         ):
             action.setEnabled(editor is not None)
         self._update_window_title()
         self._update_run_ui(editor)
+        self._remember_tabs()
 
     # ---------------------------------------------------------------- files
 
@@ -318,6 +356,7 @@ class MainWindow(QMainWindow):
             )
             return None
         editor = self.add_document(document)
+        self.session.opened(Path(path))
         count = len(document.problems())
         self.show_message(f"Opened {path}" + (
             f" — {count} problem{'' if count == 1 else 's'}, listed above the canvas"
@@ -368,6 +407,8 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Cannot save", f"{path}: {error.strerror or error}")
             return False
         self.autosaver.forget(editor.document)
+        self.session.opened(saved)
+        self._remember_tabs()
         self.workspace_panel.refresh()
         self.show_message(f"Saved {saved}")
         return True
@@ -430,6 +471,120 @@ class MainWindow(QMainWindow):
         self.undo_group.removeStack(editor.document.undo_stack)
         self.tabs.removeTab(self.tabs.indexOf(editor))
         editor.deleteLater()
+        self._remember_tabs()
+
+    # -------------------------------------------------------------- session
+
+    def _remember_tabs(self) -> None:
+        """The open scenario files and the one in front, for the next start."""
+        if self._restoring or self._closing:
+            return
+        current = self.current_editor()
+        self.session.open = [e.document.path.resolve() for e in self.editors()
+                             if e.document.path is not None]
+        self.session.current = (current.document.path.resolve()
+                                if current is not None and current.document.path else None)
+        save_session(self.workspace, self.session)
+
+    def restore_session(self) -> int:
+        """Reopen the tabs open when the app last closed; returns how many opened."""
+        self._restoring = True
+        opened = 0
+        paths, front = self._last_tabs
+        try:
+            for path in paths:
+                if path.is_file() and self.editor_for(path) is None:
+                    opened += self.open_file(path) is not None
+            current = front and self.editor_for(front)
+            if current:
+                self.tabs.setCurrentWidget(current)
+        finally:
+            self._restoring = False
+        self._remember_tabs()
+        return opened
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.session.existing_recent()
+        for path in recent:
+            action = self.recent_menu.addAction(path.name.removesuffix(".blueprint.json"))
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_file(p))
+        if not recent:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear recent files", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.session.recent = []
+        save_session(self.workspace, self.session)
+
+    def recent_files(self) -> list[Path]:
+        return self.session.existing_recent()
+
+    # ------------------------------------------------------- scenario states
+
+    def _watch_scenario_states(self) -> None:
+        """The workspace list shows each scenario ON or OFF and its last run."""
+        self._history = HistoryReader(self.workspace)
+        self.destroyed.connect(lambda *_: self._history.close())
+        self.workspace_panel.states = self._scenario_states
+        host = self.background.host
+        for signal in (host.changed, host.updated, host.runs_recorded,
+                       self.background.activation.changed):
+            signal.connect(lambda *_: self.workspace_panel.refresh_states())
+        self._states_timer = QTimer(self)
+        self._states_timer.setInterval(STATES_MS)
+        self._states_timer.timeout.connect(
+            lambda: self.isVisible() and self.workspace_panel.refresh_states())
+        self._states_timer.start()
+        self.workspace_panel.refresh()
+        self._scenarios_seen = False
+        for signal in (host.changed, self.background.activation.changed):
+            signal.connect(self._scenarios_dock_follows)
+        self._scenarios_dock_follows()
+
+    def _scenarios_dock_follows(self) -> None:
+        """The Scenarios panel opens once a scenario runs in the background; before, it
+        would only take the canvas's room to say there is none (Background menu shows it)."""
+        if self._scenarios_seen:
+            return
+        if self.background.panel.statuses:
+            self._scenarios_seen = True
+            self.background.dock.show()
+        else:
+            self.background.dock.hide()
+
+    def _scenario_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
+        try:
+            active = {Path(s.file).resolve(): s.active for s in self.background.host.statuses()}
+        except ScenaristError:
+            active = {}
+        engine = self._history.engine()
+        states = {}
+        for path, name in files:
+            rows = fetch_page(engine, RunFilter(name), 0, 1) if engine is not None else []
+            last = rows[0] if rows else None
+            states[path] = ScenarioState(
+                active=active.get(path.resolve(), False),
+                last_status=last.status if last else None,
+                last_started=last.started_at if last else None)
+        return states
+
+    # ------------------------------------------------------ scenario settings
+
+    def show_scenario_settings(self) -> ScenarioSettingsDialog | None:
+        """Make's scenario settings for the scenario in front (not modal)."""
+        editor = self.current_editor()
+        if editor is None:
+            return None
+        dialog = ScenarioSettingsDialog(editor.document, self)
+        dialog.destroyed.connect(lambda *_: setattr(self, "scenario_settings_dialog", None))
+        self.scenario_settings_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def close_current_tab(self) -> bool:
         return self.close_tab(self.tabs.currentIndex())

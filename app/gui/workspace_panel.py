@@ -1,4 +1,5 @@
-"""The workspace's scenario list: `<workspace>/scenarios/*.blueprint.json`.
+"""The workspace's scenario list: `<workspace>/scenarios/*.blueprint.json`, each with its
+status as Make's scenario list shows it (ON or OFF, and how and when it last ran).
 
 New, open, import a Make export, duplicate, rename, delete (to `<workspace>/trash/`, never
 gone for good). Files are changed only through atomic writes, and an import is validated
@@ -13,6 +14,8 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +39,31 @@ from engine.errors import BlueprintError
 
 SUFFIX = ".blueprint.json"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+_GLYPHS = {"success": "✓", "warning": "⚠", "error": "✗", "interrupted": "⏹", "running": "⏵"}
+
+
+@dataclass(frozen=True)
+class ScenarioState:
+    """What the list shows under a scenario's name."""
+
+    active: bool = False  # switched ON (runs in the background)
+    last_status: str | None = None  # the last run's status, None: never ran
+    last_started: datetime | None = None  # aware
+
+    def text(self, now: datetime | None = None) -> str:
+        switch = "● ON" if self.active else "○ OFF"
+        if self.last_status is None or self.last_started is None:
+            return f"{switch} · no runs yet"
+        return (f"{switch} · {_GLYPHS.get(self.last_status, '')} {self.last_status} "
+                f"{when_text(self.last_started, now)}")
+
+
+def when_text(moment: datetime, now: datetime | None = None) -> str:
+    """The local time today, else the date."""
+    local = moment.astimezone()
+    today = (now or datetime.now(UTC)).astimezone().date()
+    return local.strftime("%H:%M" if local.date() == today else "%d %b")
 
 
 def scenario_stem(path: Path) -> str:
@@ -86,6 +114,11 @@ class WorkspacePanel(QWidget):
         # connections its Make connection ids mean, then calls `proceed`.
         self.map_connections: Callable[[Blueprint, str, Callable[[], None]], object] = (
             lambda _blueprint, _name, proceed: proceed())
+        # Each scenario's status (file -> state), given by the window (the background
+        # runtime's registry and the history); none: names alone.
+        self.states: Callable[[list[tuple[Path, str]]], dict[Path, ScenarioState]] = (
+            lambda _files: {})
+        self._names: dict[Path, tuple[float, str]] = {}  # file -> (mtime, scenario name)
 
         self.list = QListWidget()
         self.list.setObjectName("scenario_list")
@@ -137,17 +170,57 @@ class WorkspacePanel(QWidget):
 
     def refresh(self) -> None:
         selected = self.selected_path()
+        files = self.scenario_files()
+        states = self.states([(path, self.scenario_name(path)) for path in files])
         self.list.clear()
-        for path in self.scenario_files():
-            item = QListWidgetItem(scenario_stem(path))
+        for path in files:
+            name = scenario_stem(path)
+            state = states.get(path)
+            item = QListWidgetItem(name if state is None else f"{name}\n{state.text()}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setData(NAME_ROLE, name)
             item.setToolTip(str(path))
             self.list.addItem(item)
             if path == selected:
                 self.list.setCurrentItem(item)
 
+    def refresh_states(self) -> None:
+        """Only the status lines (the runtime or a run changed something)."""
+        files = [self._path(self.list.item(i)) for i in range(self.list.count())]
+        states = self.states([(path, self.scenario_name(path)) for path in files])
+        for i, path in enumerate(files):
+            item, state = self.list.item(i), states.get(path)
+            name = item.data(NAME_ROLE)
+            text = name if state is None else f"{name}\n{state.text()}"
+            if item.text() != text:
+                item.setText(text)
+
+    def scenario_name(self, path: Path) -> str:
+        """The name the scenario runs under (its blueprint's), read once per change of the
+        file."""
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return scenario_stem(path)
+        known = self._names.get(path)
+        if known is None or known[0] != mtime:
+            try:
+                name = json.loads(path.read_text(encoding="utf-8-sig")).get("name")
+            except (OSError, ValueError, AttributeError):
+                name = None
+            known = self._names[path] = (mtime, str(name or scenario_stem(path)))
+        return known[1]
+
     def names(self) -> list[str]:
-        return [self.list.item(i).text() for i in range(self.list.count())]
+        return [self.list.item(i).data(NAME_ROLE) for i in range(self.list.count())]
+
+    def state_text(self, path: Path) -> str:
+        """The status line under a scenario (empty when none is shown)."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if self._path(item) == path:
+                return item.text().partition("\n")[2]
+        return ""
 
     def select(self, path: Path) -> None:
         for i in range(self.list.count()):

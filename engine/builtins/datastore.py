@@ -326,7 +326,9 @@ def _sorted(rows: list[Row], sort: Any) -> list[Row]:
         FieldSpec(name="filter", type="filter", label="Filter"),
         FieldSpec(name="sort", type="array", label="Sort",
                   spec=[FieldSpec(name="key", label="Key"),
-                        FieldSpec(name="order", type="select", options=[1, -1])]),
+                        FieldSpec(name="order", type="select", label="Order",
+                                  options=[{"label": "Ascending", "value": 1},
+                                           {"label": "Descending", "value": -1}])]),
     ],
     interface=_RECORD_INTERFACE,
 )

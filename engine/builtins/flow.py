@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from engine.errors import ModuleError
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleTable, OutputContext
 from engine.values import to_number
 
 MODULES = ModuleTable()
@@ -45,6 +45,31 @@ MODULES.add_declaration(
 )
 
 
+_FEEDER_META = [
+    FieldSpec(name="__IMTINDEX__", type="uinteger", label="Bundle order position"),
+    FieldSpec(name="__IMTLENGTH__", type="uinteger", label="Total number of bundles"),
+]
+
+
+def iterator_outputs(_parameters: dict[str, Any], mapper: dict[str, Any],
+                     context: OutputContext) -> list[FieldSpec]:
+    """The item fields of the mapped array (when the earlier module declares them), else a
+    `value` per item; then the bundle's position and the total."""
+    array = mapper.get("array")
+    items = context.fields_at(array) if isinstance(array, str) and array else None
+    if not items:
+        items = [FieldSpec(name="value", type="any",
+                           label="Value (items that are not collections)")]
+    return [*items, *_FEEDER_META]
+
+
+def aggregator_outputs(parameters: dict[str, Any], mapper: dict[str, Any],
+                       _context: OutputContext) -> list[FieldSpec]:
+    """`array` of the aggregated fields (the mapper's keys)."""
+    item = [FieldSpec(name=str(key), type="any", label=str(key)) for key in mapper]
+    return [FieldSpec(name="array", type="array", label="Array", spec=item or None)]
+
+
 @MODULES.module(
     "builtin:BasicFeeder",
     label="Iterator",
@@ -52,9 +77,9 @@ MODULES.add_declaration(
     mapper=[FieldSpec(name="array", type="array", label="Array", required=True)],
     interface=[
         FieldSpec(name="value", type="any", label="Value (items that are not collections)"),
-        FieldSpec(name="__IMTINDEX__", type="uinteger", label="Bundle order position"),
-        FieldSpec(name="__IMTLENGTH__", type="uinteger", label="Total number of bundles"),
+        *_FEEDER_META,
     ],
+    outputs=iterator_outputs,
 )
 async def iterate(call: ModuleCall) -> list[dict[str, Any]]:
     items = call.mapper.get("array")
@@ -86,6 +111,7 @@ _SPLIT_CHUNK = 10_000
         FieldSpec(name="target", type="text", label="Target structure type", advanced=True),
     ],
     interface=[FieldSpec(name="array", type="array", label="Array")],
+    outputs=aggregator_outputs,
 )
 class ArrayAggregator:
     """Collects the mapped fields of every bundle of the loop into `{array: [...]}`.

@@ -16,15 +16,31 @@ from urllib.parse import parse_qs
 import orjson
 
 from engine.errors import ModuleError
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleTable, OutputContext, field_specs
 from engine.values import to_bool, to_number, to_text
 
 MODULES = ModuleTable()
 
 _HOOK_PARAMETERS = [
-    FieldSpec(name="hook", type="hook", label="Webhook", required=True),
+    # Not required here: each scenario gets its own hook when it is switched ON (a Make
+    # export's hook id is kept and remembered), and Run once listens on a local URL.
+    FieldSpec(name="hook", type="hook", label="Webhook",
+              help="Scenarist gives the scenario its own webhook URL when it is switched ON; "
+                   "Run once listens on a local one."),
     FieldSpec(name="maxResults", type="uinteger", label="Maximum number of results", default=1),
 ]
+# Make keeps these on the hook ("Get request headers", "Get request HTTP method"); the
+# module's own parameters, or the hook's options (`scenarist hooks set`), turn them on.
+_DATA_OPTIONS = [
+    FieldSpec(name="headers", type="boolean", label="Get request headers", advanced=True,
+              help="Adds the request's headers to the output, as `__IMTHEADERS__`."),
+    FieldSpec(name="method", type="boolean", label="Get request HTTP method", advanced=True,
+              help="Adds the request's method to the output, as `__IMTMETHOD__`."),
+]
+_HEADERS_OUT = FieldSpec(name="__IMTHEADERS__", type="array", label="Headers",
+                         spec=[FieldSpec(name="name", label="Name"),
+                               FieldSpec(name="value", label="Value")])
+_METHOD_OUT = FieldSpec(name="__IMTMETHOD__", label="Method")
 
 
 # --- reading the request -------------------------------------------------------------------
@@ -102,18 +118,35 @@ def _with_request_meta(call: ModuleCall, request: dict[str, Any], bundles: list[
     return [{**bundle, **extra} for bundle in bundles]
 
 
+def webhook_outputs(parameters: dict[str, Any], _mapper: dict[str, Any],
+                    context: OutputContext) -> list[FieldSpec]:
+    """The request's data as the hook passes it (its data structure's fields, a raw `value`
+    with JSON pass-through, else what Make last determined), then headers and method only
+    when the hook is set to add them: a plain webhook outputs neither."""
+    hook = context.hook()
+    if to_bool(hook.get("stringify")):
+        fields = [FieldSpec(name="value", type="buffer", label="Value")]
+    else:
+        structure = context.structure(hook.get("data_structure")) \
+            if hook.get("data_structure") else None
+        fields = [f for f in field_specs(structure if structure is not None
+                                         else context.exported)
+                  if not f.name.startswith("__IMT")]
+    if to_bool(parameters.get("headers")) or to_bool(hook.get("headers")):
+        fields.append(_HEADERS_OUT)
+    if to_bool(parameters.get("method")) or to_bool(hook.get("method")):
+        fields.append(_METHOD_OUT)
+    return fields
+
+
 @MODULES.module(
     "gateway:CustomWebHook",
     label="Custom webhook",
     kind="instant_trigger",
     description="Starts the scenario with the data of an incoming HTTP request.",
-    parameters=_HOOK_PARAMETERS,
-    interface=[
-        FieldSpec(name="__IMTHEADERS__", type="array", label="Headers",
-                  spec=[FieldSpec(name="name", label="Name"),
-                        FieldSpec(name="value", label="Value")]),
-        FieldSpec(name="__IMTMETHOD__", label="Method"),
-    ],
+    parameters=[*_HOOK_PARAMETERS, *_DATA_OPTIONS],
+    interface=[_HEADERS_OUT, _METHOD_OUT],
+    outputs=webhook_outputs,
 )
 def custom_webhook(call: ModuleCall) -> list[dict[str, Any]]:
     request = call.run.webhook_request

@@ -53,6 +53,15 @@ MODULES = ModuleTable()
 
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
 
+
+def _labelled(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    """Select options as Make labels them (the value is what the blueprint keeps)."""
+    return [{"label": label, "value": value} for value, label in pairs]
+
+
+METHOD_OPTIONS = _labelled(*((m, m.upper()) for m in METHODS))
+_PAGINATION_LABELS = ("Offset-based", "Page-based", "URL-based", "Token-based")
+
 # --- shared field declarations -------------------------------------------------------------
 
 _NAME_VALUE = [FieldSpec(name="name", label="Name"), FieldSpec(name="value", label="Value")]
@@ -74,7 +83,7 @@ _CLIENT_CERTIFICATE = [
 _V3_MAPPER = [
     FieldSpec(name="url", type="url", label="URL", required=True),
     FieldSpec(name="serializeUrl", type="boolean", label="Serialize URL", default=False),
-    FieldSpec(name="method", type="select", label="Method", default="get", options=METHODS),
+    FieldSpec(name="method", type="select", label="Method", default="get", options=METHOD_OPTIONS),
     FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE,
               sensitive="named"),
     FieldSpec(name="qs", type="array", label="Query String", spec=_NAME_VALUE,
@@ -83,14 +92,19 @@ _V3_MAPPER = [
         name="bodyType",
         type="select",
         label="Body type",
-        options=["", "raw", "x_www_form_urlencoded", "multipart_form_data"],
+        options=_labelled(("", "Empty"), ("raw", "Raw"),
+                          ("x_www_form_urlencoded", "Application/x-www-form-urlencoded"),
+                          ("multipart_form_data", "Multipart/form-data")),
     ),
     FieldSpec(
         name="contentType",
         type="select",
         label="Content type",
-        options=["text/plain", "application/json", "application/xml", "text/xml", "text/html",
-                 "custom"],
+        options=_labelled(("text/plain", "Text (text/plain)"),
+                          ("application/json", "JSON (application/json)"),
+                          ("application/xml", "XML (application/xml)"),
+                          ("text/xml", "XML (text/xml)"), ("text/html", "HTML (text/html)"),
+                          ("custom", "Custom")),
     ),
     FieldSpec(name="data", type="any", label="Request content"),
     FieldSpec(
@@ -617,7 +631,7 @@ def file_of(response: HttpResponse, url: str) -> dict[str, Any]:
     mapper=[
         FieldSpec(name="url", type="url", label="URL", required=True),
         FieldSpec(name="method", type="select", label="Method", default="get",
-                  options=METHODS),
+                  options=METHOD_OPTIONS),
         FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE,
                   sensitive="named"),
         FieldSpec(name="qs", type="array", label="Query String", spec=_NAME_VALUE,
@@ -679,7 +693,9 @@ def _v4_body(
 
 _V4_AUTH_PARAMETERS = [
     FieldSpec(name="authenticationType", type="select", label="Authentication type",
-              default="noAuth", options=["noAuth", "apiKey", "basicAuth", "oAuth"]),
+              default="noAuth",
+              options=_labelled(("noAuth", "No authentication"), ("apiKey", "API key"),
+                                ("basicAuth", "Basic auth"), ("oAuth", "OAuth 2.0"))),
     FieldSpec(name="apiKeyKeychain", type="keychain", label="API key",
               shown_when={"authenticationType": ["apiKey"]}),
     FieldSpec(name="basicAuthKeychain", type="keychain", label="Username and password",
@@ -687,7 +703,8 @@ _V4_AUTH_PARAMETERS = [
     FieldSpec(name="oAuthAccount", type="account", label="Connection",
               shown_when={"authenticationType": ["oAuth"]}),
     FieldSpec(name="tlsType", type="select", label="Transport layer security (TLS)",
-              options=["", "tls", "mTls"], advanced=True),
+              options=_labelled(("", "None"), ("tls", "TLS"), ("mTls", "Mutual TLS")),
+              advanced=True),
 ]
 # With `tlsType` (a parameter) the certificates are mapped: see `_tls`.
 _V4_TLS_FIELDS = [
@@ -697,7 +714,8 @@ _V4_TLS_FIELDS = [
 ]
 _PAGINATION_FIELDS = [
     FieldSpec(name="paginationType", type="select", label="Pagination type", advanced=True,
-              options=["", *PAGINATION_KINDS]),
+              options=_labelled(("", "No pagination"),
+                                *zip(PAGINATION_KINDS, _PAGINATION_LABELS, strict=True))),
     FieldSpec(name="itemsPath", label="Path to the items", advanced=True,
               help="Where a page's items are in the response, e.g. results (default: the "
               "response itself when it is an array).",
@@ -737,15 +755,20 @@ _PAGINATION_FIELDS = [
     parameters=_V4_AUTH_PARAMETERS,
     mapper=[
         FieldSpec(name="url", type="url", label="URL", required=True),
-        FieldSpec(name="method", type="select", label="Method", default="get", options=METHODS),
+        FieldSpec(name="method", type="select", label="Method", default="get",
+                  options=METHOD_OPTIONS),
         FieldSpec(name="headers", type="array", label="Headers", spec=_NAME_VALUE,
                   sensitive="named"),
         FieldSpec(name="queryParameters", type="array", label="Query parameters",
                   spec=_NAME_VALUE, sensitive="named"),
         FieldSpec(name="contentType", type="select", label="Body content type",
-                  options=["json", "multipart", "urlEncoded", "custom"]),
+                  options=_labelled(("json", "JSON (application/json)"),
+                                    ("multipart", "Multipart/form-data"),
+                                    ("urlEncoded", "URL-encoded form"),
+                                    ("custom", "Custom"))),
         FieldSpec(name="inputMethod", type="select", label="Body input method",
-                  options=["jsonString", "dataStructure"]),
+                  options=_labelled(("jsonString", "JSON string"),
+                                    ("dataStructure", "Data structure"))),
         FieldSpec(name="jsonStringBodyContent", type="text", label="Body content"),
         FieldSpec(name="bodyDataStructure", type="any", label="Body structure"),
         FieldSpec(name="bodyParameters", type="array", label="Body parameters",

@@ -15,7 +15,7 @@ import orjson
 
 from engine.builtins.util import Accumulator
 from engine.errors import ModuleError
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleTable, OutputContext, field_specs
 from engine.values import format_iso, to_text
 
 MODULES = ModuleTable()
@@ -107,6 +107,13 @@ def _as_bundle(item: Any) -> dict[str, Any]:
     return item if isinstance(item, dict) else {"value": item}
 
 
+def parse_json_outputs(parameters: dict[str, Any], _mapper: dict[str, Any],
+                       context: OutputContext) -> list[FieldSpec]:
+    """The fields of its data structure, else what Make last determined."""
+    structure = context.structure(parameters.get("type")) if parameters.get("type") else None
+    return field_specs(structure if structure is not None else context.exported)
+
+
 @MODULES.module(
     "json:ParseJSON",
     label="Parse JSON",
@@ -115,6 +122,7 @@ def _as_bundle(item: Any) -> dict[str, Any]:
     "item (items that are not objects as {value}).",
     parameters=[_STRUCTURE],
     mapper=[FieldSpec(name="json", type="text", label="JSON string", required=True)],
+    outputs=parse_json_outputs,
 )
 def parse_json(call: ModuleCall) -> list[dict[str, Any]]:
     source = call.mapper.get("json")

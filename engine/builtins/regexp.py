@@ -358,7 +358,9 @@ class _TextWriter(HTMLParser):
     mapper=[
         FieldSpec(name="html", type="text", label="HTML"),
         FieldSpec(name="newline", type="select", label="Line break", required=True,
-                  default="lf", options=["lf", "crlf", "cr"]),
+                  default="lf", options=[{"label": "LF (\\n)", "value": "lf"},
+                           {"label": "CRLF (\\r\\n)", "value": "crlf"},
+                           {"label": "CR (\\r)", "value": "cr"}]),
         FieldSpec(name="uppercaseHeadings", type="boolean", label="Uppercase headings",
                   required=True, default=True),
     ],

@@ -37,7 +37,9 @@ _FEED_FIELDS = [
               advanced=True),
 ]
 _INCLUDE = FieldSpec(name="include", type="select", label="Process RSS fields",
-                     options=["google-merchant-center", "itunes"], advanced=True)
+                     options=[{"label": "Google Merchant Center",
+                               "value": "google-merchant-center"},
+                              {"label": "iTunes", "value": "itunes"}], advanced=True)
 _NAMED = [FieldSpec(name="title", label="Name"), FieldSpec(name="url", type="url",
                                                            label="URL")]
 ARTICLE_INTERFACE = [

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.builtins.regexp import compile_js_regex
 from engine.errors import ModuleError
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleTable, OutputContext
 from engine.values import to_bool, to_number, to_text
 
 MODULES = ModuleTable()
@@ -88,6 +88,36 @@ def _lookup(call: ModuleCall, name: str) -> Any:
     return run.execution_vars.get(name)
 
 
+def _named(names: list[Any]) -> list[FieldSpec]:
+    """One output per variable name known before the run (a mapped name is known only then)."""
+    fields: list[FieldSpec] = []
+    for raw in names:
+        name = raw if isinstance(raw, str) else None
+        if name and "{{" not in name and all(f.name != name for f in fields):
+            fields.append(FieldSpec(name=name, type="any", label=name))
+    return fields
+
+
+def _item_names(items: Any, *keys: str) -> list[Any]:
+    found = []
+    for item in items if isinstance(items, list) else []:
+        found.append(next((item.get(k) for k in keys if k in item), None)
+                     if isinstance(item, dict) else item)
+    return found
+
+
+def variable_outputs(_parameters: dict[str, Any], mapper: dict[str, Any],
+                     _context: OutputContext) -> list[FieldSpec]:
+    """Set/Get variable: {<name>: value}."""
+    return _named([mapper.get("name")])
+
+
+def variables_outputs(_parameters: dict[str, Any], mapper: dict[str, Any],
+                      _context: OutputContext) -> list[FieldSpec]:
+    """Set/Get multiple variables: one field per variable name."""
+    return _named(_item_names(mapper.get("variables"), "name", "value"))
+
+
 @MODULES.module(
     "util:SetVariable2",
     label="Set variable",
@@ -98,6 +128,7 @@ def _lookup(call: ModuleCall, name: str) -> Any:
         _SCOPE,
         FieldSpec(name="value", type="any", label="Variable value"),
     ],
+    outputs=variable_outputs,
 )
 def set_variable(call: ModuleCall) -> list[dict[str, Any]]:
     mapper = call.mapper
@@ -119,6 +150,7 @@ def set_variable(call: ModuleCall) -> list[dict[str, Any]]:
         ]),
         _SCOPE,
     ],
+    outputs=variables_outputs,
 )
 def set_variables(call: ModuleCall) -> list[dict[str, Any]]:
     scope = call.mapper.get("scope")
@@ -139,6 +171,7 @@ def set_variables(call: ModuleCall) -> list[dict[str, Any]]:
     kind="action",
     description="Reads a variable set earlier in this cycle or execution (empty if unset).",
     mapper=[FieldSpec(name="name", type="text", label="Variable name", required=True)],
+    outputs=variable_outputs,
 )
 def get_variable(call: ModuleCall) -> list[dict[str, Any]]:
     name = _variable_name(call.mapper.get("name"))
@@ -152,6 +185,7 @@ def get_variable(call: ModuleCall) -> list[dict[str, Any]]:
     description="Reads several variables; outputs one field per name.",
     mapper=[FieldSpec(name="variables", type="array", label="Variables", spec=[
         FieldSpec(name="value", type="text", label="Variable name", required=True)])],
+    outputs=variables_outputs,
 )
 def get_variables(call: ModuleCall) -> list[dict[str, Any]]:
     out: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from engine.blueprint import (
     ModuleNode,
     Route,
 )
-from engine.edits.graph import Link
+from engine.edits.graph import Link, project
 from engine.edits.primitives import (
     _MISSING,
     Edit,
@@ -40,6 +40,10 @@ ROUTER = "builtin:BasicRouter"
 IF_ELSE = "builtin:BasicIfElse"
 MERGE = "builtin:BasicMerge"
 DIRECTIVES = ("Ignore", "Resume", "Commit", "Rollback", "Break")
+ROOM_X = 300  # the room a module takes in a row (auto-layout's step)
+# A new module's starting values: {"parameters": {...}, "mapper": {...}} (the declaration's
+# defaults, ModuleSpec.default_settings), or None for none.
+Settings = dict[str, dict[str, Any]] | None
 
 
 class EditError(ScenaristError):
@@ -86,13 +90,14 @@ def _build(blueprint: Blueprint, label: str, fill: Callable[[_Builder], None]) -
     return builder.finish(label)
 
 
-def new_module(module_id: int, module_type: str, x: float, y: float, **extra: Any) -> ModuleNode:
+def new_module(module_id: int, module_type: str, x: float, y: float,
+               settings: Settings = None, **extra: Any) -> ModuleNode:
     data: dict[str, Any] = {
         "id": module_id,
         "module": module_type,
         "version": 1,
-        "parameters": {},
-        "mapper": {},
+        "parameters": deep((settings or {}).get("parameters") or {}),
+        "mapper": deep((settings or {}).get("mapper") or {}),
         "metadata": {"designer": {"x": round(x), "y": round(y)}},
     }
     if module_type in (ROUTER, "builtin:BasicIfElse", "builtin:BasicMerge"):
@@ -106,14 +111,15 @@ def new_module(module_id: int, module_type: str, x: float, y: float, **extra: An
 # ------------------------------------------------------------------ adding and linking
 
 
-def add_module(blueprint: Blueprint, module_type: str, x: float, y: float) -> tuple[Edit, int]:
+def add_module(blueprint: Blueprint, module_type: str, x: float, y: float,
+               settings: Settings = None) -> tuple[Edit, int]:
     """A new module where it was dropped: the first module of an empty scenario is the
     trigger; others wait unattached until linked."""
     made: list[int] = []
 
     def fill(b: _Builder) -> None:
         made.append(b.new_id())
-        node = new_module(made[0], module_type, x, y)
+        node = new_module(made[0], module_type, x, y, settings)
         if not blueprint.flow:
             b.do(InsertNodes(("main",), 0, [node]))
         else:
@@ -267,16 +273,26 @@ def disconnect(blueprint: Blueprint, link: Link) -> Edit:
     return _build(blueprint, "Remove link", fill)
 
 
-def insert_on_link(blueprint: Blueprint, link: Link, module_type: str) -> tuple[Edit, int]:
+def insert_on_link(blueprint: Blueprint, link: Link, module_type: str,
+                   settings: Settings = None) -> tuple[Edit, int]:
     """A module dropped on a link runs between its two ends (the filter stays with the
-    module it guarded)."""
+    module it guarded). As in Make, it gets a place of its own: when the two ends are less
+    than two modules apart, the target and everything after it move right to make room."""
     sx, sy = position(find(blueprint, link.source))
     tx, ty = position(find(blueprint, link.target))
+    x, y, shift = (sx + tx) / 2, (sy + ty) / 2, 0.0
+    if sx <= tx < sx + 2 * ROOM_X:
+        x, y, shift = sx + ROOM_X, ty, sx + 2 * ROOM_X - tx
     made: list[int] = []
 
     def fill(b: _Builder) -> None:
         made.append(b.new_id())
-        node = new_module(made[0], module_type, (sx + tx) / 2, (sy + ty) / 2)
+        if shift:
+            for module_id in _downstream(blueprint, link.target):
+                mx, _ = position(find(blueprint, module_id))
+                b.do(SetValue(module_id, ("metadata", "designer", "x"), round(mx + shift),
+                              "positions"))
+        node = new_module(made[0], module_type, x, y, settings)
         if link.kind == "merge":  # at the branch's end: the Merge must stay after the If-else
             branch = ("branch", _owner(blueprint, link), link.index)
             b.do(InsertNodes(branch, len(resolve(blueprint, branch)), [node]))
@@ -287,10 +303,24 @@ def insert_on_link(blueprint: Blueprint, link: Link, module_type: str) -> tuple[
     return _build(blueprint, f"Insert {module_type}", fill), made[0]
 
 
-def append_after(blueprint: Blueprint, source: int, module_type: str) -> tuple[Edit, int]:
+def _downstream(blueprint: Blueprint, start: int) -> list[int]:
+    """`start` and every module reachable from it through links."""
+    links = project(blueprint).links
+    seen, queue = [start], [start]
+    while queue:
+        current = queue.pop()
+        for link in links:
+            if link.source == current and link.target not in seen:
+                seen.append(link.target)
+                queue.append(link.target)
+    return seen
+
+
+def append_after(blueprint: Blueprint, source: int, module_type: str,
+                 settings: Settings = None) -> tuple[Edit, int]:
     """The "+" after a module: a new module linked right after it."""
     x, y = position(find(blueprint, source))
-    added, module_id = add_module(blueprint, module_type, x + 300, y)
+    added, module_id = add_module(blueprint, module_type, x + ROOM_X, y, settings)
     inverse = added.apply(blueprint)
     try:
         linked = (
@@ -433,6 +463,25 @@ def rename_scenario(blueprint: Blueprint, name: str) -> Edit:
     return _build(
         blueprint, "Rename scenario", lambda b: b.do(SetValue(None, ("name",), name, "scenario"))
     )
+
+
+SCENARIO_SETTINGS = ("sequential", "confidential", "dlq", "dataloss", "roundtrips",
+                     "maxErrors", "autoCommit", "autoCommitTriggerLast", "freshVariables")
+
+
+def set_scenario_settings(blueprint: Blueprint, values: dict[str, Any]) -> Edit:
+    """Make's scenario settings (`metadata.scenario`), those that change, in one step."""
+    unknown = set(values) - set(SCENARIO_SETTINGS)
+    if unknown:
+        raise EditError(f"unknown scenario settings: {', '.join(sorted(unknown))}")
+    current = blueprint.metadata.scenario
+
+    def fill(b: _Builder) -> None:
+        for key in SCENARIO_SETTINGS:
+            if key in values and values[key] != getattr(current, key):
+                b.do(SetValue(None, ("metadata", "scenario", key), values[key], "scenario"))
+
+    return _build(blueprint, "Change scenario settings", fill)
 
 
 def set_note(blueprint: Blueprint, module_id: int, text: str | None) -> Edit:

@@ -36,6 +36,7 @@ class Link:
     fallback: bool = False
     disabled: bool = False
     label: str | None = None
+    filter_name: str | None = None  # the label of the filter on this link ("Only POST")
 
 
 @dataclass
@@ -67,10 +68,16 @@ def project(blueprint: Blueprint) -> Graph:
             before = flow[i - 1].id if i > 0 else None
             if before is not None and not _is_merge_after_if_else(flow, i):
                 graph.links.append(
-                    Link(before, node.id, "flow", has_filter=node.filter is not None)
+                    Link(before, node.id, "flow", has_filter=node.filter is not None,
+                         filter_name=filter_name(node))
                 )
             _nested_links(graph, node, flow, i)
     return graph
+
+
+def filter_name(node: ModuleNode) -> str | None:
+    """The label of the filter guarding `node` (None without one, or without a label)."""
+    return (node.filter.name or None) if node.filter is not None else None
 
 
 def _is_merge_after_if_else(flow: list[ModuleNode], i: int) -> bool:
@@ -92,6 +99,7 @@ def _nested_links(graph: Graph, node: ModuleNode, flow: list[ModuleNode], i: int
                     head.filter is not None,
                     fallback == k,
                     bool(route.disabled),
+                    filter_name=filter_name(head),
                 )
             )
     merge = flow[i + 1] if i + 1 < len(flow) and _is_merge_after_if_else(flow, i + 1) else None

@@ -66,6 +66,11 @@ class Gate(Protocol):
 
 
 class Executor:
+    @property
+    def paused_s(self) -> float:
+        """Seconds the run has waited at the debugger's gate (breakpoints, stepping)."""
+        return self._paused
+
     def __init__(
         self,
         plan: Plan,

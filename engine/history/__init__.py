@@ -27,7 +27,7 @@ class NotRecording:
     def __call__(self, event: Any) -> None:
         pass
 
-    def finish(self, result: Any = None, *, wait: bool = True) -> None:
+    def finish(self, result: Any = None, *, wait: bool = True, paused_s: float = 0.0) -> None:
         return None
 
 

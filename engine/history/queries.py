@@ -46,7 +46,8 @@ def _iso(value: datetime | None) -> str | None:
 def _entry(row: Any, blobs: Path) -> dict[str, Any]:
     duration = None
     if row.finished_at is not None:
-        duration = round((row.finished_at - row.started_at).total_seconds(), 6)
+        working = (row.finished_at - row.started_at).total_seconds() - (row.paused_s or 0.0)
+        duration = round(max(0.0, working), 6)
     error = decode(row.error, blobs)
     return {
         "id": row.id,

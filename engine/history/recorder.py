@@ -220,8 +220,10 @@ class HistoryRecorder(RowListener):
         return (operations == 1 and status != "error" and first is not None
                 and first[0] == self._first_module and first[1] == 0 and not first[2])
 
-    def finish(self, result: RunResult | None = None, *, wait: bool = True) -> str | None:
+    def finish(self, result: RunResult | None = None, *, wait: bool = True,
+               paused_s: float = 0.0) -> str | None:
         """Store how the run ended (the report when `result` is given); returns the id.
+        `paused_s`: time it waited at breakpoints, left out of its duration.
 
         With `wait`, returns once everything is committed (and closes an owned writer).
         """
@@ -261,6 +263,7 @@ class HistoryRecorder(RowListener):
             self._sink,
             fields={
                 "status": status, "finished_at": self._clock(), "operations": operations,
+                "paused_s": round(paused_s, 6),
                 "data_transfer": data_transfer, "incomplete_executions": incomplete,
                 "check_run": self.is_check_run(operations, status),
             },

@@ -22,6 +22,7 @@ _COLUMNS = (
     _EXECUTION.c.id, _EXECUTION.c.status, _EXECUTION.c.started_at, _EXECUTION.c.finished_at,
     _EXECUTION.c.operations, _EXECUTION.c.data_transfer, _EXECUTION.c.trigger,
     _EXECUTION.c.kind, _EXECUTION.c.check_run, _EXECUTION.c.resumed_from,
+    _EXECUTION.c.paused_s,
 )
 
 
@@ -46,12 +47,14 @@ class RunRow:
     kind: str
     check_run: bool
     resumed_from: str | None
+    paused_s: float = 0.0  # waited at breakpoints
 
     @property
     def duration_s(self) -> float | None:
+        """How long the run worked (time paused at breakpoints left out)."""
         if self.finished_at is None:
             return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return max(0.0, (self.finished_at - self.started_at).total_seconds() - self.paused_s)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -87,7 +90,7 @@ def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -
         return [
             RunRow(row.id, row.status, _aware(row.started_at), _aware(row.finished_at),  # type: ignore[arg-type]
                    row.operations, row.data_transfer, row.trigger, row.kind,
-                   bool(row.check_run), row.resumed_from)
+                   bool(row.check_run), row.resumed_from, float(row.paused_s or 0.0))
             for row in conn.execute(query)
         ]
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ScheduleChanged,
     )
     from engine.runtime.loaded import ScenarioLoadError
+    from engine.runtime.outputs import workspace_output_context
     from engine.runtime.policy import RunKind, RunPolicy
     from engine.runtime.registry import RegistryError, ScenarioEntry
     from engine.runtime.runtime import Runtime
@@ -72,6 +73,7 @@ _WHERE = {
     "RuntimeEvent": "events", "RuntimeStopped": "events", "ScenarioActivated": "events",
     "ScenarioDeactivated": "events", "ScenarioProblem": "events", "ScheduleChanged": "events",
     "ScenarioLoadError": "loaded", "RegistryError": "registry", "ScenarioEntry": "registry",
+    "workspace_output_context": "outputs",
     "Runtime": "runtime", "RuntimeSettings": "settings", "SettingsError": "settings",
     "load_settings": "settings", "local_zone_name": "settings", "save_setting": "settings",
     "ScenarioStatus": "status", "scenario_statuses": "status",
@@ -128,6 +130,7 @@ __all__ = [
     "local_zone_name",
     "save_setting",
     "scenario_statuses",
+    "workspace_output_context",
     "DEFAULT_PORT",
     "HookOptions",
     "MIN_INTERVAL_SECONDS",

@@ -230,7 +230,8 @@ class RunHandle:
                 redact_result(result, self.secret_values())
             if self._recorder is not None:
                 self.execution_id = self._recorder.finish(
-                    result, wait=self._history_writer is None)
+                    result, wait=self._history_writer is None,
+                    paused_s=self.executor.paused_s if self.executor is not None else 0.0)
             if result is None or stopped or self.workspace is None:
                 return
             if policy.store_incomplete and result.incomplete:

@@ -64,6 +64,8 @@ class Execution(HistoryTable, table=True):
     status: str = "running"  # "running" | "success" | "warning" | "error" (| "interrupted")
     started_at: datetime = Field(index=True)
     finished_at: datetime | None = None
+    # Seconds the run waited at the debugger's breakpoints: not part of its duration.
+    paused_s: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     operations: int = 0
     data_transfer: int = 0
     incomplete_executions: int = 0

@@ -11,7 +11,7 @@ from engine.blueprint import Blueprint
 from engine.edits import commands as c
 from engine.edits.graph import project
 from engine.edits.layout import auto_layout
-from engine.edits.tree import orphans
+from engine.edits.tree import find, modules, orphans, position
 
 CASES = Path(__file__).resolve().parents[3] / "shared" / "acceptance" / "cases"
 
@@ -239,3 +239,41 @@ def test_only_a_branch_end_links_to_a_merge():
     applied(bp, edit)
     with pytest.raises(c.EditError, match="last module of an If-else branch"):
         c.connect(bp, 3, merge)
+
+
+def test_a_module_dropped_on_a_link_gets_room_of_its_own():
+    """Make moves the target and what follows it right: no labels on top of each other."""
+    bp = build_iterator_aggregator()
+    before = {n.id: position(n) for _, n in modules(bp)}
+    link = next(x for x in project(bp).links if x.target == 3)
+    edit, new = c.insert_on_link(bp, link, "util:SetVariable2")
+    applied(bp, edit)
+    sx, sy = before[2]
+    assert position(find(bp, new)) == (sx + c.ROOM_X, before[3][1])
+    shift = sx + 2 * c.ROOM_X - before[3][0]
+    assert shift > 0
+    for module_id in (3, 4, 5):  # the target and everything after it
+        assert position(find(bp, module_id)) == (before[module_id][0] + shift,
+                                                 before[module_id][1])
+    for module_id in (1, 2):
+        assert position(find(bp, module_id)) == before[module_id]
+
+
+def test_new_modules_start_with_the_declared_defaults():
+    bp = build_iterator_aggregator()
+    edit, new = c.add_module(bp, "util:SetVariable2", 0, 600,
+                             {"parameters": {}, "mapper": {"scope": "roundtrip"}})
+    applied(bp, edit)
+    assert find(bp, new).mapper == {"scope": "roundtrip"}
+
+
+def test_scenario_settings_change_in_one_step_and_undo_exactly():
+    bp = build_iterator_aggregator()
+    edit = c.set_scenario_settings(bp, {"dlq": True, "maxErrors": 5, "sequential": False})
+    assert len(edit.steps) == 2  # "sequential" was already off
+    applied(bp, edit)
+    settings = bp.metadata.scenario
+    assert (settings.dlq, settings.maxErrors, settings.sequential) == (True, 5, False)
+    assert bp.to_json_obj()["metadata"]["scenario"]["dlq"] is True
+    with pytest.raises(c.EditError):
+        c.set_scenario_settings(bp, {"speed": 11})

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
@@ -183,24 +183,17 @@ def test_editing_a_field_and_ctrl_z_in_the_field_undoes_the_typing(
 
 def test_adding_a_filter_by_clicking_the_funnel(editor: ScenarioEditor) -> None:
     doc, canvas = editor.document, editor.canvas
-    seen: list[FilterEditor] = []
-
-    def fill_and_ok() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, FilterEditor):
-            QTimer.singleShot(10, fill_and_ok)
-            return
-        seen.append(dialog)
-        QTest.keyClicks(dialog.name, "Has items")
-        row = dialog.groups[0].rows[0]
-        QTest.keyClicks(row.a, "{{1.items}}")
-        row.operator.setCurrentIndex(row.operator.findData("array:greater"))
-        QTest.keyClicks(row.b, "0")
-        QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
-
-    QTimer.singleShot(0, fill_and_ok)
     click_at(editor, canvas.link_item(1, 2).funnel_scene_pos())
-    assert seen, "the filter editor did not open"
+    dialog = editor.filter_dialog
+    assert isinstance(dialog, FilterEditor), "the filter editor did not open"
+    assert dialog.isVisible() and not dialog.isModal()  # the window stays usable
+    assert dialog.picker is not None and dialog.picker.isVisible()  # mapping beside it
+    QTest.keyClicks(dialog.name, "Has items")
+    row = dialog.groups[0].rows[0]
+    QTest.keyClicks(row.a, "{{1.items}}")
+    row.operator.setCurrentIndex(row.operator.findData("array:greater"))
+    QTest.keyClicks(row.b, "0")
+    QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
     wanted = {"name": "Has items",
               "conditions": [[{"a": "{{1.items}}", "o": "array:greater", "b": "0"}]]}
     assert doc.node(2).filter.model_dump(exclude_unset=True) == wanted

@@ -3,10 +3,6 @@ its menu makes it the Else branch."""
 
 from __future__ import annotations
 
-from unittest import mock
-
-from PySide6.QtWidgets import QDialog
-
 from app.gui.document import ScenarioDocument, empty_blueprint
 from app.gui.editor import ScenarioEditor
 
@@ -28,24 +24,12 @@ def test_branch_funnel_edits_the_condition_in_one_undo_step(qtbot):
     editor, ids = editor_with_if_else(qtbot)
     document = editor.document
     condition = {"name": "High", "conditions": [[{"a": "{{1.p}}", "o": "text:equal", "b": "high"}]]}
-
-    class Accepting:
-        DialogCode = QDialog.DialogCode
-
-        def __init__(self, current, parent):
-            assert current["name"] == "Condition 1"
-
-        def exec(self):
-            return QDialog.DialogCode.Accepted
-
-        def value(self):
-            return condition
-
-        def deleteLater(self):
-            pass
-
-    with mock.patch("app.gui.editor._panel", return_value=Accepting):
-        editor.view.scene().condition_requested.emit(ids["if"], 0)
+    editor.view.scene().condition_requested.emit(ids["if"], 0)
+    dialog = editor.filter_dialog
+    assert dialog is not None and dialog.name.text() == "Condition 1"
+    assert dialog.picker is not None  # the mapping panel beside it
+    dialog.set_filter(condition)
+    dialog.accept()
     branch = document.node(ids["if"]).branches[0]
     assert branch.label == "High"
     assert branch.conditions[0][0].o == "text:equal"

@@ -68,3 +68,21 @@ def test_help_never_imports_qt(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "open" in done.stdout and "--screenshot" in done.stdout
     assert done.stdout.strip().endswith("NO QT")
+
+
+def test_the_screenshot_window_never_reaches_past_the_screen(qtbot) -> None:  # noqa: ANN001
+    """On a 1600×1000 screen a 1920×1080 window was cut: the window fits the screen."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.gui.application import fit_frame_on_screen, place_window
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    area = window.screen().availableGeometry()
+    place_window(window, (area.width() + 320, area.height() + 80))
+    window.show()
+    fit_frame_on_screen(window)
+    assert window.width() <= area.width() and window.height() <= area.height()
+    assert area.contains(window.frameGeometry())
+    place_window(window, (200, 150))  # smaller than the screen: as asked
+    assert (window.width(), window.height()) == (200, 150)

@@ -53,3 +53,17 @@ def test_a_new_file_gets_the_usual_permissions_and_private_copies_stay_private(
     write_atomic(tmp_path / "copy.autosave.json", b"{}", new_mode=0o600)
     assert mode(tmp_path / "new.blueprint.json") == 0o666 & ~umask  # not mkstemp's 0600
     assert mode(tmp_path / "copy.autosave.json") == 0o600
+
+
+def test_a_saved_webhook_scenario_is_marked_instant_as_make_exports_it(tmp_path: Path) -> None:
+    import json
+
+    doc = ScenarioDocument()
+    hook = doc.add_module("gateway:CustomWebHook", 0, 0)
+    doc.append_after(hook, "util:SetVariable2")
+    saved = doc.save(tmp_path / "hook.blueprint.json")
+    assert json.loads(saved.read_text())["metadata"]["instant"] is True
+    doc.delete_modules([hook])  # now it starts with Set variable: scheduled
+    doc.save()
+    assert json.loads(saved.read_text())["metadata"]["instant"] is False
+    doc.undo_stack.clear()

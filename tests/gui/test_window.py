@@ -324,16 +324,14 @@ def test_filter_request_opens_the_filter_editor_and_sets_the_filter(
     condition = {"a": "{{1.tier}}", "o": "text:equal", "b": "vip"}
     wanted = {"name": "Only VIP", "conditions": [[condition]]}
 
-    def fill_and_accept(dialog: Any) -> int:
-        dialog.set_filter(wanted)
-        dialog.accept()
-        return int(dialog.result())
-
-    monkeypatch.setattr(FilterEditor, "exec", fill_and_accept)
     editor = window.new_scenario()
     first = editor.document.add_module("json:ParseJSON", 0, 0)
     second = editor.document.append_after(first, "util:SetVariable2")
     editor.canvas.filter_requested.emit(second)
+    dialog = editor.filter_dialog
+    assert isinstance(dialog, FilterEditor)
+    dialog.set_filter(wanted)
+    dialog.accept()
     node_filter = editor.document.node(second).filter
     assert node_filter is not None and node_filter.name == "Only VIP"
     window.act_undo.trigger()

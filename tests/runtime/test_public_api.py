@@ -19,7 +19,7 @@ def test_the_public_api_is_pinned() -> None:
         "RuntimeStopped", "Activated", "activate_file", "deactivate_scenario", "remove_scenario",
         "ScenarioLoadError", "RegistryError", "ScenarioEntry", "RuntimeSettings",
         "SettingsError", "load_settings", "local_zone_name", "save_setting",
-        "ScenarioStatus", "scenario_statuses",
+        "ScenarioStatus", "scenario_statuses", "workspace_output_context",
     ])
     for name in runtime.__all__:
         assert getattr(runtime, name) is not None

@@ -1,9 +1,12 @@
 """One link: a curve from the right side of a bubble to the left side of the next, with
-Make's filter funnel in the middle (filled when the target module has a filter).
+Make's filter funnel in the middle (filled when the target module has a filter) and the
+filter's label under it ("Only POST").
 
-Error-handler links are dotted with their directive's badge; fallback routes are marked;
-disabled routes are dimmed. The item lives in scene coordinates (pos 0,0) and is re-shaped
-by `adjust()` when either end moves.
+A target that is not to the right of its source (laid out by hand) gets a straight link
+between the sides the two bubbles face, never a loop behind them. Error-handler links are
+dotted with their directive's badge; fallback routes are marked; disabled routes are
+dimmed. The item lives in scene coordinates (pos 0,0) and is re-shaped by `adjust()` when
+either end moves.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -29,14 +33,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.canvas import icons
-from app.gui.canvas.module_item import LOD_SIMPLE, ModuleItem
+from app.gui.canvas.module_item import LOD_SIMPLE, LOD_TEXT, ModuleItem, font
 from engine.edits.graph import Link
 
 if TYPE_CHECKING:
     from app.gui.canvas.scene import ScenarioScene
 
 FUNNEL_RADIUS = 11.0
-_MARGIN = 40.0  # room for the funnel, labels and the pen around the curve
+_MARGIN = 40.0  # room for the funnel, the badge and the pen around the curve
+LABEL_PX = 11
+LABEL_MIN_PX = 10.0  # zoomed out, a filter's label stays this tall on screen
+LABEL_WIDTH, MAX_LABEL_WIDTH = 130.0, 260.0
+_LABEL_ROOM = 60.0  # under the funnel, for the label at any zoom from LOD_TEXT
+_FORWARD = 30.0  # a target at least this far right of its source gets Make's S-curve
 
 _LINE = QPen(icons.LINK, 3.0)
 _LINE.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -60,6 +69,30 @@ def curve(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+def route(source: ModuleItem, target: ModuleItem) -> QPainterPath:
+    """The link's path: Make's curve when the target is to the right; otherwise straight
+    from the side of the source that faces the target to the side facing back."""
+    start, end = source.output_scene_pos(), target.input_scene_pos()
+    if end.x() - start.x() >= _FORWARD:
+        return curve(start, end)
+    a, b = source.pos(), target.pos()
+    d = b - a
+    length = (d.x() ** 2 + d.y() ** 2) ** 0.5
+    if length <= source.radius + target.radius:  # on top of each other: nothing to route
+        return curve(start, end)
+    u = d / length
+    path = QPainterPath(a + u * source.radius)
+    path.lineTo(b - u * target.radius)
+    return path
+
+
+def label_metrics(lod: float) -> tuple[int, float]:
+    """The filter label's font size and width in scene units at zoom `lod`."""
+    lod = max(lod, 1e-3)
+    px = max(LABEL_PX, round(LABEL_MIN_PX / lod))
+    return px, min(MAX_LABEL_WIDTH, max(LABEL_WIDTH, 100.0 / lod))
+
+
 class LinkItem(QGraphicsRectItem):
     # A rect item (its rect = the area it paints) so boundingRect() stays in C++.
 
@@ -70,6 +103,7 @@ class LinkItem(QGraphicsRectItem):
         self.source = source
         self.target = target
         self.filled = link.has_filter
+        self.filter_name = link.filter_name
         self.badge: str | None = None  # the error handler's directive ("Ig", "Rs", ...)
         self.highlighted = False
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -92,9 +126,12 @@ class LinkItem(QGraphicsRectItem):
         return QPainterPath(self._path)
 
     def adjust(self) -> None:
-        self._path = curve(self.source.output_scene_pos(), self.target.input_scene_pos())
+        self._path = route(self.source, self.target)
         self._mid = self._path.pointAtPercent(0.5)
-        self.setRect(self._path.boundingRect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN))
+        label = QRectF(self._mid.x() - MAX_LABEL_WIDTH / 2, self._mid.y(), MAX_LABEL_WIDTH,
+                       FUNNEL_RADIUS + _LABEL_ROOM)
+        self.setRect(self._path.boundingRect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
+                     .united(label))
         stroker = QPainterPathStroker()
         stroker.setWidth(12)
         shape = stroker.createStroke(self._path)
@@ -102,10 +139,17 @@ class LinkItem(QGraphicsRectItem):
             shape.addEllipse(self._mid, FUNNEL_RADIUS + 2, FUNNEL_RADIUS + 2)
         self._shape = shape
 
-    def set_filled(self, filled: bool) -> None:
-        if filled != self.filled:
-            self.filled = filled
+    def set_filled(self, filled: bool, name: str | None = None) -> None:
+        if (filled, name) != (self.filled, self.filter_name):
+            self.filled, self.filter_name = filled, name
             self.update()
+
+    def label_text(self) -> str | None:
+        """What is written under the funnel: the branch's or the filter's label."""
+        label = self.link.label or self.filter_name
+        if self.link.fallback:
+            return f"{label} (fallback)" if label else "fallback route"
+        return label
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
@@ -161,18 +205,25 @@ class LinkItem(QGraphicsRectItem):
         else:
             painter.setPen(_LINE)
         painter.drawPath(self._path)
+        if lod < LOD_TEXT:
+            return
         if self.has_funnel:
             self._draw_funnel(painter)
         if self.link.kind == "onerror" and self.badge:
             self._draw_badge(painter)
-        label = self.link.label or ("fallback route" if self.link.fallback else None)
+        label = self.label_text()
         if label:
-            painter.setFont(_LABEL_FONT)
+            px, width = label_metrics(lod)
+            metrics = QFontMetricsF(font(px, False))
+            text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, width - 8)
+            painter.setFont(font(px, False))
             painter.setPen(icons.ACCENT if self.link.fallback else icons.TEXT)
             painter.drawText(
-                QRectF(self._mid.x() - 60, self._mid.y() + FUNNEL_RADIUS + 2, 120, 14),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                label,
+                QRectF(self._mid.x() - width / 2, self._mid.y() + FUNNEL_RADIUS + 2, width,
+                       round(px * 1.3)),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextDontClip,
+                text,
             )
 
     def _draw_funnel(self, painter: QPainter) -> None:

@@ -1,5 +1,6 @@
 """A minimap overlay in the view's corner: every module as a dot in its app colour and the
-visible area as a frame; click or drag in it to move the view there.
+visible area as a frame; click or drag in it to move the view there. Small, and shown by
+the view only while part of the scenario is out of sight.
 
 The dots are drawn once into a pixmap and redrawn only when the document changes, so
 scrolling and dragging cost one blit.
@@ -18,10 +19,10 @@ from app.gui.canvas import icons
 if TYPE_CHECKING:
     from app.gui.canvas.view import ScenarioView
 
-WIDTH, HEIGHT, MARGIN = 200, 130, 12
+WIDTH, HEIGHT, MARGIN = 150, 96, 10
 _FRAME = QPen(icons.ACCENT, 1.5)
 _BORDER = QPen(QColor("#d6d3e0"), 1.0)
-_PAPER = QColor(255, 255, 255, 225)
+_PAPER = QColor(255, 255, 255, 200)
 
 
 class Minimap(QWidget):

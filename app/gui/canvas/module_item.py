@@ -2,13 +2,17 @@
 
 The item holds the module id and what it draws (set by the scene in `refresh`); it never
 writes to the model. Drawing is cached per item (DeviceCoordinateCache), so a frame blits
-pixmaps; below LOD_SIMPLE zoom the cache holds a plain coloured disc (no text, no icon).
+pixmaps. Three levels of detail: below LOD_SIMPLE zoom a plain coloured disc; below
+LOD_TEXT the disc with its app icon; from LOD_TEXT on the name too, never smaller on screen
+than NAME_MIN_PX (the font grows in scene units as the view zooms out, within the room a
+module has in a row), on up to two lines, elided at the end (the tooltip has it whole).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -25,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from app.gui.canvas import icons
+from app.gui.names import app_name
 
 if TYPE_CHECKING:
     from app.gui.canvas.scene import ScenarioScene
@@ -32,25 +37,24 @@ if TYPE_CHECKING:
 RADIUS = 40.0  # Make's bubbles are ~80 px
 HUB_RADIUS = 26.0  # routers are small hubs
 HANDLE_RADIUS = 8.0
-LABEL_WIDTH = 170.0
-LOD_SIMPLE = 0.45  # below this zoom: simplified bubbles
+LABEL_WIDTH = 170.0  # at 100%: the name's width under the bubble
+MAX_LABEL_WIDTH = 280.0  # zoomed out: never wider than the room a module has in a row
+LABEL_SCREEN_WIDTH = 120.0  # zoomed out, the name keeps this much room on screen
+NAME_MIN_PX = 11.0  # zoomed out, names stay this tall on screen
+DETAIL_MIN_PX = 9.0  # and the app's name this tall, from LOD_DETAIL on
+LOD_SIMPLE = 0.15  # below this zoom: plain discs
+LOD_TEXT = 0.25  # below this zoom: discs with their icon, no text
+LOD_DETAIL = 0.45  # below this zoom: no app name, id badge or handle
+_BELOW = 124.0  # room under the bubble for the label at any zoom from LOD_TEXT
 
-_APP_NAMES = {
-    "builtin": "Flow Control",
-    "util": "Tools",
-    "json": "JSON",
-    "http": "HTTP",
-    "gateway": "Webhooks",
-    "datastore": "Data store",
-    "regexp": "Text parser",
-    "placeholder": "Placeholder",
-}
 
+TITLE_PX = 15
+SUBTITLE_PX = 12
 _TITLE_FONT = QFont()
-_TITLE_FONT.setPixelSize(15)  # readable at the zoom a fitted scenario gets
+_TITLE_FONT.setPixelSize(TITLE_PX)
 _TITLE_FONT.setBold(True)
 _LABEL_FONT = QFont()
-_LABEL_FONT.setPixelSize(12)
+_LABEL_FONT.setPixelSize(SUBTITLE_PX)
 _BADGE_FONT = QFont()
 _BADGE_FONT.setPixelSize(10)
 _BADGE_FONT.setBold(True)
@@ -76,14 +80,58 @@ def _brush(app: str | None) -> QBrush:
 @cache
 def _elided(text: str, bold: bool) -> str:
     metrics = QFontMetricsF(_TITLE_FONT if bold else _LABEL_FONT)
-    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH)
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH - _SLACK)
+
+
+_SLACK = 8.0  # text drawn at another zoom is a little wider than measured: keep room
+
+
+@lru_cache(maxsize=64)
+def font(px: int, bold: bool) -> QFont:
+    made = QFont()
+    made.setPixelSize(px)
+    made.setBold(bold)
+    return made
+
+
+def label_metrics(lod: float) -> tuple[int, int, float]:
+    """At zoom `lod`: the name's and the app's font size and the label's width, in scene
+    units (never smaller on screen than NAME_MIN_PX, never wider than a module's room)."""
+    lod = max(lod, 1e-3)
+    title = max(TITLE_PX, round(NAME_MIN_PX / lod))
+    subtitle = max(SUBTITLE_PX, round(DETAIL_MIN_PX / lod))
+    width = min(MAX_LABEL_WIDTH, max(LABEL_WIDTH, LABEL_SCREEN_WIDTH / lod))
+    return title, subtitle, width
+
+
+@lru_cache(maxsize=4096)
+def wrapped(text: str, px: int, width: float) -> tuple[str, ...]:
+    """The name on at most two lines of `width` (bold, `px`), the second elided at the end
+    when it doesn't fit: a long name loses its end, never its first letter."""
+    metrics = QFontMetricsF(font(px, True))
+    room = width - _SLACK
+    if metrics.horizontalAdvance(text) <= room:
+        return (text,)
+    words = re.split(r"(?<=\s)", text)
+    first = ""
+    for k, word in enumerate(words):
+        if first and metrics.horizontalAdvance(first + word.rstrip()) > room:
+            rest = "".join(words[k:]).strip()
+            second = metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room)
+            return (first.rstrip(), second)
+        first += word
+    # One long word: cut it over two lines.
+    cut = len(text)
+    while cut > 1 and metrics.horizontalAdvance(text[:cut]) > room:
+        cut -= 1
+    return (text[:cut], metrics.elidedText(text[cut:], Qt.TextElideMode.ElideRight, room))
 
 
 @cache
 def _geometry(r: float, supported: bool) -> tuple[QRectF, QPainterPath]:
     """The area a bubble paints (label and handle included) and its clickable shape."""
-    below = 52.0 if supported else 68.0
-    bounds = QRectF(-LABEL_WIDTH / 2, -r - 8, LABEL_WIDTH, 2 * r + 8 + below)
+    below = _BELOW + (0.0 if supported else 16.0)
+    bounds = QRectF(-MAX_LABEL_WIDTH / 2, -r - 8, MAX_LABEL_WIDTH, 2 * r + 8 + below)
     bounds = bounds.united(QRectF(-r - 6, -r - 8, 2 * r + 2 * HANDLE_RADIUS + 12, 2 * r + 16))
     shape = QPainterPath()
     shape.addEllipse(QPointF(0, 0), r, r)
@@ -93,7 +141,7 @@ def _geometry(r: float, supported: bool) -> tuple[QRectF, QPainterPath]:
 
 
 def app_title(app: str) -> str:
-    return _APP_NAMES.get(app, app[:1].upper() + app[1:])
+    return app_name(app)
 
 
 @dataclass
@@ -153,6 +201,12 @@ class ModuleItem(QGraphicsRectItem):
     def shape(self) -> QPainterPath:
         return self._shape
 
+    def footprint(self) -> QRectF:
+        """The area the bubble and its name take at 100% (scene coordinates): what "fit"
+        frames (the painted area is larger, for names zoomed out)."""
+        r = self.radius
+        return QRectF(-LABEL_WIDTH / 2, -r - 8, LABEL_WIDTH, 2 * r + 60).translated(self.pos())
+
     # ------------------------------------------------------------- content
 
     def refresh(self, look: ModuleLook) -> None:
@@ -170,8 +224,9 @@ class ModuleItem(QGraphicsRectItem):
         bounds, self._shape = _geometry(self.radius, look.supported)
         self.setRect(bounds)
         self.setToolTip(
-            f"{look.label} ({look.module_type}) #{self.module_id}"
-            + ("" if look.supported else "\nNot supported yet: kept as it is when saved")
+            f"<b>{_html(look.label)}</b><br>{_html(app_title(app))} · module "
+            f"{self.module_id}<br><span style='color:#6f6d7a'>{look.module_type}</span>"
+            + ("" if look.supported else "<br>Not supported yet: kept as it is when saved")
         )
 
     # ------------------------------------------------------------- moving
@@ -213,11 +268,14 @@ class ModuleItem(QGraphicsRectItem):
             icons.glyph_pixmap(self.look.module_type, 96),
             QRectF(0, 0, 96, 96),
         )
-        self._draw_handle(painter)
-        self._draw_badge(painter, r)
+        if lod < LOD_TEXT:
+            return
+        if lod >= LOD_DETAIL:
+            self._draw_handle(painter)
+            self._draw_badge(painter, r)
         if self.look.first:
             self._draw_trigger(painter, r)
-        self._draw_text(painter, r)
+        self._draw_text(painter, r, lod)
 
     def _draw_handle(self, painter: QPainter) -> None:
         c = self.handle_center()
@@ -257,17 +315,36 @@ class ModuleItem(QGraphicsRectItem):
             painter.drawLine(c, c + QPointF(0, -4))
             painter.drawLine(c, c + QPointF(3, 0))
 
-    def _draw_text(self, painter: QPainter, r: float) -> None:
-        painter.setFont(_TITLE_FONT)
-        painter.setPen(_TEXT_PEN)
+    def name_lines(self, lod: float) -> tuple[str, ...]:
+        """The name as drawn at zoom `lod`."""
+        px, _sub, width = label_metrics(lod)
+        return wrapped(self.look.label, px, width)
+
+    def _draw_text(self, painter: QPainter, r: float, lod: float) -> None:
+        title_px, subtitle_px, width = label_metrics(lod)
+        flags = (Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                 | Qt.TextFlag.TextDontClip)
         top = r + 6
-        center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top, LABEL_WIDTH, 20), center, self.title)
-        painter.setFont(_LABEL_FONT)
+        line = round(title_px * 1.25)
+        painter.setFont(font(title_px, True))
+        painter.setPen(_TEXT_PEN)
+        for text in wrapped(self.look.label, title_px, width):
+            painter.drawText(QRectF(-width / 2, top, width, line), flags, text)
+            top += line
+        if lod < LOD_DETAIL:
+            return
+        small = round(subtitle_px * 1.3)
+        painter.setFont(font(subtitle_px, False))
         painter.setPen(_MUTED_PEN)
-        painter.drawText(QRectF(-LABEL_WIDTH / 2, top + 20, LABEL_WIDTH, 16), center, self.subtitle)
+        subtitle = QFontMetricsF(font(subtitle_px, False)).elidedText(
+            app_title(icons.app_of(self.look.module_type)), Qt.TextElideMode.ElideRight,
+            width - _SLACK)
+        painter.drawText(QRectF(-width / 2, top, width, small), flags, subtitle)
         if not self.look.supported:
             painter.setPen(_PLACEHOLDER_PEN)
-            painter.drawText(
-                QRectF(-LABEL_WIDTH / 2, top + 37, LABEL_WIDTH, 16), center, "not supported yet"
-            )
+            painter.drawText(QRectF(-width / 2, top + small, width, small), flags,
+                             "not supported yet")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

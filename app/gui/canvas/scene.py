@@ -31,8 +31,9 @@ from app.gui.canvas.mime import module_type_from
 from app.gui.canvas.module_item import ModuleItem, ModuleLook
 from app.gui.canvas.note_item import NoteItem
 from app.gui.document import ScenarioDocument
+from app.gui.names import module_label
 from engine.edits.commands import DIRECTIVES
-from engine.edits.graph import Graph, Link, ModuleView
+from engine.edits.graph import Graph, Link, ModuleView, filter_name
 from engine.errors import ScenaristError
 
 SCENE_MARGIN = 3000.0  # room to pan around the modules
@@ -58,6 +59,7 @@ class ScenarioScene(QGraphicsScene):
     add_after_requested = Signal(int, QPointF)
     link_context_requested = Signal(object, QPoint)  # Link, screen position
     error = Signal(str)
+    synced = Signal()  # the items follow a change of the document
 
     def __init__(self, document: ScenarioDocument, parent: Any = None) -> None:
         super().__init__(parent)
@@ -113,8 +115,10 @@ class ScenarioScene(QGraphicsScene):
     def modules_rect(self) -> QRectF:
         """The area the modules and notes cover (what "fit" shows)."""
         rect = QRectF()
-        for item in (*self.modules.values(), *self.notes):
-            rect = rect.united(item.sceneBoundingRect())
+        for item in self.modules.values():
+            rect = rect.united(item.footprint())
+        for note in self.notes:
+            rect = rect.united(note.sceneBoundingRect())
         return rect
 
     # ------------------------------------------------------------------ edits
@@ -137,13 +141,14 @@ class ScenarioScene(QGraphicsScene):
     def _on_document_changed(self, kinds: set[str], module_ids: set[int]) -> None:
         if "structure" in kinds:
             self._sync_structure()
-            return
-        if "positions" in kinds:
-            self._sync_positions(self.document.graph(), module_ids)
-        if "settings" in kinds:
-            self._sync_settings(module_ids)
-        if "notes" in kinds:
-            self._sync_notes()
+        else:
+            if "positions" in kinds:
+                self._sync_positions(self.document.graph(), module_ids)
+            if "settings" in kinds:
+                self._sync_settings(module_ids)
+            if "notes" in kinds:
+                self._sync_notes()
+        self.synced.emit()
 
     def _sync_structure(self) -> None:
         graph = self.document.graph()
@@ -198,12 +203,11 @@ class ScenarioScene(QGraphicsScene):
                 continue
             node = self.document.node(module_id)
             name = ((node.metadata or {}).get("designer") or {}).get("name")
-            spec = self.document.registry.get(item.look.module_type)
-            label = name or (spec.label if spec else item.look.module_type.split(":", 1)[-1])
+            label = name or module_label(item.look.module_type, self.document.registry)
             item.refresh(replace(item.look, label=label))
             for link in self._links_of.get(module_id, []):
                 if link.link.target == module_id and link.link.kind in ("flow", "route"):
-                    link.set_filled(node.filter is not None)
+                    link.set_filled(node.filter is not None, filter_name(node))
 
     def _sync_notes(self) -> None:
         for note in self.notes:
@@ -259,7 +263,7 @@ class ScenarioScene(QGraphicsScene):
         trigger = kind if kind in ("trigger", "instant_trigger") else "trigger"
         return ModuleLook(
             module_type=view.module,
-            label=view.name or (spec.label if spec else view.module.split(":", 1)[-1]),
+            label=view.name or module_label(view.module, self.document.registry),
             first=view.first,
             trigger_kind=trigger if view.first else None,
             supported=spec is not None,
@@ -283,6 +287,15 @@ class ScenarioScene(QGraphicsScene):
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         self._end_interaction(cancel=True)
         pos = event.scenePos()
+        if event.button() == Qt.MouseButton.RightButton:
+            # As in Make: the module right-clicked is (or stays) selected under its menu.
+            clicked = self.module_at(pos)
+            if clicked is not None:
+                if not clicked.isSelected():
+                    self.clearSelection()
+                    clicked.setSelected(True)
+                event.accept()
+                return
         item = self.module_at(pos) if event.button() == Qt.MouseButton.LeftButton else None
         if item is not None and item.handle_contains(item.mapFromScene(pos)):
             self.interaction = ConnectModules(self, item, pos)

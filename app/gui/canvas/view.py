@@ -1,15 +1,18 @@
-"""The canvas view: wheel zoom around the cursor, +/- keys, F to fit, pan with the middle
-button or space+drag, rubber-band selection, a minimap in the corner, and the level of
-detail (below LOD_SIMPLE the items draw simplified bubbles)."""
+"""The canvas view: wheel zoom around the cursor, +/- keys, F to fit; as in Make, dragging
+the empty canvas pans it (so do the middle button and space+drag) and Shift- or Ctrl-drag
+selects with a rubber band; a minimap in the corner while part of the scenario is out of
+sight; and the level of detail (module_item: discs, icons, then names)."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from app.gui.canvas.link_item import LinkItem
 from app.gui.canvas.minimap import Minimap
-from app.gui.canvas.module_item import LOD_SIMPLE
+from app.gui.canvas.module_item import LOD_SIMPLE, LOD_TEXT
 from app.gui.canvas.scene import ScenarioScene
 
 MIN_ZOOM = 0.05
@@ -22,6 +25,8 @@ FIT_MARGIN = 60.0
 SMALL_SCENARIO = 25
 SMALL_FIT_ZOOM = 0.8
 FIT_OVERFLOW = 1.2
+_CLICK_DISTANCE = 4  # a press released within this many pixels is a click, not a pan
+_BAND = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
 
 class ScenarioView(QGraphicsView):
@@ -41,10 +46,13 @@ class ScenarioView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPoint | None = None
+        self._pan_press: QPoint | None = None  # where a left-button pan began
         self._space_down = False
         self.minimap = Minimap(self)
-        self.horizontalScrollBar().valueChanged.connect(self.minimap.update)
-        self.verticalScrollBar().valueChanged.connect(self.minimap.update)
+        self.minimap_enabled = True  # View > Minimap; shown only while it helps
+        self.horizontalScrollBar().valueChanged.connect(self.update_minimap)
+        self.verticalScrollBar().valueChanged.connect(self.update_minimap)
+        scene.synced.connect(self._document_changed)
 
     def canvas(self) -> ScenarioScene:
         return self._scene
@@ -58,6 +66,28 @@ class ScenarioView(QGraphicsView):
         """True when bubbles are drawn simplified (no text, no icon)."""
         return self.zoom() < LOD_SIMPLE
 
+    def shows_names(self) -> bool:
+        """True when the modules' names are drawn."""
+        return self.zoom() >= LOD_TEXT
+
+    def _document_changed(self, *_: object) -> None:
+        self.update_minimap()
+
+    def set_minimap_enabled(self, enabled: bool) -> None:
+        self.minimap_enabled = enabled
+        self.update_minimap()
+
+    def update_minimap(self) -> None:
+        """The minimap shows while part of the scenario is out of sight (it would only
+        cover modules otherwise)."""
+        if not shiboken6.isValid(self._scene):  # the scroll bars still move as the view dies
+            return
+        modules = self.canvas().modules_rect()
+        hidden = not modules.isEmpty() and not self.visible_scene_rect().contains(modules)
+        self.minimap.setVisible(self.minimap_enabled and hidden)
+        if self.minimap.isVisible():
+            self.minimap.update()
+
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom keeping the scene point under `anchor` (viewport coords) in place."""
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
@@ -70,7 +100,7 @@ class ScenarioView(QGraphicsView):
         self.scale(factor, factor)
         after = self.mapToScene(anchor.toPoint())
         self._scroll_by_scene(after - before)
-        self.minimap.update()
+        self.update_minimap()
 
     def set_zoom(self, zoom: float) -> None:
         self.zoom_by(zoom / self.zoom())
@@ -91,7 +121,7 @@ class ScenarioView(QGraphicsView):
             self.resetTransform()
             self.scale(zoom, zoom)
             self.centerOn(rect.center())
-        self.minimap.update()
+        self.update_minimap()
 
     def _fit_floor(self, rect: QRectF) -> float:
         if len(self.canvas().modules) > SMALL_SCENARIO:
@@ -102,16 +132,16 @@ class ScenarioView(QGraphicsView):
         return SMALL_FIT_ZOOM if fits else MIN_ZOOM
 
     def center_on_module(self, module_id: int) -> None:
-        """Find a module: select it, zoom in if the bubbles are simplified, centre on it."""
+        """Find a module: select it, zoom in if names are not shown, centre on it."""
         item = self.canvas().modules.get(module_id)
         if item is None:
             return
         self.canvas().clearSelection()
         item.setSelected(True)
-        if self.is_simplified():
+        if not self.shows_names():
             self.set_zoom(1.0)
         self.centerOn(item.pos())
-        self.minimap.update()
+        self.update_minimap()
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
@@ -154,10 +184,22 @@ class ScenarioView(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
+    def is_empty_at(self, pos: QPoint) -> bool:
+        """Nothing to press at `pos` (viewport coordinates): the canvas itself, or a link
+        away from its funnel."""
+        item = self.itemAt(pos)
+        if item is None:
+            return True
+        return isinstance(item, LinkItem) and not item.funnel_contains(self.mapToScene(pos))
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         middle = event.button() == Qt.MouseButton.MiddleButton
-        if middle or (event.button() == Qt.MouseButton.LeftButton and self._space_down):
-            self._pan_from = event.position().toPoint()
+        left = event.button() == Qt.MouseButton.LeftButton
+        at = event.position().toPoint()
+        plain_left = left and not event.modifiers() & _BAND
+        if middle or (left and self._space_down) or (plain_left and self.is_empty_at(at)):
+            self._pan_from = at
+            self._pan_press = at if left else None
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
@@ -178,6 +220,10 @@ class ScenarioView(QGraphicsView):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._pan_from is not None:
             self._pan_from = None
+            press, self._pan_press = self._pan_press, None
+            travelled = event.position().toPoint() - press if press is not None else None
+            if travelled is not None and travelled.manhattanLength() <= _CLICK_DISTANCE:
+                self.canvas().clearSelection()  # a click on the empty canvas
             if self._space_down:
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             else:
@@ -189,3 +235,4 @@ class ScenarioView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.minimap.place()
+        self.update_minimap()

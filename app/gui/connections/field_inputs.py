@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
+from app.gui.names import help_html
 from engine.connections import ConnectionField, ConnectionType
 
 KEPT_SECRET = "unchanged (kept in the secret store)"
@@ -48,7 +49,7 @@ class FieldInput:
             self.widget = line
         self.widget.setObjectName(f"field_{field.name}")
         if field.help:
-            self.widget.setToolTip(field.help)
+            self.widget.setToolTip(help_html(field.help))
         if editing and not field.editable:
             self.widget.setEnabled(False)
 

@@ -36,8 +36,10 @@ from PySide6.QtWidgets import (
 from app.gui.debugger.bubbles import COLOURS
 from app.gui.debugger.bundle_model import BundleModel, Root, copy_text, summarise
 from app.gui.debugger.records import ERROR, FILTERED, OK, WARNING, OperationRecord, RunRecord
+from app.gui.panels.filter_editor import operator_label, operator_words
 from engine.executor.debug import Pause
 from engine.filters import FilterVerdict
+from engine.spec import FieldSpec
 
 _TOP = QModelIndex()  # the invisible root (never mutated)
 _GLYPHS = {OK: "✓", FILTERED: "⊘", WARNING: "⚠", ERROR: "✗"}
@@ -70,13 +72,17 @@ def verdict_root(verdict: FilterVerdict, passed: bool | None = None) -> Root:
     for g, group in enumerate(verdict.groups, 1):
         conditions = []
         for c, cond in enumerate(group, 1):
-            sides = [Root("a", cond.a), Root("operator", cond.o, type_text="")]
-            if cond.b is not None or not cond.o.endswith(("exist", "notexist")):
+            words = operator_words(cond.o)
+            sides = [Root("a", cond.a), Root("operator", display=operator_label(cond.o),
+                                             type_text="", children=[])]
+            unary = cond.o.endswith(("exist", "notexist"))
+            if cond.b is not None or not unary:
                 sides.append(Root("b", cond.b))
+            shown = f"{summarise(cond.a)}  {words}" + ("" if unary else
+                                                        f"  {summarise(cond.b)}")
             conditions.append(Root(
-                f"Condition {c}", display=f"{summarise(cond.a)}  {cond.o}  {summarise(cond.b)}"
-                f"  →  {'true' if cond.passed else 'false'}", children=sides,
-                tone="passed" if cond.passed else "failed"))
+                f"Condition {c}", display=f"{shown}  →  {'true' if cond.passed else 'false'}",
+                children=sides, tone="passed" if cond.passed else "failed"))
         label = f"OR group {g}" if len(verdict.groups) > 1 else "AND"
         groups.append(Root(label, display="all true" if all(
             c.passed for c in group) else "not all true", children=conditions))
@@ -95,7 +101,46 @@ def error_root(error: dict[str, Any]) -> Root:
                 children=children, tone="failed")
 
 
-def entry_roots(entry: OperationRecord) -> list[Root]:
+def input_roots(values: dict[str, Any], fields: list[FieldSpec]) -> list[Root]:
+    """A module's input as its form names it: "Variable lifetime: One cycle", not
+    `scope: roundtrip` (fields the declaration doesn't have keep their keys)."""
+    by_name = {f.name: f for f in fields}
+    roots = []
+    for key, value in values.items():
+        spec = by_name.get(key)
+        label = (spec.label or key) if spec is not None else str(key)
+        if spec is None:
+            roots.append(Root(label, value))
+        elif spec.spec and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            items = [Root(str(i), item, children=input_roots(item, spec.spec))
+                     for i, item in enumerate(value, 1)]
+            roots.append(Root(label, value, children=items))
+        elif spec.spec and isinstance(value, dict):
+            roots.append(Root(label, value, children=input_roots(value, spec.spec)))
+        else:
+            roots.append(Root(label, value, display=option_label(spec, value)))
+    return roots
+
+
+def declared_fields(document: Any, module_id: int) -> list[FieldSpec]:
+    """A module's parameters and mapper fields as declared (none for an unknown module)."""
+    try:
+        spec = document.registry.get(document.node(module_id).module)
+    except (KeyError, AttributeError):
+        return []
+    return [*spec.parameters, *spec.mapper] if spec is not None else []
+
+
+def option_label(spec: FieldSpec, value: Any) -> str | None:
+    """The label of a select's value ("One cycle" for roundtrip); None for other fields."""
+    for option in spec.options or []:
+        if isinstance(option, dict) and option.get("value") == value and option.get("label"):
+            return str(option["label"])
+    return None
+
+
+def entry_roots(entry: OperationRecord, fields: list[FieldSpec] | None = None
+                ) -> list[Root]:
     roots: list[Root] = []
     if entry.verdict is not None:
         roots.append(verdict_root(entry.verdict, entry.outcome != FILTERED))
@@ -106,8 +151,9 @@ def entry_roots(entry: OperationRecord) -> list[Root]:
             roots.extend(Root(f"Bundle of module {k}", v, module_id=int(k))
                          for k, v in entry.context.items())
         return roots
-    roots.append(Root("Input", entry.input or {}, display="mapped fields"
-                      if entry.input else "no mapped fields"))
+    values = entry.input or {}
+    roots.append(Root("Input", values, display="mapped fields" if values else "no mapped fields",
+                      children=input_roots(values, fields) if fields else None))
     if entry.error is not None:
         roots.append(error_root(entry.error))
     total = len(entry.outputs)
@@ -187,6 +233,8 @@ class InspectorPanel(QWidget):
     def __init__(self, titles: Callable[[int], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._title = titles
+        # The module's declared fields (parameters and mapper), to label its input.
+        self.fields_of: Callable[[int], list[FieldSpec]] = lambda _id: []
         self.record = RunRecord()
         self.module_id: int | None = None
         self.pause: Pause | None = None
@@ -283,7 +331,7 @@ class InspectorPanel(QWidget):
             self.bundles.set_roots([])
 
     def show_entry(self, entry: OperationRecord) -> None:
-        self.bundles.set_roots(entry_roots(entry))
+        self.bundles.set_roots(entry_roots(entry, self.fields_of(entry.module_id)))
         for row in range(self.bundles.rowCount()):
             index = self.bundles.index(row, 0)
             # The filter verdict opens down to each condition; bundles one level.
@@ -310,7 +358,10 @@ class InspectorPanel(QWidget):
     def _show_pause_bundles(self) -> None:
         pause = self.pause
         assert pause is not None
-        roots = [Root("Input (mapped now)", pause.input or {}, display=pause.input_error)]
+        values = pause.input or {}
+        fields = self.fields_of(pause.module_id)
+        roots = [Root("Input (mapped now)", values, display=pause.input_error,
+                      children=input_roots(values, fields) if fields and values else None)]
         for module_id, bundle in sorted(pause.bundles.items(), key=lambda kv: str(kv[0])):
             label = self._title(module_id) if isinstance(module_id, int) else str(module_id)
             roots.append(Root(f"Bundle of {label}", bundle,

@@ -22,9 +22,11 @@ from app.gui.application import (
     SCREENSHOT_SIZE,
     WINDOW_SIZE,
     ensure_application,
+    fit_frame_on_screen,
     grab,
     interactive,
     openable,
+    place_window,
 )
 from app.gui.debugger.records import ERROR, WARNING, RunRecord
 from app.gui.debugger.session import DebugSession
@@ -63,10 +65,11 @@ async def _run(window: MainWindow, request: dict[str, Any] | None,
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(0))
-    window.resize(*(SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE))
+    place_window(window, SCREENSHOT_SIZE if screenshot is not None else WINDOW_SIZE)
     window.show()
     try:
         await asyncio.sleep(_SETTLE_SECONDS)
+        fit_frame_on_screen(window)
         window.fit_all()
         session: DebugSession = window.current_editor().debugger  # type: ignore[union-attr]
         await asyncio.wait_for(session.controller.run_once(request), RUN_TIMEOUT_S)

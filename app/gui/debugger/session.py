@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from app.gui.debugger.breakpoints import BreakpointStore, ConditionDialog
 from app.gui.debugger.bubbles import RunOverlay
-from app.gui.debugger.inspector import InspectorPanel
+from app.gui.debugger.inspector import InspectorPanel, declared_fields
 from app.gui.debugger.module_only import ModuleOnlyDialog
 from app.gui.debugger.pins import PinStore
 from app.gui.debugger.records import OperationRecord
@@ -38,6 +38,7 @@ from engine.errors import BlueprintError, IMLError
 from engine.executor.debug import Pause
 from engine.executor.plan import compile_plan
 from engine.executor.result import RunResult
+from engine.spec import FieldSpec
 
 INSPECTOR_HEIGHT = 340
 _STATES = {IDLE: "Ready", WAITING: "Waiting for a webhook request", RUNNING: "Running",
@@ -76,6 +77,7 @@ class DebugSession(QObject):
 
         self.inspector = InspectorPanel(self.title)
         self.inspector.pinned = self.pins.is_pinned
+        self.inspector.fields_of = self.fields_of
         dock = QDockWidget("Bundle inspector", editor)
         dock.setObjectName("inspector_dock")
         dock.setWidget(self.inspector)
@@ -127,6 +129,10 @@ class DebugSession(QObject):
             return module_title(self.document, module_id)
         except (KeyError, AttributeError):
             return f"{module_id}."
+
+    def fields_of(self, module_id: int) -> list[FieldSpec]:
+        """The module's declared fields, for the inspector to label its input."""
+        return declared_fields(self.document, module_id)
 
     def _kind(self, module_id: int) -> str | None:
         try:
@@ -356,8 +362,10 @@ class DebugSession(QObject):
                 self.inspector.show_pause(None)
         if state == RUNNING:
             self.inspector.show_run_error(None)
-            if not self.inspector_dock.isVisible():
-                self.inspector_dock.show()
+            # The run's bundles are what the user looks at now: the inspector comes to the
+            # front of the tabs under the canvas.
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
         self.state_changed.emit(state)
         self.status_changed.emit(self.status_text())
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QGraphicsItem, QLabel, QMainWindow, QMenu, QToolBar
 
 from app.gui.debugger.bubbles import RunOverlay
-from app.gui.debugger.inspector import InspectorPanel
+from app.gui.debugger.inspector import InspectorPanel, declared_fields
 from app.gui.debugger.records import ERROR, FILTERED, OK, WARNING, OperationRecord, RunRecord
 from app.gui.debugger.session import format_bytes
 from app.gui.document import ScenarioDocument
@@ -155,6 +155,7 @@ class PastRunView(QMainWindow):
         self._make_read_only()
 
         self.inspector = InspectorPanel(self.title)
+        self.inspector.fields_of = lambda module_id: declared_fields(self.document, module_id)
         self.inspector.pin_button.hide()  # pins and "run this module only" belong to the
         self.inspector.module_only_button.hide()  # live scenario, not to a past run
         self.inspector.set_record(self.record)

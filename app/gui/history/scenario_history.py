@@ -100,7 +100,10 @@ class ScenarioHistory(QObject):
             editor.tabifyDockWidget(inspector, self.history_dock)
         editor.tabifyDockWidget(self.history_dock, self.incomplete_dock)
         editor.resizeDocks([self.history_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
-        (inspector if isinstance(inspector, QDockWidget) else self.history_dock).raise_()
+        # Until a run shows the inspector, the History tab is in front (not an empty list of
+        # incomplete executions).
+        shown = isinstance(inspector, QDockWidget) and not inspector.isHidden()
+        (inspector if shown else self.history_dock).raise_()
 
         self.panel.open_requested.connect(self.start_open)
         self.incomplete.message.connect(self.say)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from app.gui.names import help_html
 from app.gui.panels.filter_editor import FilterEditor
 from app.gui.panels.iml_editor import ImlEditor
 from engine.edits.tree import upstream
@@ -72,6 +73,7 @@ class FieldContext:
     module_type: str
     mappable: bool
     completions: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # mapping pills: "1.x" -> "1. X"
     compact: bool = False  # inside an array item or collection: text fields are one line
     # The workspace's connections (app.gui.connections.WorkspaceConnections): connection
     # pickers and options answered by app RPCs. None: the form works offline.
@@ -106,7 +108,19 @@ def field_label(spec: FieldSpec) -> QLabel:
     )
     label.setTextFormat(Qt.TextFormat.RichText)
     if spec.help:
-        label.setToolTip(spec.help)
+        label.setToolTip(help_html(spec.help))
+    return label
+
+
+def help_label(spec: FieldSpec) -> QLabel | None:
+    """The field's help under it, as Make shows it (Markdown rendered)."""
+    if not spec.help:
+        return None
+    label = WrappingLabel(help_html(spec.help))
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setOpenExternalLinks(True)
+    label.setStyleSheet("color: #6f6d7a; font-size: 11px")
+    label.setObjectName("field_help")
     return label
 
 
@@ -148,7 +162,7 @@ class FieldEditor(QWidget):
         self.message.hide()
         outer.addWidget(self.message)
         if spec.help:
-            self.setToolTip(spec.help)
+            self.setToolTip(help_html(spec.help))
 
     def value(self) -> Any:
         return self._value
@@ -186,8 +200,9 @@ class FieldEditor(QWidget):
     def _new_iml(self, single_line: bool = True) -> ImlEditor:
         editor = ImlEditor(self, single_line=single_line)
         editor.set_completions(self.ctx.completions)
+        editor.set_labels(self.ctx.labels)
         if self.spec.help:
-            editor.setToolTip(self.spec.help)
+            editor.setToolTip(help_html(self.spec.help))
         return editor
 
 

@@ -3,12 +3,17 @@
 Used for the filter on a link (the document's `set_filter(target, value)`) and for If-Else
 branch conditions. `value()` is the filter dict; after "Remove filter" `removed` is True and
 `value()` is None. OK checks every IML operand and refuses to close on an error.
+
+As in Make, the mapping panel can sit beside it (`picker`): click in a condition, then on
+an output, and the mapping goes there, shown as a labelled pill; each condition's value
+fields take the dialog's whole width, one under the other.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -67,6 +73,19 @@ def operator_label(name: str) -> str:
     """"text:contain:ci" -> "Text operators: Contains (case insensitive)"."""
     if name in ("exist", "notexist"):
         return f"Basic operators: {_NAMES[name]}"
+    family = name.partition(":")[0]
+    return f"{_FAMILIES.get(family, family)}: {_words(name)}"
+
+
+def operator_words(name: str) -> str:
+    """"text:contain:ci" -> "contains (case insensitive)": the operator inside a sentence."""
+    if name in ("exist", "notexist"):
+        return _NAMES[name].lower()
+    words = _words(name)
+    return words[:1].lower() + words[1:]
+
+
+def _words(name: str) -> str:
     family, _, rest = name.partition(":")
     op, _, ci = rest.partition(":")
     if family in ("date", "time") and op in _DATE_NAMES:
@@ -75,8 +94,7 @@ def operator_label(name: str) -> str:
         words = "Length " + _NAMES.get(op, op).lower()
     else:
         words = _NAMES.get(op, op)
-    suffix = " (case insensitive)" if ci == "ci" else ""
-    return f"{_FAMILIES.get(family, family)}: {words}{suffix}"
+    return words + (" (case insensitive)" if ci == "ci" else "")
 
 
 def operator_names() -> list[str]:
@@ -87,15 +105,19 @@ def operator_names() -> list[str]:
 
 
 class ConditionRow(QWidget):
-    def __init__(self, condition: dict[str, Any], remove: Any, parent: QWidget | None = None):
+    def __init__(self, condition: dict[str, Any], remove: Any, parent: QWidget | None = None,
+                 labels: dict[str, str] | None = None):
         super().__init__(parent)
         self.a = ImlEditor(self, single_line=True)
-        self.a.setPlaceholderText("Value or {{mapping}}")
+        self.a.setPlaceholderText("Condition: a value, or click an output in the mapping panel")
         self.operator = QComboBox(self)
         for name in operator_names():
             self.operator.addItem(operator_label(name), name)
         self.b = ImlEditor(self, single_line=True)
         self.b.setPlaceholderText("Value or {{mapping}}")
+        for editor in (self.a, self.b):
+            editor.set_labels(labels or {})
+            editor.set_completions(labels or {})
         self.remove_button = QToolButton(self)
         self.remove_button.setText("✕")
         self.remove_button.setToolTip("Remove this condition")
@@ -103,12 +125,18 @@ class ConditionRow(QWidget):
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #d1242f")
         self.error.hide()
+        # As in Make: the condition, the operator, then the value, each the row's width.
+        fields = QFormLayout()
+        fields.setContentsMargins(0, 0, 0, 0)
+        fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        fields.addRow("Condition", self.a)
+        fields.addRow("Operator", self.operator)
+        fields.addRow("Value", self.b)
+        self.b_label = fields.labelForField(self.b)
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.a, 3)
-        line.addWidget(self.operator, 2)
-        line.addWidget(self.b, 3)
-        line.addWidget(self.remove_button)
+        line.addLayout(fields, 1)
+        line.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(line)
@@ -151,6 +179,8 @@ class ConditionRow(QWidget):
 
     def _operator_changed(self) -> None:
         self.b.setVisible(not self.is_unary())
+        if self.b_label is not None:
+            self.b_label.setVisible(not self.is_unary())
 
 
 def _as_text(value: Any) -> str:
@@ -182,7 +212,7 @@ class ConditionGroup(QGroupBox):
             label = QLabel("AND", self)
             label.setStyleSheet("color: #6d00cc; font-weight: bold")
             self.rows_layout.addWidget(label)
-        row = ConditionRow(condition, self.remove_row, self)
+        row = ConditionRow(condition, self.remove_row, self, self.editor.labels)
         self.rows.append(row)
         self.rows_layout.addWidget(row)
         return row
@@ -216,10 +246,14 @@ class FilterEditor(QDialog):
         title: str = "Set up a filter",
         name_label: str = "Label",
         allow_remove: bool = True,
+        picker: QWidget | None = None,
+        labels: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(720, 420)
+        self.labels = labels or {}  # mapping pills: "1.x" -> "1. X"
+        self.picker = picker
+        self.resize(1080 if picker is not None else 720, 520)
         self.removed = False
         self._result: dict[str, Any] | None = None
         self.name = QLineEdit(self)
@@ -246,10 +280,29 @@ class FilterEditor(QDialog):
         self.remove_button.clicked.connect(self._remove)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        conditions = QWidget(self)
+        column = QVBoxLayout(conditions)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(form)
+        column.addWidget(scroll, 1)
+        column.addWidget(self.add_or)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.add_or)
+        if picker is not None:
+            beside = QWidget(self)
+            side = QVBoxLayout(beside)
+            side.setContentsMargins(0, 0, 0, 0)
+            title_label = QLabel("<b>Mapping</b> — outputs of earlier modules", beside)
+            side.addWidget(title_label)
+            side.addWidget(picker, 1)
+            self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+            self.splitter.addWidget(conditions)
+            self.splitter.addWidget(beside)
+            self.splitter.setStretchFactor(0, 3)
+            self.splitter.setStretchFactor(1, 1)
+            self.splitter.setSizes([730, 330])
+            layout.addWidget(self.splitter, 1)
+        else:
+            layout.addWidget(conditions, 1)
         layout.addWidget(self.buttons)
         self.set_filter(filter_)
 

@@ -3,6 +3,10 @@
 `ImlEditor` is multi-line; `single_line=True` keeps it one line high and refuses newlines
 (Make's short text fields). It emits `text_edited` only for the user's own edits, never
 when the model's value is shown (`set_text`), so showing a value never writes it back.
+
+A mapped field reads as Make shows it: each `{{1.__IMTMETHOD__}}` whose field is known is
+drawn as a pill with the field's label ("1. Method") over its text, until the cursor is
+in it (then the IML itself is there to edit). The text, and so the blueprint, is unchanged.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import weakref
 from collections.abc import Iterable
 
 import shiboken6
-from PySide6.QtCore import QMimeData, QSize, QStringListModel, Qt, Signal
+from PySide6.QtCore import QMimeData, QRect, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import (
     QAction,
+    QColor,
     QFocusEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPainter,
+    QPaintEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
@@ -31,6 +38,9 @@ from engine.iml.functions import FUNCTIONS
 
 _last_focused: weakref.ref[ImlEditor] | None = None
 _WORD_BEFORE = re.compile(r"[\w.`$\[\]]*$")
+_REFERENCE = re.compile(r"\{\{([^{}]+)\}\}")
+_PILL = QColor("#ecdcfb")
+_PILL_TEXT = QColor("#4b0090")
 
 
 def last_focused_editor() -> ImlEditor | None:
@@ -80,6 +90,7 @@ class ImlEditor(QPlainTextEdit):
         self._showing = False
         self._error: IMLError | None = None
         self._last_text = ""
+        self._labels: dict[str, str] = {}  # "1.__IMTMETHOD__" -> "1. Method"
         self.highlighter = ImlHighlighter(self.document())
         self.setTabChangesFocus(True)
         # The document's undo stack owns undo: Ctrl+Z here undoes the typed step (merged
@@ -136,6 +147,56 @@ class ImlEditor(QPlainTextEdit):
     def error(self) -> IMLError | None:
         return self._error
 
+    def set_labels(self, labels: dict[str, str]) -> None:
+        """The labels mapped fields are shown with ("1.name" -> "1. Name")."""
+        self._labels = labels
+        self.viewport().update()
+
+    def pills(self) -> list[tuple[int, int, str]]:
+        """(start, end, label) of every mapping drawn as a pill now."""
+        found = []
+        text = self.toPlainText()
+        cursor = self.textCursor().position() if self.hasFocus() else -1
+        for match in _REFERENCE.finditer(text):
+            label = self._labels.get(match[1].strip())
+            if label is not None and not match.start() <= cursor <= match.end():
+                found.append((match.start(), match.end(), label))
+        return found
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        if not self._labels:
+            return
+        pills = self.pills()
+        if not pills:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        at = QTextCursor(self.document())
+        for start, end, label in pills:
+            at.setPosition(start)
+            left = self.cursorRect(at)
+            at.setPosition(end)
+            right = self.cursorRect(at)
+            if left.top() != right.top():
+                continue  # wrapped over two lines: the text stays as it is
+            rect = QRect(left.left(), left.top(), right.left() - left.left() + 1,
+                         left.height())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_PILL)
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(_PILL_TEXT)
+            painter.drawText(rect.adjusted(3, 0, -2, 0),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(label, Qt.TextElideMode.ElideRight,
+                                                max(0, rect.width() - 5)))
+        painter.end()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        super().focusOutEvent(event)
+        self.viewport().update()  # the mapping edited becomes a pill again
+
     def set_completions(self, words: Iterable[str]) -> None:
         """References and names offered by Ctrl+Space (function names are always there)."""
         self._completions.setStringList(sorted(set(words)) + function_names())
@@ -166,12 +227,16 @@ class ImlEditor(QPlainTextEdit):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         self._remember()
         super().mousePressEvent(event)
+        if self._labels:
+            self.viewport().update()
 
     def _remember(self) -> None:
         global _last_focused
         _last_focused = weakref.ref(self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if self._labels:
+            self.viewport().update()  # the cursor may enter or leave a pill
         if _is_undo_redo(event):
             self._window_shortcut(event)  # the document's Undo/Redo, not the text's
             return

@@ -1,31 +1,45 @@
 """The mapping picker: what the edited module can map, as Make's mapping panel shows it.
 
-Upstream modules (nearest first) with their output fields, taken from a sample bundle
-(the last run's output, set by the debugger), else the module's exported
-`metadata.interface`, else its declaration's interface; then the function library grouped
-by family, and the keywords. Clicking a field inserts `{{N.path}}`; a function, `name(`.
-Insertion goes to the IML editor the user was last in.
+Upstream modules (nearest first) with their output fields: a sample bundle (the last run's
+output, set by the debugger), else what the module outputs given its settings (its
+declaration's `output_fields`: a plain webhook has no headers, Set multiple variables lists
+its variables), else the module's exported `metadata.interface`, else its declaration's
+interface; then the function library grouped by family, and the keywords. Clicking a row
+inserts it (a field `{{N.path}}`, a function `name(`) into the IML editor the user was last
+in; rows are never edited in place.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.gui.names import module_label
 from app.gui.panels.iml_editor import ImlEditor, inside_expression, last_focused_editor
 from app.gui.panels.palette import app_icon
 from engine.edits.tree import upstream
 from engine.iml.compiler import SPECIAL_FUNCTIONS
 from engine.iml.functions import FUNCTIONS
 from engine.iml.keywords import KEYWORDS
+from engine.spec import OutputContext, field_specs
 
 _PLAIN_SEGMENT = re.compile(r"^[A-Za-z_$][\w$]*$")
+_ONE_REFERENCE = re.compile(r"^\{\{\s*(\d+)((?:\.(?:`[^`]*`|[^.\[\]`{}]+)|\[\d*\])+)\s*\}\}$")
+_SEGMENT = re.compile(r"\.(`[^`]*`|[^.\[\]`{}]+)|\[(\d*)\]")
 INSERT_ROLE = Qt.ItemDataRole.UserRole
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -54,8 +68,7 @@ def reference(module_id: int, path: list[str]) -> str:
 def module_title(document: Any, module_id: int) -> str:
     node = document.node(module_id)
     name = ((node.metadata or {}).get("designer") or {}).get("name")
-    spec = document.registry.get(node.module)
-    return f"{module_id}. {name or (spec.label if spec else node.module)}"
+    return f"{module_id}. {name or module_label(node.module, document.registry)}"
 
 
 def fields_from_interface(specs: Any) -> list[OutputField]:
@@ -97,30 +110,123 @@ def fields_from_sample(bundle: Any) -> list[OutputField]:
     return result
 
 
-def module_outputs(document: Any, module_id: int, samples: dict[int, Any]) -> list[OutputField]:
-    if module_id in samples:
-        return fields_from_sample(samples[module_id])
+def output_context(document: Any) -> OutputContext:
+    """What the document's workspace knows about outputs (its data structures, the
+    scenario's webhook options); nothing for a document outside a workspace."""
+    context = getattr(document, "output_context", None)
+    return context() if callable(context) else OutputContext()
+
+
+def module_outputs(document: Any, module_id: int, samples: dict[int, Any],
+                   context: OutputContext | None = None, _depth: int = 0) -> list[OutputField]:
+    if module_id in samples:  # what a run saw, named as the module names its outputs
+        seen = fields_from_sample(samples[module_id])
+        return _relabelled(seen, declared_outputs(document, module_id, samples, context,
+                                                  _depth))
+    return declared_outputs(document, module_id, samples, context, _depth)
+
+
+def _relabelled(fields: list[OutputField], known: list[OutputField]) -> list[OutputField]:
+    by_name = {f.name: f for f in known}
+    for output in fields:
+        declared = by_name.get(output.name)
+        if declared is not None:
+            output.label = declared.label
+            _relabelled(output.children, declared.children)
+    return fields
+
+
+def declared_outputs(document: Any, module_id: int, samples: dict[int, Any],
+                     context: OutputContext | None = None, _depth: int = 0
+                     ) -> list[OutputField]:
+    """The module's outputs known without a run (settings, export, declaration)."""
     node = document.node(module_id)
     exported = (node.metadata or {}).get("interface")
+    spec = document.registry.get(node.module)
+    if spec is not None and spec.outputs is not None:
+        base = context or output_context(document)
+
+        def fields_at(ref: str) -> list[Any] | None:
+            if _depth > 8:  # a reference into itself, or a very long chain
+                return None
+            found = referenced_field(document, ref, samples, base, _depth + 1)
+            if found is None:
+                return None
+            items = found.children[0].children if found.children and \
+                found.children[0].name == "[]" else found.children
+            return field_specs([_as_dict(f) for f in items]) or None
+
+        here = replace(base, exported=exported if isinstance(exported, list) else None,
+                       fields_at=fields_at)
+        return fields_from_interface(spec.output_fields(node.parameters, node.mapper, here))
     if exported:
         return fields_from_interface(exported)
-    spec = document.registry.get(node.module)
     return fields_from_interface(spec.interface) if spec else []
+
+
+def _as_dict(output: OutputField) -> dict[str, Any]:
+    children = [c for c in output.children if c.name != "[]"] or (
+        output.children[0].children if output.children else [])
+    return {"name": output.name, "label": output.label, "type": output.type,
+            "spec": [_as_dict(c) for c in children] or None}
+
+
+def referenced_field(document: Any, ref: str, samples: dict[int, Any],
+                     context: OutputContext | None = None, _depth: int = 0
+                     ) -> OutputField | None:
+    """The output field a lone reference such as `{{1.items}}` names, if it is known."""
+    match = _ONE_REFERENCE.match(ref.strip())
+    if match is None:
+        return None
+    try:
+        fields = module_outputs(document, int(match[1]), samples, context, _depth)
+    except KeyError:
+        return None
+    found: OutputField | None = None
+    for name, _index in _SEGMENT.findall(match[2]):
+        if name:
+            key = name[1:-1] if name.startswith("`") else name
+            found = next((f for f in fields if f.name == key), None)
+        else:  # [n]: an array's item
+            found = next((f for f in fields if f.name == "[]"), None)
+        if found is None:
+            return None
+        fields = found.children
+    return found
+
+
+def upstream_references(document: Any, module_id: int, samples: dict[int, Any]
+                        ) -> list[tuple[str, str]]:
+    """(`N.path`, "N. Label: Child") for every field of the modules before `module_id`."""
+    found: list[tuple[str, str]] = []
+    context = output_context(document)
+
+    def walk(source: int, fields: list[OutputField], path: list[str], labels: list[str]
+             ) -> None:
+        for item in fields:
+            here = [*path, item.name]
+            named = [*labels, item.label if item.name != "[]" else "Item"]
+            found.append((reference(source, here)[2:-2], f"{source}. {': '.join(named)}"))
+            walk(source, item.children, here, named)
+
+    try:
+        sources = upstream(document.blueprint, module_id)
+    except KeyError:
+        return found
+    for source in sources:
+        walk(source, module_outputs(document, source, samples, context), [], [])
+    return found
 
 
 def reference_words(document: Any, module_id: int, samples: dict[int, Any]) -> list[str]:
     """`N.path` for every upstream field, for the IML editor's completion."""
-    words: list[str] = []
+    return [word for word, _label in upstream_references(document, module_id, samples)]
 
-    def walk(source: int, fields: list[OutputField], path: list[str]) -> None:
-        for item in fields:
-            here = [*path, item.name]
-            words.append(reference(source, here)[2:-2])
-            walk(source, item.children, here)
 
-    for source in upstream(document.blueprint, module_id):
-        walk(source, module_outputs(document, source, samples), [])
-    return words
+def reference_labels(document: Any, module_id: int, samples: dict[int, Any]
+                     ) -> dict[str, str]:
+    """`N.path` -> "N. Label" for every upstream field: the pills mappings show."""
+    return dict(upstream_references(document, module_id, samples))
 
 
 def function_groups() -> dict[str, list[str]]:
@@ -165,14 +271,21 @@ class MappingPicker(QWidget):
         self._samples: dict[int, Any] = {}
         self.tree = QTreeWidget(self)
         self.tree.setHeaderHidden(True)
+        # A click inserts the row where the user was typing; nothing here is edited.
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.hint = QLabel("Click in a field, then on an output to map it.", self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #6f6d7a; padding: 2px 4px")
         self.tree.setColumnCount(2)
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.hint)
         layout.addWidget(self.tree)
         self.tree.itemClicked.connect(self._clicked)
+        self.tree.itemActivated.connect(self._clicked)
 
     def set_document(self, document: Any) -> None:
         if self.document is not None:
@@ -185,6 +298,11 @@ class MappingPicker(QWidget):
 
     def set_module(self, module_id: int | None) -> None:
         self.module_id = module_id
+        self.refresh()
+
+    def set_samples(self, samples: dict[int, Any]) -> None:
+        """Every remembered sample at once (a copy: the picker beside a dialog)."""
+        self._samples = dict(samples)
         self.refresh()
 
     def set_sample(self, module_id: int, bundle: Any) -> None:
@@ -212,13 +330,17 @@ class MappingPicker(QWidget):
                 sources = upstream(self.document.blueprint, self.module_id)
             except KeyError:  # the module was deleted
                 sources = []
+            context = output_context(self.document)
             for source in sources:
                 node = self.document.node(source)
                 top = QTreeWidgetItem(self.tree, [module_title(self.document, source)])
                 top.setIcon(0, app_icon(node.app, 18))
                 top.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                self._add_fields(top, source, module_outputs(self.document, source,
-                                                              self._samples), [])
+                fields = module_outputs(self.document, source, self._samples, context)
+                self._add_fields(top, source, fields, [])
+                if not fields:
+                    empty = QTreeWidgetItem(top, ["No outputs known yet: Run once to see them"])
+                    empty.setFlags(Qt.ItemFlag.NoItemFlags)
                 top.setExpanded(True)
         self._add_library()
 
@@ -229,6 +351,7 @@ class MappingPicker(QWidget):
             here = [*path, output.name]
             shown = output.label if output.name != "[]" else "Item"
             item = QTreeWidgetItem(parent, [shown, output.type])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             item.setForeground(1, subtle)
             item.setData(0, INSERT_ROLE, reference(source, here))
             item.setData(0, KIND_ROLE, "field")
@@ -243,12 +366,14 @@ class MappingPicker(QWidget):
             branch.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for name in names:
                 item = QTreeWidgetItem(branch, [f"{name}()"])
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 item.setData(0, INSERT_ROLE, name)
                 item.setData(0, KIND_ROLE, "function")
         keywords = QTreeWidgetItem(self.tree, ["Keywords"])
         keywords.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for name in sorted(KEYWORDS, key=str.lower):
             item = QTreeWidgetItem(keywords, [name])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             item.setData(0, INSERT_ROLE, name)
             item.setData(0, KIND_ROLE, "keyword")
 
@@ -278,6 +403,8 @@ class MappingPicker(QWidget):
         if not kind or not text:
             return
         editor = last_focused_editor()
-        if editor is not None:
-            insert_mapping(editor, kind, text)
+        if editor is None:
+            self.hint.setText("<b>Click in a field first</b>, then on an output to map it.")
+            return
+        insert_mapping(editor, kind, text)
         self.inserted.emit(kind, text)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui import names
 from app.gui.canvas.icons import app_icon as canvas_icon
 from app.gui.canvas.mime import MODULE_MIME, module_mime_data
 from engine.registry import Registry
@@ -73,7 +74,7 @@ TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 
 def app_name(app: str) -> str:
-    return APP_NAMES.get(app, app.replace("-", " ").title())
+    return APP_NAMES.get(app) or names.app_name(app)
 
 
 def app_icon(module_type: str, size: int = 24) -> QIcon:
@@ -94,6 +95,18 @@ class PaletteEntry:
         words = query.lower().split()
         haystack = f"{self.label} {self.type} {self.app} {app_name(self.app)}".lower()
         return all(word in haystack for word in words)
+
+    def rank(self, query: str) -> int:
+        """How well the entry answers `query` (lower first): its exact name, then names
+        starting with it, then names holding every word, then the rest that matches."""
+        label, wanted = self.label.lower(), " ".join(query.lower().split())
+        if label == wanted:
+            return 0
+        if label.startswith(wanted):
+            return 1
+        if all(word in label for word in wanted.split()):
+            return 2
+        return 3
 
 
 def palette_entries(registry: Registry) -> list[PaletteEntry]:
@@ -175,18 +188,22 @@ class ModuleTree(QTreeWidget):
             for c in range(self.topLevelItem(g).childCount())
         ]
 
-    def apply_search(self, entries: dict[str, PaletteEntry], query: str) -> None:
-        for g in range(self.topLevelItemCount()):
-            group = self.topLevelItem(g)
-            visible = 0
-            for c in range(group.childCount()):
-                item = group.child(c)
-                shown = entries[item.data(0, TYPE_ROLE)].matches(query)
-                item.setHidden(not shown)
-                visible += shown
-            group.setHidden(visible == 0)
-            if query:
-                group.setExpanded(True)
+    def apply_search(self, entries: list[PaletteEntry], query: str) -> None:
+        """Show the modules that match, the best match first (its app's group first, and
+        selected, so Enter adds it); without a query, every module in the usual order."""
+        if not query:
+            self.populate(entries)
+            return
+        found = [(e.rank(query), k, e) for k, e in enumerate(entries) if e.matches(query)]
+        found.sort(key=lambda t: (t[0], t[1]))
+        group_rank: dict[str, int] = {}
+        for rank, k, entry in found:
+            group_rank.setdefault(entry.group, rank * 10_000 + k)
+        found.sort(key=lambda t: (group_rank[t[2].group], t[0], t[1]))
+        self.populate([e for _, _, e in found])
+        best = self.module_items()[0] if found else None
+        if best is not None:
+            self.setCurrentItem(best)
 
 
 class Palette(QWidget):
@@ -204,12 +221,12 @@ class Palette(QWidget):
         layout.addWidget(self.tree)
         self.set_registry(registry)
         self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._choose_best)
         self.tree.itemDoubleClicked.connect(self._chosen)
 
     def set_registry(self, registry: Registry) -> None:
-        entries = palette_entries(registry)
-        self._entries = {e.type: e for e in entries}
-        self.tree.populate(entries)
+        self._entries = palette_entries(registry)
+        self.tree.populate(self._entries)
         self._filter(self.search.text())
 
     def visible_types(self) -> list[str]:
@@ -227,6 +244,16 @@ class Palette(QWidget):
 
     def _filter(self, query: str) -> None:
         self.tree.apply_search(self._entries, query.strip())
+
+    def best_match(self) -> str | None:
+        """The module a search ranks first (None without a query or a match)."""
+        types = self.visible_types()
+        return types[0] if self.search.text().strip() and types else None
+
+    def _choose_best(self) -> None:
+        best = self.best_match()
+        if best is not None:
+            self.module_chosen.emit(best)
 
     def _chosen(self, item: QTreeWidgetItem, _column: int) -> None:
         module_type = item.data(0, TYPE_ROLE)

@@ -40,9 +40,10 @@ from app.gui.panels.fields import (
     WrappingLabel,
     build_editor,
     field_label,
+    help_label,
 )
 from app.gui.panels.filter_editor import FilterEditor
-from app.gui.panels.mapping_picker import module_title, reference_words
+from app.gui.panels.mapping_picker import module_title, reference_words, upstream_references
 from app.gui.panels.merge_outputs import MergeOutputs, merging_branch_labels
 from app.gui.panels.palette import app_icon, app_name
 from engine.edits.commands import MERGE, EditError
@@ -195,19 +196,21 @@ class SettingsPanel(QWidget):
             return None
 
     def _build_fields(self, layout: QVBoxLayout, node: Any, spec: Any) -> None:
-        completions = reference_words(self.document, node.id, self.samples)
+        references = upstream_references(self.document, node.id, self.samples)
+        completions = [word for word, _label in references]
+        labels = dict(references)
         rows = QVBoxLayout()
         layout.addLayout(rows)
         advanced: list[QWidget] = []
         for section, specs in (("parameters", spec.parameters), ("mapper", spec.mapper)):
             ctx = FieldContext(self.document, node.id, node.module, section == "mapper",
-                               completions, connections=self.connections)
+                               completions, labels, connections=self.connections)
             for field in specs:
                 editor = build_editor(field, ctx, layout.parentWidget())
                 if editor is None:
                     continue
                 editor.edited.connect(self._edit_handler(section, field.name))
-                row = field_row(field_label(field), editor)
+                row = field_row(field_label(field), editor, help_label(field))
                 rows.addWidget(row)
                 if field.shown_when:
                     self.conditional.append((section, field.shown_when, row))
@@ -411,9 +414,9 @@ class SettingsPanel(QWidget):
                                  value.get("conditions") or [])
 
 
-def field_row(label: QLabel, editor: QWidget) -> QWidget:
+def field_row(label: QLabel, editor: QWidget, help_text: QLabel | None = None) -> QWidget:
     """A field's label above its editor, both as wide as the panel: a long label wraps
-    (a QFormLayout gives a label its one-line width and would cut it)."""
+    (a QFormLayout gives a label its one-line width and would cut it); its help below."""
     row = QWidget()
     column = QVBoxLayout(row)
     column.setContentsMargins(0, 2, 0, 4)
@@ -421,6 +424,8 @@ def field_row(label: QLabel, editor: QWidget) -> QWidget:
     label.setWordWrap(True)
     column.addWidget(label)
     column.addWidget(editor)
+    if help_text is not None:
+        column.addWidget(help_text)
     return row
 
 

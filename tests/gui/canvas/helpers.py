@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -18,15 +18,23 @@ def at(view: ScenarioView, scene_pos: QPointF) -> QPoint:
 
 
 def drag(
-    view: ScenarioView, start: QPointF, end: QPointF, steps: int = 8, button: Qt.MouseButton = LEFT
+    view: ScenarioView, start: QPointF, end: QPointF, steps: int = 8, button: Qt.MouseButton = LEFT,
+    modifier: Qt.KeyboardModifier = NO_MOD,
 ) -> None:
     """Press at `start`, move in steps, release at `end` (scene coordinates)."""
     viewport = view.viewport()
     a, b = at(view, start), at(view, end)
-    QTest.mousePress(viewport, button, NO_MOD, a)
+    QTest.mousePress(viewport, button, modifier, a)
     for k in range(1, steps + 1):
-        QTest.mouseMove(viewport, a + (b - a) * k / steps)
-    QTest.mouseRelease(viewport, button, NO_MOD, b)
+        point = a + (b - a) * k / steps
+        if modifier != NO_MOD:  # QTest.mouseMove carries no modifiers
+            move = QMouseEvent(QEvent.Type.MouseMove, QPointF(point), QPointF(point),
+                               QPointF(viewport.mapToGlobal(point)), Qt.MouseButton.NoButton,
+                               button, modifier)
+            QApplication.sendEvent(viewport, move)
+        else:
+            QTest.mouseMove(viewport, point)
+    QTest.mouseRelease(viewport, button, modifier, b)
 
 
 def click(view: ScenarioView, scene_pos: QPointF) -> None:

@@ -66,3 +66,21 @@ def test_other_drags_are_refused(qtbot, view, document):
     QApplication.sendEvent(view.viewport(), event)
     assert not event.isAccepted()
     assert document.undo_stack.count() == 0
+
+
+def test_a_module_dropped_on_a_link_gets_room_and_makes_defaults(qtbot, view, document):
+    """The modules after it move right, so no label sits on another; its required fields
+    start with Make's defaults ("Variable lifetime": one cycle)."""
+    scene = view.canvas()
+    before = {i: (m.x, m.y) for i, m in document.graph().modules.items()}
+    on_link = scene.link_item(1, 2).curve().pointAtPercent(0.5)
+    assert drop_module(view, "util:SetVariable2", on_link)
+    (new_id,) = set(scene.modules) - set(before)
+    after = document.graph().modules
+    xs = sorted([(after[i].x, i) for i in (1, new_id, 2)])
+    assert [i for _, i in xs] == [1, new_id, 2]
+    assert after[new_id].x - after[1].x >= 300 and after[2].x - after[new_id].x >= 300
+    assert all(after[i].x > before[i][0] for i in (2, 3, 4, 5, 6))  # what follows moved too
+    assert document.node(new_id).mapper == {"scope": "roundtrip"}
+    document.undo_stack.undo()
+    assert {i: (m.x, m.y) for i, m in document.graph().modules.items()} == before

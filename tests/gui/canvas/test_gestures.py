@@ -93,11 +93,40 @@ def test_clicking_the_plus_after_the_last_module_asks_for_a_module(qtbot, view):
         click(view, scene.modules[2].handle_scene_pos())
 
 
-def test_rubber_band_selects_the_modules_it_covers(qtbot, view):
+def test_shift_drag_selects_the_modules_it_covers(qtbot, view):
     scene = view.canvas()
-    with qtbot.waitSignal(scene.selection_changed):
-        drag(view, QPointF(800, -90), QPointF(1010, 200))
+    drag(view, QPointF(800, -90), QPointF(1010, 200), modifier=Qt.KeyboardModifier.ShiftModifier)
     assert scene.selected_ids() == [4, 5]
+
+
+def test_dragging_the_empty_canvas_pans_as_in_make(qtbot, view):
+    scene = view.canvas()
+    click(view, scene.modules[4].pos())
+    before = view.visible_scene_rect().center()
+    drag(view, QPointF(800, -90), QPointF(600, -40))
+    after = view.visible_scene_rect().center()
+    assert abs((after - before).x() - 200) <= 2 and abs((after - before).y() + 50) <= 2
+    assert scene.selected_ids() == [4]  # panning keeps the selection
+    click(view, QPointF(800, -90))  # a click on the empty canvas clears it
+    assert scene.selected_ids() == []
+
+
+def test_right_click_on_a_module_keeps_it_selected(qtbot, view):
+    scene = view.canvas()
+    click(view, scene.modules[4].pos())
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, view.mapFromScene(scene.modules[5].pos()))
+    assert scene.selected_ids() == [4, 5]
+    QTest.mousePress(view.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
+                     view.mapFromScene(scene.modules[5].pos()))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.RightButton,
+                       Qt.KeyboardModifier.NoModifier, view.mapFromScene(scene.modules[5].pos()))
+    assert scene.selected_ids() == [4, 5]  # the selection the menu acts on
+    QTest.mousePress(view.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
+                     view.mapFromScene(scene.modules[6].pos()))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.RightButton,
+                       Qt.KeyboardModifier.NoModifier, view.mapFromScene(scene.modules[6].pos()))
+    assert scene.selected_ids() == [6]  # another module: that one, selected
 
 
 def test_delete_key_deletes_the_selection(qtbot, view, document):

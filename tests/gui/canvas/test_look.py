@@ -96,3 +96,100 @@ def test_a_scenario_laid_out_by_make_keeps_its_positions(qtbot):
     qtbot.addWidget(editor)
     assert not editor.laid_out_on_open
     assert {i: (m.x, m.y) for i, m in doc.graph().modules.items()} == before
+
+
+def test_names_are_readable_at_fit_in_an_ordinary_window(qtbot, tmp_path):
+    """At "fit", a Make scenario of a dozen modules (two routers) shows names and icons in a
+    1440×900 window, never plain dots; a long name loses its end, not its first letter."""
+    from app.gui.canvas.module_item import NAME_MIN_PX, label_metrics
+    from app.gui.main_window import MainWindow
+
+    sense_flow = CASES.parent.parent / "corpus" / "blueprints" / (
+        "SenseFlow-io__make-blueprint__SenseFlow example.blueprint.json")
+    window = MainWindow(tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    for source in (CASES / "iterator-aggregator" / "blueprint.json", sense_flow):
+        editor = window.open_file(source)
+        assert editor is not None
+        editor.fit()
+        view = editor.view
+        assert view.shows_names(), (source.name, view.zoom())
+        px, _subtitle, _width = label_metrics(view.zoom())
+        assert px * view.zoom() >= NAME_MIN_PX - 0.5  # on screen, at least 11 px tall
+        for item in editor.canvas.modules.values():
+            lines = item.name_lines(view.zoom())
+            assert 1 <= len(lines) <= 2
+            assert item.look.label.startswith(lines[0].rstrip("…").strip())
+            assert item.look.label in item.toolTip()
+    window.discard_and_close()
+
+
+def test_long_names_elide_at_the_end_on_two_lines():
+    from app.gui.canvas.module_item import wrapped
+
+    lines = wrapped("Set multiple variables for the whole execution of this scenario", 15, 170)
+    assert len(lines) == 2 and lines[0].startswith("Set multiple") and lines[1].endswith("…")
+    assert wrapped("Router", 15, 170) == ("Router",)
+
+
+def test_a_link_to_a_module_behind_never_loops_behind_the_bubbles(qtbot, document):
+    scene = ScenarioScene(document)
+    document.move_modules({2: (-400.0, 300.0)})  # module 2 laid out left of and below 1
+    link = scene.link_item(1, 2)
+    assert link is not None
+    path = link.curve()
+    for k in range(1, 20):
+        point = path.pointAtPercent(k / 20)
+        for module_id in (1, 2):
+            centre = scene.modules[module_id].pos()
+            distance = ((point - centre).x() ** 2 + (point - centre).y() ** 2) ** 0.5
+            assert distance >= scene.modules[module_id].radius - 1
+
+
+def test_filter_labels_are_drawn_on_their_links(qtbot, document):
+    scene = ScenarioScene(document)
+    document.set_filter(2, {"name": "Only POST", "conditions": [
+        [{"a": "{{1.__IMTMETHOD__}}", "o": "text:equal", "b": "POST"}]]})
+    link = scene.link_item(1, 2)
+    assert link is not None and link.filled and link.label_text() == "Only POST"
+    document.undo_stack.undo()
+    assert scene.link_item(1, 2).label_text() is None
+
+
+def test_the_minimap_is_small_and_hides_while_everything_is_in_view(qtbot, document):
+    from app.gui.canvas import minimap
+
+    view = ScenarioView(ScenarioScene(document))
+    qtbot.addWidget(view)
+    view.resize(1300, 700)
+    view.show()
+    view.fit()
+    assert not view.minimap.isVisible()  # it would only cover modules
+    view.set_zoom(2.0)
+    assert view.minimap.isVisible()
+    assert minimap.WIDTH * minimap.HEIGHT <= 160 * 100
+    view.set_minimap_enabled(False)
+    assert not view.minimap.isVisible()
+
+
+def test_a_large_import_shows_icons_then_names_within_a_few_zoom_steps(qtbot, tmp_path):
+    from app.gui.main_window import MainWindow
+
+    cricket = CASES.parent.parent / "corpus" / "blueprints" / (
+        "amrit-dash__Make-Automation-Projects__Cricket Bot__Amrit's Cricket Responder Bot.json")
+    window = MainWindow(tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    editor = window.open_file(cricket)
+    assert editor is not None and len(editor.canvas.modules) == 77
+    editor.fit()
+    view = editor.view
+    steps = 0
+    while not view.shows_names():
+        window.act_zoom_in.trigger()
+        steps += 1
+    assert steps <= 6, steps
+    window.discard_and_close()

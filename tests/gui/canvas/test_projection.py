@@ -61,7 +61,7 @@ def test_unsupported_module_is_a_marked_placeholder(qtbot):
     item = scene.modules[1]
     assert not item.look.supported
     assert "Not supported yet" in item.toolTip()
-    assert item.look.label == "PostMessage"
+    assert item.look.label == "Post message"  # named as Make would, not by its id
 
 
 def test_structure_edits_add_and_remove_items_and_undo_restores(qtbot, document):

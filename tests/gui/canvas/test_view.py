@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 
-from app.gui.canvas.module_item import LOD_SIMPLE
+from app.gui.canvas.module_item import LOD_SIMPLE, LOD_TEXT
 from tests.gui.canvas.helpers import at, drag, wheel
 
 
@@ -56,15 +56,19 @@ def dark_pixels(image: QImage) -> int:
 
 
 def test_zoomed_out_bubbles_are_simplified(qtbot, view):
-    view.minimap.hide()
-    view.set_zoom(LOD_SIMPLE + 0.05)
+    view.set_minimap_enabled(False)
+    view.set_zoom(LOD_TEXT + 0.02)
     view.centerOn(450, 150)
-    assert not view.is_simplified()
-    assert dark_pixels(view.viewport().grab().toImage()) > 20  # labels and id badges
+    assert view.shows_names() and not view.is_simplified()
+    assert dark_pixels(view.viewport().grab().toImage()) > 20  # names
+    view.set_zoom(LOD_TEXT - 0.02)
+    view.centerOn(450, 150)
+    assert not view.shows_names() and not view.is_simplified()
+    assert dark_pixels(view.viewport().grab().toImage()) == 0  # icons, no text
     view.set_zoom(LOD_SIMPLE - 0.05)
     view.centerOn(450, 150)
     assert view.is_simplified()
-    assert dark_pixels(view.viewport().grab().toImage()) == 0  # plain discs, no text
+    assert dark_pixels(view.viewport().grab().toImage()) == 0  # plain discs
 
 
 def test_middle_button_and_space_drag_pan(qtbot, view):
@@ -99,9 +103,9 @@ def test_center_on_module_finds_it(qtbot, view, document):
     for k in range(20):
         document.add_module("util:SetVariable2", 300 * k, 3000)
     view.fit()
-    assert view.is_simplified()
+    assert not view.shows_names()
     view.center_on_module(5)
     assert view.canvas().selected_ids() == [5]
-    assert not view.is_simplified()
+    assert view.shows_names()
     center = view.visible_scene_rect().center()
     assert abs(center.x() - 900) < 2 and abs(center.y() - 150) < 2

@@ -48,7 +48,8 @@ async def test_breakpoint_step_step_continue(
         email = model.find("Bundle of 1. Custom webhook", "email")
         assert model.value(email) == "a@example.com"
         assert model.reference(email) == "{{1.email}}"
-        assert "jsonStringBodyContent" in model.labels(model.find("Input (mapped now)"))
+        inputs = model.labels(model.find("Input (mapped now)"))
+        assert "Body content" in inputs and "jsonStringBodyContent" not in inputs
         assert window.debug_toolbar.act_step.isEnabled()
         assert bubble_counts(session) == {1: "1"}
 
@@ -56,6 +57,11 @@ async def test_breakpoint_step_step_continue(
         await until(lambda: paused_at(session) == 4)
         assert len(stub.requests) == 1
         assert bubble_counts(session) == {1: "1", 3: "1"}
+
+        # Paused before Set variable: its input as the form names it, in Make's words.
+        lifetime = model.find("Input (mapped now)", "Variable lifetime")
+        assert model.data(lifetime.siblingAtColumn(1)) == "One execution"  # not `execution`
+        assert model.value(lifetime) == "execution"
 
         window.debug_toolbar.act_step.trigger()  # Set variable runs; next: Bob's HTTP call
         await until(lambda: paused_at(session) == 3 and
@@ -99,3 +105,31 @@ async def test_conditional_breakpoint_and_stop(
     assert session.controller.record.status == "error"
     assert session.controller.record.error["name"] == "ExecutionInterruptedError"  # type: ignore[index]
     assert session.state == "finished"
+
+
+async def test_history_duration_leaves_out_the_time_paused_at_a_breakpoint(
+    window: MainWindow, open_case: Callable[[str, str], DebugSession]
+) -> None:
+    import asyncio
+
+    from engine.history.runs import HistoryReader, RunFilter, fetch_page
+
+    with http_stub({"POST /hot-leads": {"ok": True}}) as stub:
+        session = open_case(LEADS, stub.url)
+        session.breakpoints.toggle(3)
+        session.run_once(TWO_HOT_LEADS)
+        await until(lambda: paused_at(session) == 3)
+        await asyncio.sleep(1.5)  # the user looks at the bundles for a while
+        session.breakpoints.toggle(3)
+        window.debug_toolbar.act_continue.trigger()
+        await session.wait()
+    reader = HistoryReader(window.workspace)
+    try:
+        engine = reader.engine()
+        assert engine is not None
+        [row] = fetch_page(engine, RunFilter(session.document.name), 0, 1)
+    finally:
+        reader.close()
+    assert row.paused_s >= 1.4
+    assert row.duration_s is not None and row.duration_s < 1.0
+    assert (row.finished_at - row.started_at).total_seconds() >= 1.4  # type: ignore[operator]

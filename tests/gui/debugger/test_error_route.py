@@ -45,7 +45,9 @@ async def test_dropped_connection_takes_the_error_route(
     condition = model.find("Filter “Hot leads only”", "AND", "Condition 1")
     assert model.value(model.find("Filter “Hot leads only”", "AND", "Condition 1", "a")) == 90
     assert model.value(model.find("Filter “Hot leads only”", "AND", "Condition 1", "b")) == "50"
-    assert model.data(condition.siblingAtColumn(1)).endswith("→  true")
+    assert model.data(condition.siblingAtColumn(1)) == "90  greater than  50  →  true"
+    operator = model.find("Filter “Hot leads only”", "AND", "Condition 1", "operator")
+    assert model.data(operator.siblingAtColumn(1)) == "Numeric operators: Greater than"
     assert session.inspector.operations.data(session.inspector.operations.index(0)) == \
         "1. ⚠ ConnectionError"
 

@@ -60,7 +60,7 @@ async def test_run_once_shows_operation_counts_and_bundles(
     assert model.value(value) == "Doohickey × 5"
     assert model.data(value.siblingAtColumn(2)) == "text"
     assert inspector.copy_path(value) == "{{3.value}}"
-    assert model.value(model.find("Input", "value")) == "Doohickey × 5"
+    assert model.value(model.find("Input", "Text")) == "Doohickey × 5"  # the field's label
 
     # The aggregator's array: 1-based indexes, paths Make can map.
     session.inspect(4)

@@ -103,5 +103,5 @@ def test_an_unrelated_change_leaves_the_cursor_where_it_was(qtbot, case_document
     cursor.setPosition(8)
     url.setTextCursor(cursor)
     doc.set_field(5, "mapper", ("method",), "put")
-    assert panel.editor_for("mapper", "method").combo.currentText() == "put"
+    assert panel.editor_for("mapper", "method").combo.currentText() == "PUT"
     assert url.textCursor().position() == 8

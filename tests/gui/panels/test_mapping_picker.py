@@ -99,3 +99,76 @@ def test_references_backtick_segments_that_need_it() -> None:
     assert reference(7, path) == "{{7.choices[].message.content}}"
     assert reference(2, ["__IMTINDEX__"]) == "{{2.__IMTINDEX__}}"
     assert reference(3, ["0"]) == "{{3.`0`}}"
+
+
+def webhook_then(doc, module_type: str, mapper: dict | None = None) -> int:  # noqa: ANN001
+    first = doc.add_module("gateway:CustomWebHook", 0, 0)
+    second = doc.append_after(first, module_type)
+    for key, value in (mapper or {}).items():
+        doc.set_field(second, "mapper", (key,), value)
+    return second
+
+
+def test_a_plain_webhook_offers_no_headers_or_method(qtbot, empty_document) -> None:  # noqa: ANN001
+    doc = empty_document
+    http = webhook_then(doc, "http:MakeRequest")
+    picker, _ = picker_and_editor(qtbot, doc, http)
+    assert picker.field_item(1, "__IMTMETHOD__") is None
+    assert picker.field_item(1, "__IMTHEADERS__") is None
+    doc.set_field(1, "parameters", ("method",), True)  # "Get request HTTP method"
+    method = picker.field_item(1, "__IMTMETHOD__")
+    assert method is not None and method.text(0) == "Method"
+
+
+def test_outputs_are_known_before_any_run_from_the_settings(qtbot, empty_document) -> None:  # noqa: ANN001
+    doc = empty_document
+    variables = webhook_then(doc, "util:SetVariables", {"variables": [
+        {"name": "total", "value": "1"}, {"name": "first name", "value": "Ada"}]})
+    after = doc.append_after(variables, "util:ComposeTransformer")
+    picker, editor = picker_and_editor(qtbot, doc, after)
+    item = picker.field_item(variables, "first name")
+    assert item is not None and picker.field_item(variables, "total") is not None
+    click(picker, item)
+    assert editor.text() == "{{2.`first name`}}"
+    assert picker.tree.state() != picker.tree.State.EditingState  # inserted, not edited
+    QTest.mouseDClick(picker.tree.viewport(), Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier,
+                      picker.tree.visualItemRect(item).center())
+    assert picker.tree.state() != picker.tree.State.EditingState
+    assert not item.flags() & Qt.ItemFlag.ItemIsEditable
+
+
+def test_an_iterator_outputs_the_items_of_the_array_it_splits(qtbot, case_document) -> None:  # noqa: ANN001
+    doc = case_document("iterator-aggregator")
+    doc.node(1).metadata["interface"] = [
+        {"name": "items", "type": "array", "label": "Items",
+         "spec": [{"name": "name", "type": "text", "label": "Name"},
+                  {"name": "qty", "type": "number", "label": "Quantity"}]},
+    ]
+    picker, _ = picker_and_editor(qtbot, doc, 3)  # after the iterator (2)
+    qty = picker.field_item(2, "qty")
+    assert qty is not None and qty.text(0) == "Quantity"
+    assert picker.field_item(2, "__IMTINDEX__") is not None
+
+
+def test_mapped_fields_show_as_labelled_pills(qtbot, empty_document) -> None:  # noqa: ANN001
+    from app.gui.panels.settings import SettingsPanel
+
+    doc = empty_document
+    doc.add_module("gateway:CustomWebHook", 0, 0)
+    doc.set_field(1, "parameters", ("method",), True)
+    compose = doc.append_after(1, "util:ComposeTransformer")
+    doc.set_field(compose, "mapper", ("value",), "Got {{1.__IMTMETHOD__}}")
+    panel = SettingsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_module(compose)
+    field = panel.editor_for("mapper", "value").editor  # type: ignore[union-attr]
+    assert field.text() == "Got {{1.__IMTMETHOD__}}"  # the blueprint keeps Make's IML
+    assert field.pills() == [(4, 23, "1. Method")]  # drawn as Make's pill "1. Method"
+    field.setFocus()
+    cursor = field.textCursor()
+    cursor.setPosition(10)
+    field.setTextCursor(cursor)
+    if field.hasFocus():  # editing inside it shows the IML itself
+        assert field.pills() == []

@@ -89,3 +89,17 @@ def test_module_chooser_search_then_enter_returns_the_type(qtbot) -> None:  # no
     assert signal.args == ["builtin:BasicFeeder"]
     assert chooser.result == "builtin:BasicFeeder"
     assert not chooser.isVisible()
+
+
+def test_search_ranks_an_exact_name_first_and_enter_adds_it(qtbot) -> None:  # noqa: ANN001
+    palette = make_palette(qtbot)
+    chosen: list[str] = []
+    palette.module_chosen.connect(chosen.append)
+    QTest.keyClicks(palette.search, "set variable")
+    assert palette.visible_types()[0] == "util:SetVariable2"  # "Set variable", exactly
+    assert palette.best_match() == "util:SetVariable2"
+    assert palette.tree.currentItem().text(0) == "Set variable"
+    QTest.keyClick(palette.search, Qt.Key.Key_Return)
+    assert chosen == ["util:SetVariable2"]
+    palette.search.clear()
+    assert palette.tree.topLevelItem(0).text(0) == FLOW_CONTROL  # the usual order again
