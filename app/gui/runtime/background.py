@@ -8,6 +8,10 @@ Closing the window with active scenarios asks once whether to keep them running 
 Quit ends the app. Where the desktop has no tray, the window says so, and closing it asks
 before stopping the active scenarios. Quitting stops the runtime (running runs get a grace
 period, then are kept as incomplete executions) and releases the workspace.
+
+While another runtime (`scenarist serve`, another window) owns the workspace, the window
+looks every few seconds whether it is still there; once it has gone, the window takes the
+workspace over and runs its active scenarios, so they never stop because the owner quit.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 PANEL_HEIGHT = 200
+TAKEOVER_MS = 3000  # how often a window that doesn't own the workspace looks for its owner
 Button = QMessageBox.StandardButton
 
 
@@ -49,6 +54,10 @@ class Background(QObject):
         self.told_hidden = False
         self._shutdown: asyncio.Task[None] | None = None
         self._first_shown: Callable[[], object] | None = None
+        self._takeover = QTimer(self)
+        self._takeover.setInterval(TAKEOVER_MS)
+        self._takeover.timeout.connect(self._owner_check)
+        self._taking_over: asyncio.Task[bool] | None = None
         window.setWindowIcon(app_icon())
 
         self.panel = ScenariosPanel(self.host)
@@ -152,9 +161,12 @@ class Background(QObject):
         if self.host.busy is not None:
             window.show_message(f"Background runs: this workspace is run by "
                                 f"{self.host.owner_text()}")
+            if not self.quitting:
+                self._takeover.start()
         elif self.host.problem is not None:
             window.show_error(self.host.problem)
         if owned:
+            self._takeover.stop()
             if system_tray.tray_available():
                 self.tray = Tray(self.host, window)
                 self.tray.open_requested.connect(self.show_window)
@@ -170,6 +182,30 @@ class Background(QObject):
         self.activation.update()
         self._update_menu()
         return owned
+
+    def _owner_check(self) -> None:
+        """The owner has gone (quit or crashed): take the workspace over."""
+        if (self.quitting or self._shutdown is not None or self.host.owned
+                or self._taking_over is not None):
+            return
+        gone = self.host.busy
+        if self.host.workspace.owner() is not None:
+            return
+        self.host.busy = None
+
+        async def take_over() -> bool:
+            try:
+                owned = await self.start()
+            finally:
+                self._taking_over = None
+            if owned:
+                what = gone.describe() if gone is not None else "its owner"
+                self.window.show_message(
+                    f"Background runs: {what} stopped; this window runs the active "
+                    "scenarios now")
+            return owned
+
+        self._taking_over = asyncio.ensure_future(take_over())
 
     def _sync_autostart(self) -> None:
         """A start-at-login entry that says what this installation is (it may have moved)."""
@@ -238,6 +274,7 @@ class Background(QObject):
 
     def shut_down(self, then: Callable[[], object]) -> None:
         """The window closed for good: stop the runtime (if it runs), then `then()`."""
+        self._takeover.stop()
         if self.tray is not None:
             self.tray.hide()
         if not self.host.owned:

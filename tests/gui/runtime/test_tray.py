@@ -324,3 +324,30 @@ async def test_open_background_without_a_tray_shows_the_window(
         assert Workspace(workspace).owner() is None
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+async def test_a_window_takes_the_workspace_over_when_its_owner_quits(
+    new_window: Callable[[], MainWindow], workspace: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.gui.runtime import background
+
+    monkeypatch.setattr(background, "TAKEOVER_MS", 100)
+    ws = Workspace(workspace)
+    activate_file(ws, write(workspace, greeter()))
+    first = new_window()
+    async with hosting(first) as owner:
+        second = new_window()
+        async with hosting(second) as other:
+            assert other.busy is not None and not other.owned
+            await asyncio.sleep(0.5)  # the owner is alive: nothing is taken over
+            assert not other.owned and owner.owned
+
+            await owner.stop()  # the first window quits
+            await until(lambda: other.owned, timeout=10)
+            assert other.busy is None and ws.owner() is not None
+            assert "stopped; this window runs the active scenarios now" in (
+                second.statusBar().currentMessage())
+            url = await hook_ready(second, "Greeter")
+            assert (await post(url, {"name": "Ada"})).status_code == 200
+            await until(lambda: len(other.recent) == 1)
+            assert other.recent[0].finished.status == "success"
