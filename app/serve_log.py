@@ -35,6 +35,9 @@ _NAMES = {
 }
 
 
+_SERVE = logging.getLogger("scenarist.serve")
+
+
 def configure(log_format: str = "text", level: int = logging.INFO) -> structlog.BoundLogger:
     """Route `logging` and structlog to stderr in one format; the serve logger."""
     renderer: Any = (structlog.processors.JSONRenderer() if log_format == "json"
@@ -68,7 +71,8 @@ def event_fields(event: RuntimeEvent) -> tuple[str, dict[str, Any]]:
     """A runtime event as a log line's name and fields."""
     name = _NAMES.get(type(event), type(event).__name__)
     fields = {}
-    for key, value in dataclasses.asdict(event).items():
+    for field in dataclasses.fields(event):  # shallow: events hold plain values
+        key, value = field.name, getattr(event, field.name)
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, tuple):
@@ -81,6 +85,8 @@ def event_fields(event: RuntimeEvent) -> tuple[str, dict[str, Any]]:
 
 
 def log_event(logger: structlog.BoundLogger, event: RuntimeEvent) -> None:
+    if isinstance(event, BackgroundRunStarted) and not _SERVE.isEnabledFor(logging.DEBUG):
+        return  # a line nobody sees (no --verbose): not even its fields are made
     name, fields = event_fields(event)
     if isinstance(event, (ScenarioDeactivated, ScenarioProblem)) or (
             isinstance(event, BackgroundRunFinished) and event.status == "error"):

@@ -78,6 +78,12 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is None or len(fields) <= 19 or fields[19] == started
 
 
+# Blueprint JSON sources with no credential field in them (kept alive here, so an id is
+# never another's): their guards write them as they are, without walking them again.
+_WITHOUT_CREDENTIALS: dict[int, Any] = {}
+_SOURCES_KEPT = 64
+
+
 class RunGuard:
     """The guard file of one run: written at its start, removed at its end.
 
@@ -96,7 +102,14 @@ class RunGuard:
         self.path = Path(workspace) / RUNNING_DIR / f"{execution_id}.json"
         wanted = secrets_of_source(blueprint_json, secrets).searchable()
         self._stash = Stash()
-        blueprint_json = self._stash.value(self._stash.blueprint(blueprint_json), wanted)
+        if _WITHOUT_CREDENTIALS.get(id(blueprint_json)) is not blueprint_json:
+            referenced = self._stash.blueprint(blueprint_json)
+            if not self._stash.values:  # a runtime guards this source's runs again and again
+                if len(_WITHOUT_CREDENTIALS) >= _SOURCES_KEPT:
+                    _WITHOUT_CREDENTIALS.clear()
+                _WITHOUT_CREDENTIALS[id(blueprint_json)] = blueprint_json
+            blueprint_json = referenced
+        blueprint_json = self._stash.value(blueprint_json, wanted)
         trigger = None
         if trigger_input is not None:
             trigger = orjson.Fragment(self._stash.encoded(dumps_tagged(trigger_input), wanted))

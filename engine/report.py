@@ -12,7 +12,7 @@ from typing import Any
 from engine.executor.events import Event, OperationFinished
 from engine.executor.plan import Plan
 from engine.executor.result import RunResult
-from engine.sensitive import Redactor, scenario_secrets
+from engine.sensitive import Redactor, scenario_secrets, secrets_of_source
 from engine.values import to_json_value
 
 
@@ -53,7 +53,11 @@ def build_report(
         "warnings": list(result.warnings),
         "modules": modules,
     }
-    redactor = Redactor(scenario_secrets(plan.blueprint, extra=secrets).searchable())
+    # A runtime's plan (its JSON dumped once, runtime.start) runs again and again: its
+    # secrets are found once.
+    found = (secrets_of_source(plan.source_json, secrets) if plan.source_json is not None
+             else scenario_secrets(plan.blueprint, extra=secrets))
+    redactor = Redactor(found.searchable())
     if redactor.secrets:
         return dict(redactor.value(report))
     # No known secret: only the messages can hold URL credentials (skip walking the bundles).

@@ -124,6 +124,7 @@ class Plan:
         self.main = main
         self.steps = steps
         self.source_json: Any = None  # the blueprint dumped as JSON, once (runtime.start)
+        self.credential_refs: list[Any] | None = None  # found once (runtime.start)
 
     @property
     def unsupported(self) -> list[Step]:

@@ -201,7 +201,10 @@ class RunHandle:
         from engine.executor.connections import credential_refs
 
         steps = list(self.plan.steps.values())
-        if credential_refs(steps):  # the store loads only for scenarios that need it
+        refs = self.plan.credential_refs
+        if refs is None:
+            refs = self.plan.credential_refs = credential_refs(steps)
+        if refs:  # the store loads only for scenarios that need it
             from engine.connections import prepare_run
 
             self.prepared = prepare_run(workspace.folder, steps, self.services)
