@@ -193,6 +193,9 @@ class ModuleSpec(BaseModel):
     # (a variable's name, a data structure): `outputs(parameters, mapper, context)`.
     outputs: Any = Field(default=None, exclude=True)  # OutputsOf | None
     connection: str | None = None  # kind of connection/keychain it uses, if any
+    # another connection type it accepts (Make's altConnection: Airtable's personal access
+    # token beside its OAuth connection)
+    alt_connection: str | None = None
     transactional: bool = False
     # Other ids an export may carry for this module (an id we could not verify, a renamed
     # module): the registry resolves them to this declaration; palettes list it once.

@@ -59,6 +59,7 @@ def module_spec(app: App, decl: ModuleDecl) -> ModuleSpec:
         mapper=_fields(decl.expect),
         interface=_fields(decl.interface),
         connection=connection_type_key(app, decl.connection),
+        alt_connection=connection_type_key(app, decl.alt_connection),
         transactional=decl.commit is not None or decl.rollback is not None,
         implementation=_implementation(AppModule(app, decl)),
     )

@@ -13,7 +13,8 @@ Public API:
 - `create_connection`, `edit_connection`, `check_connection` ("Test connection"),
   `authorize_connection` / `refresh_connection` (OAuth 2.0);
 - runs: `prepare_run`, `open_run`, `MissingConnection`;
-- references: `credential_type` (the type a module's credential field takes),
+- references: `credential_type` (the type a module's credential field takes; with the
+  module's alternative, `credential_types`),
   `unknown_references` (an import's ids with no local connection), `scenarios_using`,
   `uses_connections`.
 """
@@ -43,6 +44,7 @@ from engine.connections.oauth import OAuthClient, OAuthError, Tokens
 from engine.connections.references import (
     UnknownReference,
     credential_type,
+    credential_types,
     scenarios_using,
     unknown_references,
     uses_connections,
@@ -72,6 +74,7 @@ __all__ = [
     "connection_types",
     "create_connection",
     "credential_type",
+    "credential_types",
     "edit_connection",
     "find_type",
     "invalidate_connection",

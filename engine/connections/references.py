@@ -42,6 +42,16 @@ def credential_type(spec: ModuleSpec | None, parameter: str) -> str | None:
     return spec.connection
 
 
+def credential_types(spec: ModuleSpec | None, parameter: str) -> list[str]:
+    """Every connection type the parameter accepts: `credential_type`'s, then the module's
+    alternative (Make's altConnection) when it has one."""
+    main = credential_type(spec, parameter)
+    if main is None:
+        return []
+    alt = spec.alt_connection if spec is not None and parameter not in KEYCHAIN_KINDS else None
+    return [main, alt] if alt and alt != main else [main]
+
+
 @dataclass
 class UnknownReference:
     """A connection or keychain id a blueprint uses that no local connection answers to."""
@@ -50,6 +60,12 @@ class UnknownReference:
     connection_type: str | None  # the type the modules need ("gist:apiKey")
     modules: list[tuple[int, str]] = field(default_factory=list)  # (id, "gist:createUser")
     parameter: str = "__IMTCONN__"
+    alternatives: list[str] = field(default_factory=list)  # other types they accept
+
+    @property
+    def accepted(self) -> list[str]:
+        """The connection types that can serve it: the modules' own, then alternatives."""
+        return [self.connection_type, *self.alternatives] if self.connection_type else []
 
     @property
     def keychain(self) -> bool:
@@ -82,9 +98,10 @@ def unknown_references(blueprint: Blueprint, registry: Registry,
             continue
         if store.resolve(ref.ref) is not None:
             continue
-        kind = f"{HTTP_APP}:{ref.kind}" if ref.kind else credential_type(
+        kinds = [f"{HTTP_APP}:{ref.kind}"] if ref.kind else credential_types(
             specs.get(ref.module_id), ref.parameter)
-        found[key] = UnknownReference(key, kind, [(ref.module_id, ref.module)], ref.parameter)
+        found[key] = UnknownReference(key, kinds[0] if kinds else None,
+                                      [(ref.module_id, ref.module)], ref.parameter, kinds[1:])
     return list(found.values())
 
 

@@ -65,8 +65,8 @@ class ImportConnectionsDialog(QDialog):
         grid = QGridLayout()
         for index, reference in enumerate(references):
             what = "Keychain" if reference.keychain else "Connection"
-            kind = (connections.type_label(reference.connection_type)
-                    if reference.connection_type else "any type")
+            kind = (" or ".join(connections.type_label(k) for k in reference.accepted)
+                    or "any type")
             users = ", ".join(describe(i, m) for i, m in reference.modules)
             label = QLabel(f"<b>{what} {reference.reference}</b> · {kind}<br>"
                            f"<span style='color:#5c5a6b'>used by {users}</span>", self)
@@ -98,11 +98,11 @@ class ImportConnectionsDialog(QDialog):
         listed = self.connections.list()
         for row in self.rows:
             keep = row.chosen
-            wanted = row.reference.connection_type
+            wanted = row.reference.accepted
             row.combo.clear()
             row.combo.addItem(SKIP, None)
             for connection in listed:
-                if wanted is None or connection.type_key == wanted:
+                if not wanted or connection.type_key in wanted:
                     title = connection.name + (f" ({connection.label})" if connection.label
                                                else "")
                     row.combo.addItem(title, connection.id)
@@ -114,8 +114,8 @@ class ImportConnectionsDialog(QDialog):
 
     def add(self, row: _Row) -> ConnectionForm:
         """The connection form for this id's type; the new connection is mapped to it."""
-        wanted = row.reference.connection_type
-        types = [self.connections.type_of(wanted)] if wanted else None
+        wanted = row.reference.accepted
+        types = [self.connections.type_of(key) for key in wanted] or None
         form = ConnectionForm(self.connections, self, types=types,
                               make_id=row.reference.reference)
         form.finished.connect(lambda _result: self._added(row, form))

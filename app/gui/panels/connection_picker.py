@@ -15,25 +15,27 @@ import shiboken6
 from PySide6.QtWidgets import QComboBox, QToolButton, QWidget
 
 from app.gui.panels.fields import CLEARED, FieldContext, FieldEditor, narrow_combo
-from engine.connections import Connection, credential_type
+from engine.connections import Connection, credential_types
 from engine.spec import FieldSpec
 
 NO_CONNECTION = "Choose a connection"
 
 
-def picker_type(spec: FieldSpec, ctx: FieldContext) -> str | None:
-    """The connection type this field takes when the form can offer connections."""
+def picker_types(spec: FieldSpec, ctx: FieldContext) -> list[str]:
+    """The connection types this field takes (the module's own, then its alternative, as
+    Make's altConnection) when the form can offer connections; none otherwise."""
     if ctx.connections is None or spec.type not in ("account", "keychain"):
-        return None
+        return []
     module = ctx.document.registry.get(ctx.module_type) if ctx.document is not None else None
-    return credential_type(module, spec.name)
+    return credential_types(module, spec.name)
 
 
 class ConnectionPicker(FieldEditor):
-    def __init__(self, spec: FieldSpec, ctx: FieldContext, type_key: str,
+    def __init__(self, spec: FieldSpec, ctx: FieldContext, type_keys: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(spec, ctx, parent)
-        self.type_key = type_key
+        self.type_keys = type_keys
+        self.type_key = type_keys[0]  # the module's own type
         self.connections = ctx.connections
         self.form: Any = None
         self.combo = narrow_combo(QComboBox(self))
@@ -58,7 +60,7 @@ class ConnectionPicker(FieldEditor):
         current = self.connections.resolve(value) if value not in (None, "") else None
         self.combo.clear()
         self.combo.addItem(NO_CONNECTION, None)
-        choices = self.connections.matching(self.type_key)
+        choices = [c for key in self.type_keys for c in self.connections.matching(key)]
         for connection in choices:
             self.combo.addItem(_title(connection), connection.id)
         if current is not None and all(c.id != current.id for c in choices):
@@ -87,7 +89,7 @@ class ConnectionPicker(FieldEditor):
         from app.gui.connections.connection_form import ConnectionForm
 
         form = ConnectionForm(self.connections, self.window(),
-                              types=[self.connections.type_of(self.type_key)])
+                              types=[self.connections.type_of(k) for k in self.type_keys])
         form.finished.connect(lambda _result: self._added(form))
         self.form = form
         form.open()

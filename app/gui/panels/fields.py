@@ -752,12 +752,12 @@ def build_editor(spec: FieldSpec, ctx: FieldContext,
     if spec.type == "hidden":
         return None
     if ctx.connections is not None:  # fields that ask the workspace or the service
-        from app.gui.panels.connection_picker import ConnectionPicker, picker_type
+        from app.gui.panels.connection_picker import ConnectionPicker, picker_types
         from app.gui.panels.rpc_select import RpcSelectField, rpc_options
 
-        type_key = picker_type(spec, ctx)
-        if type_key is not None:
-            return ConnectionPicker(spec, ctx, type_key, parent)
+        type_keys = picker_types(spec, ctx)
+        if type_keys:
+            return ConnectionPicker(spec, ctx, type_keys, parent)
         if rpc_options(spec, ctx):
             return RpcSelectField(spec, ctx, parent)
     return _BY_TYPE.get(spec.type, ImlField)(spec, ctx, parent)

@@ -116,3 +116,25 @@ def test_http_keychains_list_connections_of_their_kind(window: MainWindow) -> No
     editor, _ = module_settings(window, "datastore:AddRecord")
     assert isinstance(editor.settings.editor_for(  # type: ignore[attr-defined]
         "parameters", "datastore"), ConnectionField)
+
+
+def test_a_module_with_an_alternative_connection_offers_both_types(window: MainWindow) -> None:
+    """Airtable's modules take its OAuth connection or, as Make's altConnection, a personal
+    access token: the picker lists connections of both types and Add offers both."""
+    connections = window.connections
+    token = connections.add(connections.type_of("airtable:token"), "My token",
+                            {"token": "pat-4f8e2a9c1b7d"})
+    connections.add(window.connections.type_of("gist:apiKey"), "Gist", {"apiKey": "k-123456"})
+    editor, module_id = module_settings(window, "airtable:ActionCreateRecord")
+    field = picker(editor)
+    assert field.type_keys == ["airtable:oauth", "airtable:token"]
+    assert items(field.combo) == [NO_CONNECTION, "My token"]  # not Gist's
+    field.choose(token.id)
+    assert parameters(editor, module_id)["__IMTCONN__"] == token.id
+    assert picker(editor).combo.currentText() == "My token"  # not "not a ... connection"
+
+    click(field.add_button)
+    form = field.form
+    assert [t.key for t in form.types] == ["airtable:oauth", "airtable:token"]
+    assert form.type_combo.isEnabled()
+    form.reject()

@@ -102,3 +102,26 @@ def test_an_import_whose_connections_are_known_opens_at_once(
     window.connections.add(gist, "Work", {"apiKey": "k-work-123456"}, make_id=5)
     window.workspace_panel.import_blueprint(export(tmp_path, 5))
     assert window.import_dialog is None and len(window.editors()) == 1
+
+
+def test_an_airtable_export_can_be_mapped_to_a_personal_access_token(
+        window: MainWindow, tmp_path: Path) -> None:
+    """Airtable's modules declare OAuth with a personal access token as the alternative
+    (Make's altConnection): an export's id may be answered with either."""
+    token = window.connections.add(window.connections.type_of("airtable:token"), "My token",
+                                   {"token": "pat-4f8e2a9c1b7d"})
+    window.connections.add(window.connections.type_of("gist:apiKey"), "Gist",
+                           {"apiKey": "k-other-123456"})
+    path = tmp_path / "airtable.json"
+    path.write_text(json.dumps({"name": "Leads", "flow": [
+        {"id": 1, "module": "airtable:ActionCreateRecord",
+         "parameters": {"__IMTCONN__": 991}, "mapper": {}}]}))
+    window.workspace_panel.import_blueprint(path)
+    dialog = window.import_dialog
+    assert dialog is not None
+    [row] = dialog.rows
+    assert row.reference.accepted == ["airtable:oauth", "airtable:token"]
+    assert [row.combo.itemText(i) for i in range(row.combo.count())] == [SKIP, "My token"]
+    assert row.combo.currentData() == token.id
+    dialog.apply()
+    assert window.connections.resolve(991).id == token.id
