@@ -98,24 +98,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _listed(workspace: Any) -> list[dict[str, Any]]:
-    from engine.runtime import load_settings
-    from engine.runtime.hook_store import OPTION_KEYS, hooks
-    from engine.runtime.status import hook_url, serving_port
+    from engine.runtime.hook_listing import hook_listing
 
-    engine = workspace.state
-    settings, port = load_settings(engine), serving_port(workspace)
-    from engine.runtime import scenario_statuses
-
-    queued = {s.name: s.queue for s in scenario_statuses(workspace, port=port)}
-    return [{
-        "name": h.name, "token": h.token, "url": hook_url(settings, h.token, port),
-        "scenario": h.scenario, "queue": queued.get(h.scenario or "", 0),
-        "make_id": h.make_id, "api_keys": bool(h.api_keys_ref),
-        "options": {k: v for k, v in h.options.items() if k in OPTION_KEYS},
-        "structure": h.options.get("structure"),
-        "determining": bool(h.options.get("determine")),
-        "attached": bool(h.options.get("attached")),
-    } for h in hooks(engine)]
+    return [hook.as_json() for hook in hook_listing(workspace)]
 
 
 def _list(workspace: Any, args: argparse.Namespace) -> int:
