@@ -113,6 +113,10 @@ def _list(workspace: Any, args: argparse.Namespace) -> int:
     for hook in listed:
         extras = ", ".join(f"{k}={v}" for k, v in hook["options"].items())
         keys = ", API keys" if hook["api_keys"] else ""
+        if hook["determining"]:
+            keys += ", data structure from the next request"
+        elif hook["structure"]:
+            keys += f", data structure {hook['structure_name'] or hook['structure']!r}"
         print(f"{hook['name']}  {hook['url']}  ({hook['queue']} queued{keys}"
               f"{', ' + extras if extras else ''})")
     return 0
