@@ -174,7 +174,7 @@ def _set(workspace: Any, hook: Any, args: argparse.Namespace) -> int:
     if args.data_structure is not None:
         options["data_structure"] = _structure(args.data_structure)
     if args.structure is not None:
-        options["structure"] = None if args.structure.lower() == "none" else args.structure
+        options["structure"] = _structure_id(workspace, args.structure)
     if args.connection is not None:
         options["connection"] = args.connection or None
     keys = [] if args.no_api_keys else args.api_key
@@ -182,6 +182,18 @@ def _set(workspace: Any, hook: Any, args: argparse.Namespace) -> int:
                             api_keys=keys, **options)
     print(f"{hook.name}: options changed")
     return 0
+
+
+def _structure_id(workspace: Any, wanted: str) -> str | None:
+    from engine.store.data_structures import get_structure, list_structures
+
+    if wanted.lower() == "none":
+        return None
+    if get_structure(workspace.state, wanted) is None:
+        known = ", ".join(f"{s.id} ({s.name})" for s in list_structures(workspace.state))
+        raise ValueError(f"--structure {wanted}: no such data structure (known: "
+                         f"{known or 'none'})")
+    return wanted
 
 
 def _rate(text: str) -> list[float] | None:

@@ -191,7 +191,7 @@ class WebhookServer:
                                              strict=False)
             self._determined.add(options.token)
             if self.on_determined is not None:
-                self._keep_determined(options, fields)
+                self._keep_determined(self.on_determined, options.token, fields)
         elif options.data_structure:
             errors = validation_errors(body, query, options.data_structure,
                                        strict=options.strict)
@@ -228,10 +228,11 @@ class WebhookServer:
             if waiter is not None:
                 self._waiting.pop(queued.id, None)
 
-    def _keep_determined(self, options: HookOptions, fields: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _keep_determined(keep: Callable[[str, list[dict[str, Any]]], object], token: str,
+                         fields: list[dict[str, Any]]) -> None:
         try:
-            assert self.on_determined is not None
-            self.on_determined(options.token, fields)
+            keep(token, fields)
         except Exception:
             log.exception("keeping the data structure a request determined failed")
 

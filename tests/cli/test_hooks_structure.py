@@ -67,6 +67,8 @@ async def test_a_strict_structure_names_the_unknown_field(tmp_path: Path, capsys
         "id": "17", "name": "Person", "strict": True,
         "spec": [{"name": "name", "type": "text", "required": True}]}))
     where = ["--data-dir", str(ws.folder)]
+    code, _, err = cli(capsys, "hooks", "set", "Greeter", "--structure", "18", *where)
+    assert code == 2 and "no such data structure (known: 17 (Person))" in err
     code, _, err = cli(capsys, "hooks", "set", "Greeter", "--structure", "17", *where)
     assert code == 0, err
     async with running(ws) as (_runtime, events):
