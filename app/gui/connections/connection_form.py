@@ -111,7 +111,8 @@ class ConnectionForm(QDialog):
         kind = self.kind
         current = self.editing.fields if self.editing is not None else {}
         if self.editing is None and not self.name.isModified():
-            self.name.setText(f"My {self.connections.app_label(kind.app)} connection")
+            self.name.setText(f"My {kind.label.lower()}" if kind in KEYCHAIN_TYPES.values()
+                              else f"My {self.connections.app_label(kind.app)} connection")
         for field in kind.fields:
             entry = FieldInput(field, kind, current.get(field.name), self.editing is not None,
                                self.fields_box)

@@ -58,6 +58,7 @@ def test_a_client_certificate_added_in_the_dialog_is_presented_by_a_run(
     form.choose_type("http:clientcertauth")
     assert isinstance(form.inputs["certificate"].widget, QPlainTextEdit)
     assert not form.base_url.isVisible()
+    assert form.name.text() == "My client certificate"
     certs = make_certificates()
     fill(form, "Bank", certificate=certs.client.cert, privateKey=certs.client.key)
     click(form.save_button)
