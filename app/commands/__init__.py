@@ -12,6 +12,7 @@ COMMANDS = {
     "incomplete": "incomplete executions: list, show, retry, delete",
     "replay": "replay a past execution, live or deterministically",
     "connections": "connections: add, list, test, edit, delete, authorize",
+    "keys": "keychains (keys and certificates): list, create, edit, delete",
     "apps": "apps and their modules: list, check an app folder",
     "activate": "register a scenario and switch it on (schedules and webhooks)",
     "deactivate": "switch a scenario off",

@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -31,6 +33,8 @@ from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
+from app.gui.resources.keys_dialog import KeysDialog
+from app.gui.resources.webhooks_window import WebhooksWindow
 from app.gui.runtime import attach_background
 from app.gui.scenario_settings import ScenarioSettingsDialog
 from app.gui.session import load_session, save_session
@@ -73,6 +77,8 @@ class MainWindow(QMainWindow):
         self.connections = WorkspaceConnections(workspace, loaded, self)
         self.connections_dialog: ConnectionsDialog | None = None
         self.import_dialog: ImportConnectionsDialog | None = None
+        self.keys_dialog: KeysDialog | None = None
+        self.webhooks_window: WebhooksWindow | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(STYLE)
         self.undo_group = QUndoGroup(self)
@@ -150,6 +156,12 @@ class MainWindow(QMainWindow):
         self.act_connections = self._action(
             "Co&nnections…", self.show_connections,
             tip="Add, test, edit and delete the workspace's connections")
+        self.act_keys = self._action(
+            "&Keys and certificates…", self.show_keys,
+            tip="The keychains HTTP modules use: passwords, API keys, certificates, PGP keys")
+        self.act_webhooks = self._action(
+            "&Webhooks…", self.show_webhooks,
+            tip="The workspace's webhooks: URLs, queues, data structures, API keys, allowed IPs")
         self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
         self.act_quit = self._action("&Quit", self.quit, "Ctrl+Q")
 
@@ -213,7 +225,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
         file_menu.addSeparator()
-        file_menu.addAction(self.act_connections)
+        file_menu.addActions([self.act_connections, self.act_keys, self.act_webhooks])
         file_menu.addSeparator()
         file_menu.addActions([self.act_close, self.act_quit])
         edit_menu = bar.addMenu("&Edit")
@@ -786,6 +798,21 @@ class MainWindow(QMainWindow):
         self.connections_dialog.activateWindow()
         return self.connections_dialog
 
+    def show_keys(self) -> KeysDialog:
+        """Keys and certificates (one dialog, not modal)."""
+        if self.keys_dialog is None:
+            self.keys_dialog = KeysDialog(self.connections, self)
+        return _shown(self.keys_dialog)
+
+    def show_webhooks(self) -> WebhooksWindow:
+        """The Webhooks window (one, not modal)."""
+        if self.webhooks_window is None:
+            host = self.background.host
+            self.webhooks_window = WebhooksWindow(
+                host.workspace, lambda: host.runtime.queue if host.runtime else None, self)
+        self.webhooks_window.refresh()
+        return _shown(self.webhooks_window)
+
     def _map_connections(self, blueprint: Blueprint, name: str,
                          proceed: Callable[[], None]) -> None:
         """Ask which local connections an import's Make ids mean, then open it."""
@@ -815,3 +842,13 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(f"⚠ {text}", _STATUS_MS)
+
+
+_Dialog = TypeVar("_Dialog", bound=QDialog)
+
+
+def _shown(dialog: _Dialog) -> _Dialog:
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog

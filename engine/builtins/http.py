@@ -14,7 +14,9 @@ Credentials: the keychain or OAuth 2.0 account a module names (v3's `key` / `aut
 bound to that reference (engine.connections.prepare_run, which also learnt its secrets for
 redaction). Basic sends `Authorization: Basic ...`; an API key goes in the header or query
 parameter its keychain names; OAuth 2.0 sends `Authorization: <tokenType> <accessToken>`,
-renewing a token due to expire first, and once more when the API answers 401. A keychain's
+renewing a token due to expire first, and once more when the API answers 401. A client
+certificate keychain (`http:ActionSendDataClientCertAuth`) is presented in the TLS handshake.
+A keychain's
 header or parameter replaces one of the same name the module maps (the keychain is the
 user's explicit choice, and a renewed token must be the one sent). Nothing bound (an old
 caller without a workspace): the request goes out without credentials, as before.
@@ -238,7 +240,8 @@ def _warn_missing_credentials(call: ModuleCall, kind: str, reference: Any) -> No
 
 Pairs = list[tuple[str, str]]
 Send = Callable[[Pairs, Pairs], Awaitable[HttpResponse]]
-_KIND_LABELS = {"basic": "username and password", "api_key": "API key", "oauth2": "OAuth 2.0"}
+_KIND_LABELS = {"basic": "username and password", "api_key": "API key", "oauth2": "OAuth 2.0",
+                "client_cert": "client certificate"}
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ class Keychain:
 BASIC = Keychain("key", "basicauth", "basic")
 API_KEY = Keychain("auth", "apikeyauth", "api_key")
 OAUTH = Keychain("account", "oauth2", "oauth2")
+# Its parameter's name in Make exports is unverified (none in the corpus): `key` as Basic's.
+CLIENT_CERT = Keychain("key", "clientcertauth", "client_cert")
 # http:MakeRequest (v4): the keychain of each `authenticationType`.
 V4_KEYCHAINS = {"basicAuth": Keychain("basicAuthKeychain", "basicauth", "basic"),
                 "apiKey": Keychain("apiKeyKeychain", "apikeyauth", "api_key"),
@@ -300,6 +305,8 @@ def _replaced(pairs: Pairs, name: str, value: str, *, fold: bool) -> Pairs:
 
 def _apply(credentials: _Credentials, headers: Pairs, params: Pairs) -> tuple[Pairs, Pairs]:
     data = credentials.data
+    if credentials.kind == "client_cert":  # presented in the handshake (`_keychain_tls`)
+        return headers, params
     if credentials.kind == "basic":
         pair = f"{to_text(data.get('username'))}:{to_text(data.get('password'))}"
         token = base64.b64encode(pair.encode()).decode("ascii")
@@ -356,6 +363,19 @@ def _tls(mapper: dict[str, Any], *, mutual: bool, verify: bool = True) -> TlsOpt
         raise ModuleError("Mutual TLS is on but no client certificate is given.",
                           name="DataError")
     return None if options.default else options
+
+
+def _keychain_tls(credentials: _Credentials, mapper: dict[str, Any]) -> TlsOptions:
+    """The module's TLS settings with the keychain's client certificate."""
+    data = credentials.data
+    certificate = to_text(data.get("certificate"))
+    if not certificate.strip():
+        raise ModuleError("The client certificate keychain holds no certificate.",
+                          name="InvalidConfigurationError")
+    return TlsOptions(ca=to_text(mapper.get("ca")),
+                      verify=to_bool(mapper.get("rejectUnauthorized", True)),
+                      client_cert=certificate, client_key=to_text(data.get("privateKey")),
+                      key_password=to_text(data.get("passphrase")))
 
 
 async def _send_with(call: ModuleCall, credentials: _Credentials | None, headers: Pairs,
@@ -495,6 +515,8 @@ async def _send_v3(call: ModuleCall, keychain: Keychain | None = None
 
     tls = _tls(mapper, mutual=to_bool(mapper.get("useMtls")),
                verify=to_bool(mapper.get("rejectUnauthorized", True)))
+    if credentials is not None and credentials.kind == "client_cert":
+        tls = _keychain_tls(credentials, mapper)
     send = _sender(call, method, url, content, files,
                    follow_redirects=to_bool(mapper.get("followRedirect", True))
                    or to_bool(mapper.get("followAllRedirects")),
@@ -534,17 +556,24 @@ def _with_keychain(keychain: Keychain) -> Callable[[ModuleCall], Awaitable[Any]]
 
 # The credential variants differ only in the keychain/connection they name.
 _V3_WITHOUT_LOGIN = [f for f in _V3_MAPPER if f.name not in ("authUser", "authPass")]
+# The client certificate comes from the keychain, not from mapped PEM texts.
+_V3_CERT = [f for f in _V3_WITHOUT_LOGIN
+            if f.name != "useMtls" and f not in _CLIENT_CERTIFICATE]
 for _module_id, _label, _keychain, _credential in [
     ("http:ActionSendDataBasicAuth", "Make a Basic Auth request", BASIC,
      FieldSpec(name=BASIC.parameter, type="keychain", label="Credentials", required=True)),
     ("http:ActionSendDataAPIKeyAuth", "Make an API Key Auth request", API_KEY,
      FieldSpec(name=API_KEY.parameter, type="keychain", label="Credentials", required=True)),
+    ("http:ActionSendDataClientCertAuth", "Make a Client Certificate Auth request", CLIENT_CERT,
+     FieldSpec(name=CLIENT_CERT.parameter, type="keychain", label="Credentials",
+               required=True)),
     ("http:ActionSendDataOAuth", "Make an OAuth 2.0 request", OAUTH,
      FieldSpec(name=OAUTH.parameter, type="account", label="Connection", required=True)),
 ]:
     MODULES.add(ModuleSpec(
         id=_module_id, label=_label, kind="action", parameters=[_credential, _HANDLE_ERRORS],
-        mapper=_V3_WITHOUT_LOGIN, interface=_V3_INTERFACE, connection=_keychain.component,
+        mapper=_V3_CERT if _keychain is CLIENT_CERT else _V3_WITHOUT_LOGIN,
+        interface=_V3_INTERFACE, connection=_keychain.component,
         implementation=_with_keychain(_keychain),
     ))
 

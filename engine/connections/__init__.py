@@ -13,6 +13,8 @@ Public API:
 - `create_connection`, `edit_connection`, `check_connection` ("Test connection"),
   `authorize_connection` / `refresh_connection` (OAuth 2.0);
 - runs: `prepare_run`, `open_run`, `MissingConnection`;
+- keychains (Make's "Keys and certificates": connections of the built-in keychain types):
+  `KEYCHAIN_TYPES`, `keychain_type("basicauth")`, `keychains(store)`, `is_keychain`;
 - references: `credential_type` (the type a module's credential field takes; with the
   module's alternative, `credential_types`),
   `unknown_references` (an import's ids with no local connection), `scenarios_using`,
@@ -21,6 +23,13 @@ Public API:
 
 from __future__ import annotations
 
+from engine.connections.keychains import (
+    KEYCHAIN_TYPES,
+    is_keychain,
+    keychain_type,
+    keychain_type_name,
+    keychains,
+)
 from engine.connections.kinds import (
     BUILTIN_TYPES,
     ConnectionField,
@@ -54,6 +63,7 @@ from engine.connections.store import Connection, ConnectionStore, ConnectionStor
 
 __all__ = [
     "BUILTIN_TYPES",
+    "KEYCHAIN_TYPES",
     "BoundConnection",
     "CheckResult",
     "Connection",
@@ -78,6 +88,10 @@ __all__ = [
     "edit_connection",
     "find_type",
     "invalidate_connection",
+    "is_keychain",
+    "keychain_type",
+    "keychain_type_name",
+    "keychains",
     "open_run",
     "prepare_run",
     "refresh_connection",

@@ -1,12 +1,13 @@
 """What a connection of each app looks like: its kind and fields, and which fields are secret.
 
 Two sources: the built-in modules' (the HTTP modules' keychains and OAuth 2.0 account,
-`http:basicauth`, `http:apikeyauth`, `http:oauth2`; the Email app's SMTP/IMAP account,
-`email`), and every app's connection components (engine.apps), whose Make type says the kind
-(`apikey`, `basic`: custom fields, `oauth`/`oauth2`; an OAuth connection with its own
-authorize and token steps needs only the fields it declares). A field is secret when its
-Make type is `password`/`cert`/`pkey` or its name says credential (an API key declared as
-`text`, as Hedy's is); OAuth tokens and client secrets always are.
+`http:basicauth`, `http:apikeyauth`, `http:clientcertauth`, `http:oauth2`; Make's PGP
+keychain, `pgp`; the Email app's SMTP/IMAP account, `email`), and every app's connection
+components (engine.apps), whose Make type says the kind (`apikey`, `basic`: custom fields,
+`oauth`/`oauth2`; an OAuth connection with its own authorize and token steps needs only the
+fields it declares). A field is secret when its Make type is `password`/`cert`/`pkey` or its
+name says credential (an API key declared as `text`, as Hedy's is); OAuth tokens and client
+secrets always are.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine.errors import ScenaristError
 if TYPE_CHECKING:
     from engine.apps import App, LoadedApps
 
-KINDS = ("api_key", "basic", "oauth2", "custom")
+KINDS = ("api_key", "basic", "client_cert", "pgp", "oauth2", "custom")
 _SECRET_TYPES = frozenset({"password", "cert", "pkey"})
 _SECRET_NAME = re.compile(
     r"(pass(word)?|passwd|pwd|secret|token|api[-_]?key|^key|private[-_]?key)$", re.I)
@@ -99,6 +100,19 @@ BUILTIN_TYPES: tuple[ConnectionType, ...] = (
                         options=("header", "query")),
         ConnectionField("name", label="API key parameter name", required=True,
                         default="Authorization"),
+    )),
+    # Make's "client certificate" keychain: PEM texts (the key may also sit in the first).
+    ConnectionType(HTTP_APP, "clientcertauth", "client_cert", "Client certificate", (
+        ConnectionField("certificate", "cert", "Certificate (PEM)", required=True),
+        ConnectionField("privateKey", "pkey", "Private key (PEM)", secret=True,
+                        help="empty when the certificate's PEM holds the key too"),
+        ConnectionField("passphrase", "password", "Private key passphrase", secret=True),
+    )),
+    # Make's PGP keychain: kept for scenarios that encrypt or sign (no built-in module yet).
+    ConnectionType("pgp", "pgp", "pgp", "PGP key", (
+        ConnectionField("publicKey", "cert", "Public key (ASCII armored)"),
+        ConnectionField("privateKey", "pkey", "Private key (ASCII armored)", secret=True),
+        ConnectionField("passphrase", "password", "Passphrase", secret=True),
     )),
     ConnectionType(HTTP_APP, "oauth2", "oauth2", "OAuth 2.0", (
         ConnectionField("authorizeUri", "url", "Authorize URI", required=True),

@@ -28,8 +28,10 @@ __all__ = ["HookRecord", "WebhookRow", "hook_for", "hooks", "set_hook_options"]
 # and secrets), and what else it keeps (an app's attached registration and the connection
 # it registers with: app_hooks.py).
 OPTION_KEYS = ("headers", "method", "stringify", "ip_allowlist", "data_structure",
-               "max_body", "rate_limit", "queue_limit")
-STORED_KEYS = (*OPTION_KEYS, "attached", "connection")
+               "max_body", "rate_limit", "queue_limit", "determine")
+# `structure`: the id of a workspace data structure (Make's `udt`, hook_structure.py); it
+# takes the place of an inline `data_structure` list.
+STORED_KEYS = (*OPTION_KEYS, "structure", "attached", "connection")
 
 
 class WebhookRow(SQLModel, table=True):
@@ -62,6 +64,11 @@ class HookRecord:
         known = {k: v for k, v in self.options.items() if k in OPTION_KEYS}
         if isinstance(known.get("rate_limit"), list):
             known["rate_limit"] = tuple(known["rate_limit"])
+        if self.options.get("structure") not in (None, ""):
+            from engine.runtime.hook_structure import hook_structure
+
+            fields, strict = hook_structure(workspace, self.options["structure"])
+            known["data_structure"], known["strict"] = fields, strict
         return HookOptions(token=self.token, scenario=self.scenario or "", responds=responds,
                            api_keys=_api_keys(workspace, self.api_keys_ref), **known)
 

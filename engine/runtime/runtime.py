@@ -140,7 +140,7 @@ class Runtime:
             self.server = WebhookServer(
                 self.queue, host=self._host or self.settings.host,
                 port=self._port if self._port is not None else self.settings.port,
-                on_request=self._on_request,
+                on_request=self._on_request, on_determined=self._on_determined,
                 respond_timeout=self.respond_timeout or RESPOND_TIMEOUT_S)
             await self.server.start()
             ws.announce_port(self.server.port)
@@ -356,6 +356,14 @@ class Runtime:
 
     def _on_request(self, queued: QueuedRequest) -> None:
         self.dispatcher.wake(queued.scenario)
+
+    def _on_determined(self, token: str, fields: list[dict[str, Any]]) -> None:
+        """Keep the data structure a request determined (a small write, rare: inline)."""
+        from engine.runtime.hook_store import hooks_by_token
+        from engine.runtime.hook_structure import keep_determined
+
+        folder = self.workspace.folder
+        keep_determined(folder, token, hooks_by_token(self.workspace.state, token).name, fields)
 
     # ------------------------------------------------------------ controls
 

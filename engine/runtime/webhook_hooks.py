@@ -3,7 +3,8 @@
 The options are Make's webhook settings (help.make.com/webhooks; make-formats §2.5): the data
 options "Get request headers" (`headers`), "Get request HTTP method" (`method`) and "JSON
 pass-through" (`stringify`: the raw body as a `value` text field), API keys checked against
-the `x-make-apikey` header, an IP allowlist, and a data structure that validates requests.
+the `x-make-apikey` header, an IP allowlist, and a data structure that validates requests
+(or that the next request determines: "Redetermine data structure").
 Limits follow Make: 5 MB bodies, a 10,000-request queue, and an optional rate limit (Make's
 is 300 requests per 10 s).
 """
@@ -44,6 +45,8 @@ class HookOptions:
     api_keys: Sequence[str] = ()
     ip_allowlist: Sequence[str] = ()  # addresses or networks ("192.168.1.0/24")
     data_structure: Sequence[Mapping[str, Any]] | None = None  # Make's field list
+    strict: bool = False  # fields the data structure doesn't name are refused too
+    determine: bool = False  # the next request makes the data structure (hook_structure.py)
     responds: bool = False
     max_body: int = DEFAULT_MAX_BODY
     rate_limit: tuple[int, float] | None = None  # (requests, per seconds)

@@ -100,18 +100,24 @@ def _multipart(raw: bytes, content_type: str) -> tuple[dict[str, Any], bool]:
 
 
 def validation_errors(body: Any, query: Mapping[str, Any],
-                      fields: Sequence[Mapping[str, Any]]) -> list[str]:
+                      fields: Sequence[Mapping[str, Any]], *, strict: bool = False
+                      ) -> list[str]:
     """What in the request breaks the data structure (Make's wording), per bundle a run
-    would get: query fields merged with the body's."""
+    would get: query fields merged with the body's. `strict`: a field the structure doesn't
+    name is an error too (in nested collections as well)."""
     errors: list[str] = []
     bundles = request_bundles({"body": body, "query": dict(query)}) or [dict(query)]
     for bundle in bundles:
-        _check_fields(bundle, fields, "", errors)
+        _check_fields(bundle, fields, "", errors, strict)
     return errors
 
 
 def _check_fields(data: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], prefix: str,
-                  errors: list[str]) -> None:
+                  errors: list[str], strict: bool = False) -> None:
+    if strict:
+        named = {str(spec.get("name", "")) for spec in fields}
+        errors.extend(f"Unknown parameter '{prefix}{name}'." for name in data
+                      if name not in named)
     for spec in fields:
         name = str(spec.get("name", ""))
         path = f"{prefix}{name}"
@@ -120,10 +126,11 @@ def _check_fields(data: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], 
             if spec.get("required"):
                 errors.append(f"Missing value of required parameter '{path}'.")
             continue
-        _check_value(spec, value, path, errors)
+        _check_value(spec, value, path, errors, strict)
 
 
-def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[str]) -> None:
+def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[str],
+                 strict: bool = False) -> None:
     kind = str(spec.get("type") or "text")
     if kind in _NUMBERS:
         number = None if isinstance(value, bool) else to_number(value)
@@ -144,7 +151,7 @@ def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[st
         if not isinstance(value, dict):
             errors.append(f"Invalid collection in parameter '{path}'.")
         elif isinstance(spec.get("spec"), list):
-            _check_fields(value, spec["spec"], f"{path}.", errors)
+            _check_fields(value, spec["spec"], f"{path}.", errors, strict)
     elif kind == "array":
         if not isinstance(value, list):
             errors.append(f"Invalid array in parameter '{path}'.")
@@ -153,9 +160,9 @@ def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[st
         for index, item in enumerate(value):
             item_path = f"{path}[{index + 1}]"  # Make numbers array items from 1
             if isinstance(item_spec, Mapping):
-                _check_value(item_spec, item, item_path, errors)
+                _check_value(item_spec, item, item_path, errors, strict)
             elif isinstance(item_spec, list):
                 if isinstance(item, dict):
-                    _check_fields(item, item_spec, f"{item_path}.", errors)
+                    _check_fields(item, item_spec, f"{item_path}.", errors, strict)
                 else:
                     errors.append(f"Invalid collection in parameter '{item_path}'.")

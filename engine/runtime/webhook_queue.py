@@ -37,6 +37,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Index
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
@@ -46,6 +47,7 @@ from engine.store.state_db import state_db_path, state_engine
 __all__ = [
     "DEFAULT_QUEUE_LIMIT", "DONE", "FAILED", "INCOMPLETE", "QUEUED", "RUNNING",
     "QueueFull", "QueueStats", "QueuedRequest", "WebhookQueue", "WebhookRequestRow",
+    "discard_queued", "queued_requests",
 ]
 
 QUEUED, RUNNING, DONE, FAILED, INCOMPLETE = "queued", "running", "done", "failed", "incomplete"
@@ -96,6 +98,8 @@ _REQUEUE = (f"UPDATE webhook_request SET status = '{QUEUED}', execution_id = NUL
 _COMPLETE = "UPDATE webhook_request SET status = ?, execution_id = ? WHERE id = ?"
 _DELETE = ("DELETE FROM webhook_request WHERE received_at < ? AND status IN "
            f"('{DONE}', '{FAILED}', '{INCOMPLETE}')")
+_DISCARD = (f"DELETE FROM webhook_request WHERE hook = ? AND status = '{QUEUED}'"
+            " AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))")
 _BODY = 7  # index of body (then body_codec) in a row tuple
 
 
@@ -142,7 +146,7 @@ class QueueStats:
 
 @dataclass(slots=True)
 class _Op:
-    kind: str  # "insert" | "claim" | "complete" | "delete"
+    kind: str  # "insert" | "claim" | "complete" | "delete" | "discard" | ...
     args: tuple[Any, ...]
     future: asyncio.Future[Any]
     queued: QueuedRequest | None = None  # for inserts: what the future resolves to
@@ -313,6 +317,14 @@ class WebhookQueue:
         deleted: int = await self._call("delete", (received_before,))
         return deleted
 
+    async def discard(self, hook: str, request_ids: Sequence[int] | None = None) -> int:
+        """Delete a hook's queued requests (these ids, or all): they will never run; how
+        many were deleted. Requests a run has claimed stay."""
+        ids = None if request_ids is None else orjson.dumps(list(request_ids)).decode()
+        deleted: int
+        deleted, _left = await self._call("discard", (hook, ids, ids))
+        return deleted
+
     def interrupted(self) -> list[QueuedRequest]:
         """Requests a previous process had claimed and not finished (it crashed or was
         killed): make each an incomplete execution, then `complete(id, "incomplete", ...)`.
@@ -406,6 +418,8 @@ class WebhookQueue:
             elif op.kind == "claim_many":
                 for claimed in result:
                     self._counts[claimed.hook] -= 1
+            elif op.kind == "discard":  # counted again: another process may have deleted too
+                self._counts[op.args[0]] = result[1]
             elif op.kind == "requeue":
                 if result is not None:
                     self._counts[result] = self._counts.get(result, 0) + 1
@@ -446,6 +460,11 @@ class WebhookQueue:
                     results[index] = conn.execute(_COMPLETE, op.args).rowcount > 0
                 elif op.kind == "delete":
                     results[index] = conn.execute(_DELETE, op.args).rowcount
+                elif op.kind == "discard":
+                    deleted = conn.execute(_DISCARD, op.args).rowcount
+                    left = conn.execute(f"SELECT count(*) FROM webhook_request WHERE hook = ? "
+                                        f"AND status = '{QUEUED}'", op.args[:1]).fetchone()[0]
+                    results[index] = (deleted, int(left))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -458,6 +477,26 @@ def _compressed(row: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(body) <= COMPRESS_OVER:
         return row
     return (*row[:_BODY], zlib.compress(body, 1), row[_BODY + 1] + "+zlib", *row[_BODY + 2:])
+
+
+def queued_requests(engine: Engine, hook: str, limit: int = 1000) -> list[QueuedRequest]:
+    """A hook's queued requests, oldest first (any process may read them)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT {_COLUMNS} FROM webhook_request WHERE hook = ? AND status = '{QUEUED}' "
+            "ORDER BY id LIMIT ?", (hook, limit)).all()
+    return [_decode(row) for row in rows]
+
+
+def discard_queued(engine: Engine, hook: str, request_ids: Sequence[int] | None = None
+                   ) -> int:
+    """`WebhookQueue.discard` for a process that doesn't own the workspace (the owner's
+    count of the hook's queue, which only its limit reads, then stays high until it discards
+    or restarts)."""
+    ids = None if request_ids is None else orjson.dumps(list(request_ids)).decode()
+    with engine.begin() as conn:
+        deleted: int = conn.exec_driver_sql(_DISCARD, (hook, ids, ids)).rowcount
+    return deleted
 
 
 def _decode(row: Sequence[Any]) -> QueuedRequest:

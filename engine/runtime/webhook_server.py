@@ -6,7 +6,10 @@ limit 429, body size 413, data structure 400, queue size 400), is stored in the 
 "Accepted", or, when the hook's scenario has a Webhook response module, the scenario's
 answer as the runtime passes it to `respond` (up to `respond_timeout`, Make's 180 s, then
 "Accepted"). `on_request(queued)` tells the runtime a request waits; it fires once the row
-is committed, even if the caller has gone. Binding beyond loopback is the caller's choice.
+is committed, even if the caller has gone. A hook that is determining its data structure
+takes the next request's as its own (not validating that one) and passes it to
+`on_determined(token, fields)` for the runtime to keep. Binding beyond loopback is the
+caller's choice.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import gc
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from engine.runtime.hook_structure import request_structure
 from engine.runtime.webhook_hooks import HookOptions
 from engine.runtime.webhook_limits import RateLimiter, address_allowed, api_key_valid
 from engine.runtime.webhook_parsing import ParseError, multi_dict, parse_body, validation_errors
@@ -67,15 +72,18 @@ class WebhookServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         on_request: Callable[[QueuedRequest], object] | None = None,
+        on_determined: Callable[[str, list[dict[str, Any]]], object] | None = None,
         respond_timeout: float = RESPOND_TIMEOUT_S,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.queue = queue
         self.host, self.port = host, port
         self.on_request = on_request
+        self.on_determined = on_determined
         self.respond_timeout = respond_timeout
         self._clock = clock or time.monotonic  # the rate limits' clock
         self._hooks: dict[str, _Hook] = {}
+        self._determined: set[str] = set()  # tokens whose determine request came
         self._waiting: dict[int, asyncio.Future[dict[str, Any] | None]] = {}
         self._runner: web.AppRunner | None = None
 
@@ -83,6 +91,10 @@ class WebhookServer:
 
     def register(self, options: HookOptions) -> str:
         """Serve a hook (replacing one with the same token); its URL."""
+        if options.determine and options.token in self._determined:
+            # Read before the structure it determined was kept: not asked again.
+            return self.url(options.token)
+        self._determined.discard(options.token)
         self._hooks[options.token] = _Hook(options, self._clock)
         return self.url(options.token)
 
@@ -173,8 +185,16 @@ class WebhookServer:
         except ParseError as exc:
             return _text(400, str(exc))
         query = multi_dict(request.rel_url.query.items()) if request.query_string else {}
-        if options.data_structure:
-            errors = validation_errors(body, query, options.data_structure)
+        if options.determine:  # "Redetermine data structure": this request makes it
+            fields = request_structure(body, query)
+            hook.options = options = replace(options, determine=False, data_structure=fields,
+                                             strict=False)
+            self._determined.add(options.token)
+            if self.on_determined is not None:
+                self._keep_determined(self.on_determined, options.token, fields)
+        elif options.data_structure:
+            errors = validation_errors(body, query, options.data_structure,
+                                       strict=options.strict)
             if errors:
                 return _text(400, f"Validation failed for {len(errors)} parameter(s). "
                              + " ".join(errors))
@@ -207,6 +227,14 @@ class WebhookServer:
         finally:
             if waiter is not None:
                 self._waiting.pop(queued.id, None)
+
+    @staticmethod
+    def _keep_determined(keep: Callable[[str, list[dict[str, Any]]], object], token: str,
+                         fields: list[dict[str, Any]]) -> None:
+        try:
+            keep(token, fields)
+        except Exception:
+            log.exception("keeping the data structure a request determined failed")
 
     def _notify(self, committed: asyncio.Future[QueuedRequest]) -> None:
         if self.on_request is None or committed.cancelled() or committed.exception():

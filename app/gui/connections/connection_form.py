@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.connections.field_inputs import FieldInput, label_of
 from app.gui.connections.workspace_connections import WorkspaceConnections
-from engine.connections import Connection, ConnectionType
+from engine.connections import KEYCHAIN_TYPES, Connection, ConnectionType
 from engine.errors import ScenaristError
 
 BASE_URL_LABEL = "Base URL (optional)"
@@ -111,7 +111,8 @@ class ConnectionForm(QDialog):
         kind = self.kind
         current = self.editing.fields if self.editing is not None else {}
         if self.editing is None and not self.name.isModified():
-            self.name.setText(f"My {self.connections.app_label(kind.app)} connection")
+            self.name.setText(f"My {kind.label.lower()}" if kind in KEYCHAIN_TYPES.values()
+                              else f"My {self.connections.app_label(kind.app)} connection")
         for field in kind.fields:
             entry = FieldInput(field, kind, current.get(field.name), self.editing is not None,
                                self.fields_box)
@@ -127,7 +128,8 @@ class ConnectionForm(QDialog):
                         "(a self-hosted or test instance)")
         if self.editing is not None:
             line.setText(self.editing.base_url_override or "")
-        if kind.field("baseUrl") is None:  # an app with its own baseUrl field uses it
+        keychain = kind in KEYCHAIN_TYPES.values()  # no server of its own to redirect
+        if kind.field("baseUrl") is None and not keychain:  # an app's own field is used
             self.fields.addRow(BASE_URL_LABEL, line)
         else:
             line.hide()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.connections.connection_form import ConnectionForm
 from app.gui.connections.workspace_connections import KIND_LABELS, WorkspaceConnections
-from engine.connections import Connection
+from engine.connections import Connection, ConnectionType
 from engine.errors import ScenaristError
 
 COLUMNS = ("Name", "App", "Kind", "Account", "Status", "Secrets kept in")
@@ -110,7 +110,7 @@ class ConnectionsDialog(QDialog):
         self.store_note.setText(self.connections.store_text())
         kind = self.connections.store_kind()
         self.unlock_button.setVisible(kind == "none")
-        self.rows = self.connections.list()
+        self.rows = self.listed()
         self.table.setRowCount(len(self.rows))
         for row, connection in enumerate(self.rows):
             for column, text in enumerate(self._cells(connection, kind)):
@@ -120,6 +120,14 @@ class ConnectionsDialog(QDialog):
             if selected is not None and connection.id == selected.id:
                 self.table.selectRow(row)
         self._update_buttons()
+
+    def listed(self) -> list[Connection]:
+        """The connections this dialog shows (the Keys dialog shows keychains only)."""
+        return self.connections.list()
+
+    def form_types(self) -> list[ConnectionType] | None:
+        """The types Add offers (None: every app's)."""
+        return None
 
     def _cells(self, connection: Connection, store: str) -> list[str]:
         if connection.kind == "oauth2":
@@ -156,7 +164,7 @@ class ConnectionsDialog(QDialog):
     # --------------------------------------------------------------- actions
 
     def add(self) -> ConnectionForm:
-        form = ConnectionForm(self.connections, self)
+        form = ConnectionForm(self.connections, self, types=self.form_types())
         form.saved.connect(lambda c: self.select(c.id))
         form.finished.connect(lambda _r: self._form_closed(form))
         self.form = form

@@ -1,18 +1,19 @@
 """One input per field of a connection type (engine.connections.ConnectionField), generated
 from the app's declaration: secret fields masked, selects as combo boxes, booleans as
-check boxes, the rest as text. Editing a connection shows its non-secret values; a secret
-field left empty keeps the secret it has."""
+check boxes, certificates and keys (PEM texts) as several lines, the rest as text. Editing
+a connection shows its non-secret values; a secret field left empty keeps the secret it has."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from app.gui.names import help_html
 from engine.connections import ConnectionField, ConnectionType
 
 KEPT_SECRET = "unchanged (kept in the secret store)"
+PEM_TYPES = frozenset({"cert", "pkey"})
 
 
 class FieldInput:
@@ -29,6 +30,17 @@ class FieldInput:
             box = QCheckBox(parent)
             box.setChecked(value in (True, "true", 1))
             self.widget = box
+        elif field.type in PEM_TYPES:  # several lines: a one-line input would cut them
+            pem = QPlainTextEdit(parent)
+            pem.setTabChangesFocus(True)
+            pem.setFixedHeight(84)
+            if self.secret and editing:
+                pem.setPlaceholderText(KEPT_SECRET)
+            elif value is not None and not self.secret:
+                pem.setPlainText(str(value))
+            else:
+                pem.setPlaceholderText("-----BEGIN ...")
+            self.widget = pem
         elif field.options and not self.secret:
             combo = QComboBox(parent)
             if not field.required:
@@ -59,6 +71,9 @@ class FieldInput:
             return widget.isChecked()
         if isinstance(widget, QComboBox):
             return widget.currentData()
+        if isinstance(widget, QPlainTextEdit):
+            pem = widget.toPlainText()
+            return None if self.secret and self.editing and not pem.strip() else pem
         assert isinstance(widget, QLineEdit)
         text = widget.text()
         if self.secret and self.editing and text == "":
@@ -70,6 +85,8 @@ class FieldInput:
         widget = self.widget
         if isinstance(widget, QLineEdit):
             widget.setText(text)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(text)
         elif isinstance(widget, QComboBox):
             widget.setCurrentIndex(max(widget.findData(text), 0))
         elif isinstance(widget, QCheckBox):

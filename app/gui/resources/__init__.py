@@ -1,0 +1,2 @@
+"""The workspace's resources beside its scenarios: keys (keychains), webhooks, data stores
+and data structures, each in a window of its own opened from the main window's menus."""
