@@ -34,6 +34,7 @@ from app.gui.history import attach_history
 from app.gui.runtime import attach_background
 from app.gui.scenario_settings import ScenarioSettingsDialog
 from app.gui.session import load_session, save_session
+from app.gui.welcome import attach_welcome
 from app.gui.workspace_panel import ScenarioState, WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
 from engine.connections import unknown_references, uses_connections
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._watch_scenario_states()
         self._on_current_changed(-1)
+        self.welcome = attach_welcome(self)  # first run: the welcome screen, the Help menu
         self.show_message(f"Workspace: {workspace}")
 
     # --------------------------------------------------------------- actions
