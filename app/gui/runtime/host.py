@@ -167,6 +167,17 @@ class RuntimeHost(QObject):
             self.runtime.settings = settings
         return settings
 
+    async def rebind(self) -> int | None:
+        """Serve webhooks where the settings now say, without stopping anything else; the
+        port listened on (None: this window does not run the workspace). OSError when the
+        new port is taken (the old one keeps serving)."""
+        if self.runtime is None:
+            return None
+        port = await self.runtime.rebind()
+        self.problem = None
+        self.changed.emit()
+        return port
+
     # -------------------------------------------------------------- scenarios
 
     def statuses(self) -> list[ScenarioStatus]:
