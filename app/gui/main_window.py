@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from app.gui.app_settings import AppSettingsDialog, attach_app_settings
 from app.gui.autosave import Autosaver
 from app.gui.connections import ConnectionsDialog, WorkspaceConnections
 from app.gui.connections.import_mapping import ImportConnectionsDialog
@@ -34,6 +35,7 @@ from app.gui.history import attach_history
 from app.gui.runtime import attach_background
 from app.gui.scenario_settings import ScenarioSettingsDialog
 from app.gui.session import load_session, save_session
+from app.gui.theme import LIGHT_STYLE
 from app.gui.welcome import attach_welcome
 from app.gui.workspace_panel import ScenarioState, WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
@@ -49,14 +51,6 @@ STATES_MS = 5000  # the workspace list's status lines are re-read this often
 _ZOOM_STEP = 1.25
 WORKSPACE_WIDTH = 180
 _BLUEPRINT_FILES = "Blueprints (*.blueprint.json *.json);;All files (*)"
-
-STYLE = """
-QMainWindow { background: #fafafc; }
-QTabBar::tab:selected { color: #6d00cc; }
-QToolBar { spacing: 4px; border: none; }
-QDockWidget::title { padding: 4px; background: #f1ecf8; color: #3d0073; }
-"""
-
 
 class MainWindow(QMainWindow):
     closed = Signal()
@@ -75,7 +69,7 @@ class MainWindow(QMainWindow):
         self.connections_dialog: ConnectionsDialog | None = None
         self.import_dialog: ImportConnectionsDialog | None = None
         self.setWindowTitle("Scenarist")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(LIGHT_STYLE)  # until the workspace's theme applies
         self.undo_group = QUndoGroup(self)
         self.autosaver = Autosaver(workspace, self.documents, parent=self)
         self._released: set[Path] = set()
@@ -84,6 +78,8 @@ class MainWindow(QMainWindow):
         self._last_tabs = (list(self.session.open), self.session.current)  # to restore
         self._restoring = False
         self.scenario_settings_dialog: ScenarioSettingsDialog | None = None
+        self.app_settings_dialog: AppSettingsDialog | None = None
+        self.act_app_settings: QAction | None = None  # set by attach_app_settings
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -114,6 +110,7 @@ class MainWindow(QMainWindow):
         self._watch_scenario_states()
         self._on_current_changed(-1)
         self.welcome = attach_welcome(self)  # first run: the welcome screen, the Help menu
+        attach_app_settings(self)  # Edit ▸ Settings…; the workspace's theme applies
         self.show_message(f"Workspace: {workspace}")
 
     # --------------------------------------------------------------- actions

@@ -188,3 +188,17 @@ def prune_if_due(engine: Engine, workspace: Path,
     if count == 0:
         return None
     return prune(engine, workspace, settings, now=now)
+
+
+def prune_workspace(workspace: Path) -> int:
+    """Retention now, by the workspace's settings (the user just shortened how long history
+    is kept); how many executions left. 0 when there is no history yet."""
+    from engine.store.history_db import open_history_engine
+
+    if not history_db_path(workspace).is_file():
+        return 0
+    engine = open_history_engine(workspace)
+    try:
+        return prune(engine, workspace).deleted_executions
+    finally:
+        engine.dispose()
