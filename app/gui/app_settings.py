@@ -180,7 +180,7 @@ def attach_app_settings(window: MainWindow) -> None:
     theme applies now."""
     from PySide6.QtGui import QAction, QKeySequence
 
-    action = QAction("Se&ttings…", window)
+    action = QAction("S&ettings…", window)
     action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Preferences),
                          QKeySequence("Ctrl+,")])
     action.setMenuRole(QAction.MenuRole.PreferencesRole)

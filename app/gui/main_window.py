@@ -32,6 +32,7 @@ from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
+from app.gui.keyboard_nav import attach_keyboard_navigation
 from app.gui.runtime import attach_background
 from app.gui.scenario_settings import ScenarioSettingsDialog
 from app.gui.session import load_session, save_session
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self._on_current_changed(-1)
         self.welcome = attach_welcome(self)  # first run: the welcome screen, the Help menu
         attach_app_settings(self)  # Edit ▸ Settings…; the workspace's theme applies
+        self.keyboard_actions = attach_keyboard_navigation(self)  # the canvas without a mouse
         self.show_message(f"Workspace: {workspace}")
 
     # --------------------------------------------------------------- actions
@@ -138,7 +140,7 @@ class MainWindow(QMainWindow):
         self.act_new = self._action("&New", self.new_scenario, key.New, "Create a new scenario")
         self.act_open = self._action("&Open…", self.open_dialog, key.Open)
         self.act_import = self._action(
-            "&Import Make blueprint…", self.workspace_panel.import_blueprint,
+            "&Import Make blueprint…", self.workspace_panel.import_blueprint, "Ctrl+I",
             tip="Copy a Make blueprint export into the workspace and open it",
         )
         self.act_save = self._action("&Save", self.save, "Ctrl+S")
@@ -162,7 +164,7 @@ class MainWindow(QMainWindow):
         self.act_undo_tool = self._tool_twin("Undo", self.act_undo, self.undo_group.undo)
         self.act_redo_tool = self._tool_twin("Redo", self.act_redo, self.undo_group.redo)
         self.act_scenario_settings = self._action(
-            "Scenario se&ttings…", self.show_scenario_settings,
+            "Scenario se&ttings…", self.show_scenario_settings, "Ctrl+Shift+E",
             tip="Sequential processing, confidential data, incomplete executions, cycles, "
                 "errors, commits")
         self.act_cut = self._action("Cu&t", self.cut, "Ctrl+X")
