@@ -102,8 +102,8 @@ class RuntimeHost(QObject):
         except OSError as exc:  # the webhook port is taken
             settings = runtime.settings
             self.problem = (f"Webhooks cannot listen on {settings.host}:{settings.port} "
-                            f"({exc.strerror or exc}); change the port with "
-                            "`scenarist settings set port N`")
+                            f"({exc.strerror or exc}): choose another port in Edit ▸ "
+                            "Settings (or `scenarist settings set port N`)")
         except Exception as exc:
             log.exception("the background runtime did not start")
             self.problem = f"The background runtime did not start: {exc}"
