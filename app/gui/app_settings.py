@@ -1,6 +1,8 @@
 """Edit ▸ Settings: the app's settings, stored in the workspace (engine.runtime.settings) and
 applied as they change: the theme repaints, the webhook server moves to the new port or
 binding, a shorter history is pruned at once, start at login writes or removes its entry.
+The workspace folder itself is remembered per user (engine.store.workspace) and opens from
+the next start: this window's runs, tabs and connections belong to the one it has.
 
 Each field saves itself (no OK button, as desktop preferences do); a value the workspace
 refuses is shown under the fields with what to do instead.
@@ -9,6 +11,8 @@ refuses is shown under the fields with what to do instead.
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
@@ -18,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.gui.theme import apply_theme
 from engine.runtime import SettingsError
 from engine.runtime.settings import LAN_HOST, RuntimeSettings, local_zone_name
+from engine.store.workspace import HOME_ENV, choose_workspace, chosen_workspace, default_workspace
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -60,10 +66,17 @@ class AppSettingsDialog(QDialog):
         self.workspace = QLabel(str(window.workspace))
         self.workspace.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.workspace.setToolTip("Scenarios, connections, history and these settings live "
-                                  "here. Start Scenarist with --data-dir FOLDER (or set "
-                                  "SCENARIST_HOME) to use another workspace.")
+                                  "in this folder.")
+        self.workspace.setWordWrap(True)
         where.addWidget(self.workspace, 1)
+        self.change_workspace_button = QPushButton("Change…")
+        self.change_workspace_button.clicked.connect(lambda: self.change_workspace())
+        where.addWidget(self.change_workspace_button)
         form.addRow("Workspace", where)
+        self.next_workspace = QLabel("")
+        self.next_workspace.setWordWrap(True)
+        form.addRow("", self.next_workspace)
+        self._show_next_workspace()
 
         self.port = QSpinBox()
         self.port.setRange(0, 65535)
@@ -163,6 +176,36 @@ class AppSettingsDialog(QDialog):
             return
         if port is not None:
             self.window_.show_message(f"Webhooks now listen on {settings.host}:{port}")
+
+    def change_workspace(self, folder: Path | None = None) -> None:
+        """The workspace of the next starts (this window keeps its own: its runs, open tabs
+        and connections belong to it)."""
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, "Workspace folder",
+                                                      str(self.window_.workspace))
+            if not chosen:
+                return
+            folder = Path(chosen)
+        try:
+            choose_workspace(None if folder.resolve() == default_workspace().resolve()
+                             else folder)
+        except OSError as exc:
+            self.say(f"⚠ Cannot remember {folder}: {exc.strerror or exc}", problem=True)
+            return
+        self._show_next_workspace()
+
+    def _show_next_workspace(self) -> None:
+        current = self.window_.workspace.resolve()
+        following = (chosen_workspace() or default_workspace()).resolve()
+        if os.environ.get(HOME_ENV):
+            text = (f"SCENARIST_HOME is set ({os.environ[HOME_ENV]}): it decides the "
+                    "workspace while it is.")
+        elif following != current:
+            text = f"From the next start, Scenarist opens {following}."
+        else:
+            text = ""
+        self.next_workspace.setText(text)
+        self.next_workspace.setVisible(bool(text))
 
     def set_history_days(self, days: int) -> None:
         if self.save("history_days", days) is None:

@@ -141,3 +141,18 @@ def test_a_shorter_history_removes_old_runs_at_once(
     assert "Removed 1 run older than 10 days" in dialog.status.text()
     with sqlite3.connect(workspace / "history.db") as db:
         assert db.execute("SELECT count(*) FROM execution").fetchone()[0] == 1
+
+
+def test_another_workspace_folder_opens_from_the_next_start(
+        new_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.store import workspace as where
+
+    monkeypatch.setattr(where, "location_file", lambda: tmp_path / "config" / "workspace.json")
+    window = new_window()
+    monkeypatch.delenv("SCENARIST_HOME")  # as a user starting it from the desktop
+    dialog = settings_of(window)
+    dialog.change_workspace(tmp_path / "elsewhere")
+    assert dialog.next_workspace.text() == (
+        f"From the next start, Scenarist opens {(tmp_path / 'elsewhere').resolve()}.")
+    assert where.resolve_workspace() == (tmp_path / "elsewhere").resolve()
+    assert window.workspace == Path(dialog.workspace.text())  # this window keeps its own
