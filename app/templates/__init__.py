@@ -38,6 +38,12 @@ class Template:
         data: dict[str, Any] = orjson.loads(self.blueprint_path.read_bytes())
         return data
 
+    @property
+    def starts_with_webhook(self) -> bool:
+        """Run once waits for a request (or takes the sample payload) before it runs."""
+        flow = self.blueprint().get("flow") or []
+        return bool(flow) and flow[0].get("module") == "gateway:CustomWebHook"
+
     def sample_text(self) -> str | None:
         """The sample payload as the Run once dialog takes it (indented JSON)."""
         if self.sample_payload is None:

@@ -24,6 +24,7 @@ MAKE_EXPORT_GUIDE = (
     "not exported; Scenarist asks for them when a module needs one."
 )
 _ROLE = Qt.ItemDataRole.UserRole
+MAX_WIDTH = 1180
 
 
 class WelcomePage(QWidget):
@@ -35,7 +36,13 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         self.setObjectName("welcome_page")
         self.templates = load_templates()
-        outer = QVBoxLayout(self)
+        column = QWidget()  # a readable width on a wide screen, centred
+        column.setMaximumWidth(MAX_WIDTH)
+        centred = QHBoxLayout(self)
+        centred.addStretch(1)
+        centred.addWidget(column, 100)
+        centred.addStretch(1)
+        outer = QVBoxLayout(column)
         outer.setContentsMargins(48, 32, 48, 32)
         outer.setSpacing(14)
         title = QLabel("Welcome to Scenarist")
@@ -67,6 +74,7 @@ class WelcomePage(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("template_list")
         self.list.setMaximumWidth(340)
+        self.list.setStyleSheet("QListWidget::item { padding: 5px 4px; }")
         for found in self.templates:
             item = QListWidgetItem(found.title)
             item.setData(_ROLE, found.slug)
@@ -114,6 +122,9 @@ class WelcomePage(QWidget):
         chosen = self.current()
         self.description.setText(chosen.description if chosen else "")
         sample = chosen.sample_text() if chosen else None
+        self.sample_label.setText(
+            "Sample payload (Run once offers it):" if chosen and chosen.starts_with_webhook
+            else "The data it starts from:")
         self.sample_label.setVisible(sample is not None)
         self.sample.setVisible(sample is not None)
         self.sample.setPlainText(sample or "")
