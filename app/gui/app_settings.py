@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
-from app.gui.theme import apply_theme
+from app.gui.theme import SystemThemeFollower, apply_theme
 from engine.runtime import SettingsError
 from engine.runtime.settings import LAN_HOST, RuntimeSettings, local_zone_name
 from engine.store.workspace import HOME_ENV, choose_workspace, chosen_workspace, default_workspace
@@ -232,11 +232,13 @@ def attach_app_settings(window: MainWindow) -> None:
     action.triggered.connect(lambda _checked=False: show_app_settings(window))
     window.addAction(action)
     edit = next((a.menu() for a in window.menuBar().actions() if a.text() == "&Edit"), None)
-    if isinstance(edit, QWidget):
+    if isinstance(edit, QMenu):
         edit.addSeparator()
         edit.addAction(action)
     window.act_app_settings = action
-    apply_theme(window, window.background.host.settings().theme)
+    host = window.background.host
+    apply_theme(window, host.settings().theme)
+    SystemThemeFollower(window, lambda: host.settings().theme)
 
 
 def show_app_settings(window: MainWindow) -> AppSettingsDialog:

@@ -4,7 +4,9 @@ and links are drawn in Make's colours, made for a light background."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -65,3 +67,17 @@ def apply_theme(window: QWidget, theme: str) -> None:
         app.setPalette(palette_for(theme))
     window.setStyleSheet(DARK_STYLE if effective(theme) == "dark" else LIGHT_STYLE)
     window.update()
+
+
+class SystemThemeFollower(QObject):
+    """With the `system` theme, the window follows the desktop switching light and dark
+    (a child of the window: the connection ends with it)."""
+
+    def __init__(self, window: QWidget, theme: Callable[[], str]) -> None:
+        super().__init__(window)
+        self.window, self.theme = window, theme
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self.follow)
+
+    def follow(self, _scheme: object = None) -> None:
+        if self.theme() == "system":
+            apply_theme(self.window, "system")

@@ -30,9 +30,9 @@ class Welcome:
         self.page.new_requested.connect(window.new_scenario)
         self.page.import_requested.connect(window.workspace_panel.import_blueprint)
         self.page.template_chosen.connect(self.use)
-        tabs = window.takeCentralWidget()
+        window.takeCentralWidget()  # the tabs, kept: they go into the stack
         self.stack = QStackedWidget()
-        self.stack.addWidget(tabs)
+        self.stack.addWidget(window.tabs)
         self.stack.addWidget(self.page)
         window.setCentralWidget(self.stack)
         window.tabs.currentChanged.connect(lambda _i: self._tabs_changed())
