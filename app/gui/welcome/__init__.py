@@ -30,6 +30,8 @@ class Welcome:
         self.page.new_requested.connect(window.new_scenario)
         self.page.import_requested.connect(window.workspace_panel.import_blueprint)
         self.page.template_chosen.connect(self.use)
+        self.page.back_requested.connect(self.hide)
+        window.workspace_panel.open_requested.connect(lambda _path: self.hide())
         window.takeCentralWidget()  # the tabs, kept: they go into the stack
         self.stack = QStackedWidget()
         self.stack.addWidget(window.tabs)
@@ -42,6 +44,7 @@ class Welcome:
         return self.stack.currentWidget() is self.page
 
     def show(self) -> None:
+        self.page.back_button.setVisible(self.window.tabs.count() > 0)
         self.stack.setCurrentWidget(self.page)
         self.page.list.setFocus()
 

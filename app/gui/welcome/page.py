@@ -30,6 +30,7 @@ MAX_WIDTH = 1180
 class WelcomePage(QWidget):
     new_requested = Signal()
     import_requested = Signal()
+    back_requested = Signal()
     template_chosen = Signal(object)  # Template
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -45,6 +46,11 @@ class WelcomePage(QWidget):
         outer = QVBoxLayout(column)
         outer.setContentsMargins(48, 32, 48, 32)
         outer.setSpacing(14)
+        self.back_button = QPushButton("← Back to your scenarios")
+        self.back_button.setFlat(True)
+        self.back_button.clicked.connect(self.back_requested.emit)
+        self.back_button.hide()  # shown when scenarios are open behind the page
+        outer.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         title = QLabel("Welcome to Scenarist")
         title.setStyleSheet("font-size: 22pt; font-weight: 600;")
         outer.addWidget(title)

@@ -44,7 +44,14 @@ def test_the_welcome_screen_greets_a_new_workspace_and_not_a_used_one(
     again = launch(qtbot, workspace)  # the workspace has a scenario now
     assert not again.welcome.shown
     again.welcome.action.trigger()  # Help ▸ Welcome screen brings it back
-    assert again.welcome.page.isVisible()
+    assert again.welcome.page.isVisible() and not again.welcome.page.back_button.isVisible()
+    again.workspace_panel.open_requested.emit(again.workspace_panel.scenario_files()[0])
+    assert not again.welcome.shown and again.tabs.count() == 1
+    again.welcome.action.trigger()
+    back = again.welcome.page.back_button
+    assert back.isVisible()  # a scenario is open behind the page: one click returns to it
+    qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
+    assert not again.welcome.shown and again.current_editor() is not None
 
 
 def test_a_template_opens_on_the_canvas_as_a_saved_scenario(
