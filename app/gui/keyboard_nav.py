@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QToolBar
 
 if TYPE_CHECKING:
     from app.gui.editor import ScenarioEditor
@@ -73,4 +73,16 @@ def attach_keyboard_navigation(window: MainWindow) -> list[QAction]:
         edit.insertSeparator(window.act_find)
         for action in made:
             edit.insertAction(window.act_find, action)
+    keys_in_tooltips(window)
     return made
+
+
+def keys_in_tooltips(window: MainWindow) -> None:
+    """A toolbar button's tooltip names its key, so hovering teaches it."""
+    for toolbar in window.findChildren(QToolBar):
+        for action in toolbar.actions():
+            key = action.shortcut()
+            shown = key.toString(QKeySequence.SequenceFormat.NativeText)
+            tip = action.toolTip()  # its own words, else its text
+            if shown and shown not in tip:
+                action.setToolTip(f"{tip} ({shown})")

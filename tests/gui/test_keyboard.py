@@ -61,6 +61,7 @@ def test_every_toolbar_action_has_a_key_listed_in_the_menus(window: MainWindow) 
                 missing.append(text)
     assert not missing, f"toolbar actions without a key in the menus: {missing}"
     assert listed["▶ Run once"] == "Ctrl+R"
+    assert window.act_run_once.toolTip() == "▶ Run once (Ctrl+R)"  # hovering teaches the key
 
 
 def test_next_and_previous_wrap_and_start_from_either_end() -> None:
