@@ -5,6 +5,7 @@
     uv run python scripts/screenshots.py --connections [--keep DIR]
     uv run python scripts/screenshots.py --tray [--out docs/screenshots/tray.png]
     uv run python scripts/screenshots.py --make-user [--keep DIR]
+    uv run python scripts/screenshots.py --welcome [--out docs/screenshots/welcome.png]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -33,6 +34,9 @@ its Scenarios panel, and the tray icon's menu open on the recent runs
 filter "Only POST" → HTTP) built in the real window with its mappings picked from the
 panels, run with a GET (filtered) and a POST (sent to a local stub); it keeps the filter
 dialog with its mapping panel and the result as pictures (in DIR, default /tmp).
+
+`--welcome` takes the first launch: `scenarist open --screenshot OUT` on an empty
+workspace, where the welcome screen offers the templates.
 
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
@@ -97,6 +101,15 @@ def take(blueprint: Path, out: Path) -> int:
             [sys.executable, "-m", "app", "open", str(scenario), "--screenshot", str(out)],
             cwd=ROOT, env=env, timeout=120,
         )
+        return done.returncode
+
+
+def take_welcome(out: Path) -> int:
+    with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb",
+               "SCENARIST_HOME": str(Path(tmp) / "workspace")}
+        done = subprocess.run([sys.executable, "-m", "app", "open", "--screenshot", str(out)],
+                              cwd=ROOT, env=env, timeout=120)
         return done.returncode
 
 
@@ -206,11 +219,13 @@ def main() -> int:
                         help="the tray menu over a window running scenarios (tray.png)")
     parser.add_argument("--make-user", action="store_true",
                         help="build webhook → filter → HTTP by hand in a real window")
+    parser.add_argument("--welcome", action="store_true",
+                        help="the welcome screen of a first launch (welcome.png)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots = ROOT / "docs" / "screenshots"
     name = ("inspector" if args.inspector else "connections" if args.connections
-            else "tray" if args.tray else "editor")
+            else "tray" if args.tray else "welcome" if args.welcome else "editor")
     out = args.out or shots / f"{name}.png"
     args.out = out
     server = start_xvfb(TRAY_SCREEN if args.tray or args.make_user else SCREEN)
@@ -223,6 +238,8 @@ def main() -> int:
             code = take_tray(out.resolve())
         elif args.inspector:
             code = take_inspector(out.resolve())
+        elif args.welcome:
+            code = take_welcome(out.resolve())
         else:
             code = take(args.blueprint, out.resolve())
     finally:

@@ -3,7 +3,8 @@
 port (8765) and host (127.0.0.1; 0.0.0.0 makes hooks reachable from the network, with a
 warning), public_url (what external services are given for this machine's hooks: a tunnel
 or a reverse proxy), timezone (schedules; default this computer's), catch_up (run_once or
-skip), keep_running_in_tray, notifications, start_at_login, max_parallel_runs,
+skip), keep_running_in_tray, notifications, start_at_login, max_parallel_runs, theme
+(light, dark or system), history_days (executions kept this many days; 0: no age limit),
 granted_folders (the folders the Files on this computer modules may use, with everything in
 them: several separated by ':' (';' on Windows) or a JSON list; `none` grants none).
 A running runtime applies a new port or host at its next start.

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from app.gui.app_settings import AppSettingsDialog, attach_app_settings
 from app.gui.autosave import Autosaver
 from app.gui.connections import ConnectionsDialog, WorkspaceConnections
 from app.gui.connections.import_mapping import ImportConnectionsDialog
@@ -33,11 +34,14 @@ from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
 from app.gui.find_module import FindModuleDialog
 from app.gui.history import attach_history
+from app.gui.keyboard_nav import attach_keyboard_navigation
 from app.gui.resources.keys_dialog import KeysDialog
 from app.gui.resources.webhooks_window import WebhooksWindow
 from app.gui.runtime import attach_background
 from app.gui.scenario_settings import ScenarioSettingsDialog
 from app.gui.session import load_session, save_session
+from app.gui.theme import LIGHT_STYLE
+from app.gui.welcome import attach_welcome
 from app.gui.workspace_panel import ScenarioState, WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
 from engine.connections import unknown_references, uses_connections
@@ -52,14 +56,6 @@ STATES_MS = 5000  # the workspace list's status lines are re-read this often
 _ZOOM_STEP = 1.25
 WORKSPACE_WIDTH = 180
 _BLUEPRINT_FILES = "Blueprints (*.blueprint.json *.json);;All files (*)"
-
-STYLE = """
-QMainWindow { background: #fafafc; }
-QTabBar::tab:selected { color: #6d00cc; }
-QToolBar { spacing: 4px; border: none; }
-QDockWidget::title { padding: 4px; background: #f1ecf8; color: #3d0073; }
-"""
-
 
 class MainWindow(QMainWindow):
     closed = Signal()
@@ -80,7 +76,7 @@ class MainWindow(QMainWindow):
         self.keys_dialog: KeysDialog | None = None
         self.webhooks_window: WebhooksWindow | None = None
         self.setWindowTitle("Scenarist")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(LIGHT_STYLE)  # until the workspace's theme applies
         self.undo_group = QUndoGroup(self)
         self.autosaver = Autosaver(workspace, self.documents, parent=self)
         self._released: set[Path] = set()
@@ -89,6 +85,8 @@ class MainWindow(QMainWindow):
         self._last_tabs = (list(self.session.open), self.session.current)  # to restore
         self._restoring = False
         self.scenario_settings_dialog: ScenarioSettingsDialog | None = None
+        self.app_settings_dialog: AppSettingsDialog | None = None
+        self.act_app_settings: QAction | None = None  # set by attach_app_settings
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -118,6 +116,9 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._watch_scenario_states()
         self._on_current_changed(-1)
+        self.welcome = attach_welcome(self)  # first run: the welcome screen, the Help menu
+        attach_app_settings(self)  # Edit ▸ Settings…; the workspace's theme applies
+        self.keyboard_actions = attach_keyboard_navigation(self)  # the canvas without a mouse
         self.show_message(f"Workspace: {workspace}")
 
     # --------------------------------------------------------------- actions
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         self.act_new = self._action("&New", self.new_scenario, key.New, "Create a new scenario")
         self.act_open = self._action("&Open…", self.open_dialog, key.Open)
         self.act_import = self._action(
-            "&Import Make blueprint…", self.workspace_panel.import_blueprint,
+            "&Import Make blueprint…", self.workspace_panel.import_blueprint, "Ctrl+I",
             tip="Copy a Make blueprint export into the workspace and open it",
         )
         self.act_save = self._action("&Save", self.save, "Ctrl+S")
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
         self.act_undo_tool = self._tool_twin("Undo", self.act_undo, self.undo_group.undo)
         self.act_redo_tool = self._tool_twin("Redo", self.act_redo, self.undo_group.redo)
         self.act_scenario_settings = self._action(
-            "Scenario se&ttings…", self.show_scenario_settings,
+            "Scenario se&ttings…", self.show_scenario_settings, "Ctrl+Shift+E",
             tip="Sequential processing, confidential data, incomplete executions, cycles, "
                 "errors, commits")
         self.act_cut = self._action("Cu&t", self.cut, "Ctrl+X")

@@ -2,9 +2,10 @@
 
 Executions older than `max_age_days` go first, then the oldest ones until the stored payloads
 fit in `max_total_mb`; then blueprint versions and blob files nobody refers to any more, then
-VACUUM so the file itself shrinks. Defaults: 30 days (Make keeps 30 days of logs on most
-plans), 1 GB. Environment overrides: SCENARIST_HISTORY_MAX_AGE_DAYS,
-SCENARIST_HISTORY_MAX_MB (0 or empty: no limit). Writers run it at most once a day.
+VACUUM so the file itself shrinks. Defaults: the workspace's `history_days` setting, 30
+days (Make keeps 30 days of logs on most plans), and 1 GB. Environment overrides:
+SCENARIST_HISTORY_MAX_AGE_DAYS, SCENARIST_HISTORY_MAX_MB (0 or empty: no limit). Writers run
+it at most once a day.
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ class RetentionSettings:
     vacuum: bool = True
 
     @classmethod
+    def for_workspace(cls, workspace: Path) -> RetentionSettings:
+        """The workspace's `history_days` setting (0: no age limit); the environment's
+        SCENARIST_HISTORY_MAX_AGE_DAYS overrides it."""
+        from engine.runtime.settings import load_settings
+        from engine.runtime.workspace import Workspace
+
+        found = Workspace(workspace)
+        days = load_settings(found.state).history_days if found.has_state() else 30
+        return cls(
+            max_age_days=_env_number("SCENARIST_HISTORY_MAX_AGE_DAYS", float(days) or None),
+            max_total_mb=_env_number("SCENARIST_HISTORY_MAX_MB", cls.max_total_mb),
+        )
+
+    @classmethod
     def from_env(cls) -> RetentionSettings:
         return cls(
             max_age_days=_env_number("SCENARIST_HISTORY_MAX_AGE_DAYS", cls.max_age_days),
@@ -88,7 +103,7 @@ def prune(
     *,
     now: datetime | None = None,
 ) -> PruneResult:
-    settings = settings or RetentionSettings.from_env()
+    settings = settings or RetentionSettings.for_workspace(workspace)
     now = now or datetime.now(UTC)
     size_before = _file_size(workspace)
     doomed: list[str] = []
@@ -173,3 +188,17 @@ def prune_if_due(engine: Engine, workspace: Path,
     if count == 0:
         return None
     return prune(engine, workspace, settings, now=now)
+
+
+def prune_workspace(workspace: Path) -> int:
+    """Retention now, by the workspace's settings (the user just shortened how long history
+    is kept); how many executions left. 0 when there is no history yet."""
+    from engine.store.history_db import open_history_engine
+
+    if not history_db_path(workspace).is_file():
+        return 0
+    engine = open_history_engine(workspace)
+    try:
+        return prune(engine, workspace).deleted_executions
+    finally:
+        engine.dispose()

@@ -175,6 +175,38 @@ class Runtime:
         await self._close()
         self.emit(RuntimeStopped(reason))
 
+    async def rebind(self) -> int:
+        """Serve the hooks where the settings now say (`host`, `port`), without a restart:
+        the new address listens before the old one closes (on the same port, the old one
+        closes first). A taken port raises OSError and the old address keeps serving.
+        Returns the port listened on."""
+        from engine.runtime.webhook_server import WebhookServer
+
+        old, queue = self.server, self.queue
+        if old is None or queue is None:
+            raise RuntimeError("the runtime is not started")
+        self._port = self._host = None  # from now on the settings decide
+        new = WebhookServer(queue, host=self.settings.host, port=self.settings.port,
+                            on_request=self._on_request, respond_timeout=old.respond_timeout)
+        for options in old.hooks():
+            new.register(options)
+        try:
+            await new.start(freeze_gc=False)
+        except OSError:
+            if new.port != old.port:
+                raise
+            await old.stop()  # the same port on another address: free it first
+            try:
+                await new.start(freeze_gc=False)
+            except OSError:
+                await old.start(freeze_gc=False)
+                raise
+        else:
+            await old.stop()
+        self.server = new
+        self.workspace.announce_port(new.port)
+        return new.port
+
     async def _close(self) -> None:
         if self.queue is not None:
             await self.queue.close()

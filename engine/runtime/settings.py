@@ -10,6 +10,9 @@ per key) so the window and `scenarist serve` share them.
 - `keep_running_in_tray`: closing the window with active scenarios keeps them running in
   the tray (None: ask the first time), `notifications`, `start_at_login`.
 - `max_parallel_runs`: how many runs of one webhook scenario may run at once.
+- `theme`: the window's look, `light`, `dark` or `system` (the desktop's choice).
+- `history_days`: executions older than this many days leave the history (0: kept until
+  the history's size limit).
 - `granted_folders`: the only folders (with everything below them) the Files on this
   computer modules (`local-files:`) may read, write, move or delete in; none by default.
 """
@@ -30,10 +33,11 @@ from sqlmodel import Field, SQLModel
 
 from engine.errors import ScenaristError
 
-__all__ = ["LAN_HOST", "RuntimeSettings", "SettingRow", "SettingsError", "load_settings",
-           "local_zone_name", "save_setting"]
+__all__ = ["LAN_HOST", "THEMES", "RuntimeSettings", "SettingRow", "SettingsError",
+           "load_settings", "local_zone_name", "save_setting"]
 
 LAN_HOST = "0.0.0.0"
+THEMES = ("light", "dark", "system")
 
 
 class SettingsError(ScenaristError):
@@ -62,6 +66,8 @@ class RuntimeSettings:
     notifications: bool = True
     start_at_login: bool = False
     max_parallel_runs: int = 8
+    theme: str = "light"
+    history_days: int = 30
     granted_folders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -147,6 +153,10 @@ def _check(settings: RuntimeSettings) -> None:
         raise SettingsError(f"port {settings.port}: use 1-65535 (0: any free port)")
     if settings.catch_up not in ("run_once", "skip"):
         raise SettingsError(f"catch_up {settings.catch_up!r}: use run_once or skip")
+    if settings.theme not in THEMES:
+        raise SettingsError(f"theme {settings.theme!r}: use {', '.join(THEMES)}")
+    if settings.history_days < 0:
+        raise SettingsError("history_days: use 0 (no age limit) or more days")
     if settings.max_parallel_runs < 1:
         raise SettingsError("max_parallel_runs must be at least 1")
     for folder in settings.granted_folders:

@@ -31,3 +31,15 @@ def test_user_data_dir_is_the_default(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_platformdirs_folder_is_named_after_the_app() -> None:
     assert workspace.default_workspace().name == "Scenarist"
+
+
+def test_the_folder_chosen_in_settings_comes_before_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCENARIST_HOME", raising=False)
+    monkeypatch.setattr(workspace, "location_file", lambda: tmp_path / "config" / "ws.json")
+    monkeypatch.setattr(workspace, "default_workspace", lambda: tmp_path / "default")
+    workspace.choose_workspace(tmp_path / "mine")
+    assert workspace.resolve_workspace() == (tmp_path / "mine").resolve()
+    assert workspace.resolve_workspace(tmp_path / "given") == (tmp_path / "given").resolve()
+    workspace.choose_workspace(None)
+    assert workspace.resolve_workspace() == (tmp_path / "default").resolve()

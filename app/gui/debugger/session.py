@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from app.gui.debugger.breakpoints import BreakpointStore, ConditionDialog
 from app.gui.debugger.bubbles import RunOverlay
+from app.gui.debugger.error_advice import advice
 from app.gui.debugger.inspector import InspectorPanel, declared_fields
 from app.gui.debugger.module_only import ModuleOnlyDialog
 from app.gui.debugger.pins import PinStore
@@ -393,7 +394,8 @@ class DebugSession(QObject):
             name = error.get("name") or "Error"
             self.inspector.show_run_error(
                 f"<b>✗ The run stopped with an error{where}:</b> {_html(name)}: "
-                f"{_html(str(error.get('message') or ''))}")
+                f"{_html(str(error.get('message') or ''))}<br><i>What to do:</i> "
+                f"{_html(advice(name))}")
             self.inspector_dock.show()
             self.inspector_dock.raise_()  # it may share its place with the history tabs
             if isinstance(module_id, int):

@@ -34,7 +34,7 @@ HEAD_TIMEOUT_S = 10.0
 _REQUEST_KEYS = {"body", "headers", "method", "query", "options"}
 _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found",
             411: "Length Required", 413: "Payload Too Large", 500: "Internal Server Error"}
-_LAST_PAYLOAD = "last_payload"
+LAST_PAYLOAD = "last_payload"
 
 
 def request_from_text(text: str) -> dict[str, Any]:
@@ -195,7 +195,7 @@ class WebhookWaitDialog(QDialog):
                                 '{"body": …, "headers": {…}}):'))
         self.payload = QPlainTextEdit()
         self.payload.setPlaceholderText('{"email": "ada@example.com", "score": 80}')
-        last = side.get(_LAST_PAYLOAD)
+        last = side.get(LAST_PAYLOAD)
         if isinstance(last, str):
             self.payload.setPlainText(last)
         layout.addWidget(self.payload, 1)
@@ -225,7 +225,7 @@ class WebhookWaitDialog(QDialog):
         except ValueError as exc:
             self.problem.setText(str(exc))
             return
-        self.side.put(_LAST_PAYLOAD, text)
+        self.side.put(LAST_PAYLOAD, text)
         self._choose(request)
         self.accept()
 

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Iterable
 
 import shiboken6
-from PySide6.QtCore import QMimeData, QRect, QSize, QStringListModel, Qt, Signal
+from PySide6.QtCore import QMimeData, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -26,10 +26,12 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QStandardItemModel,
     QTextCursor,
 )
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
 
+from app.gui.panels.iml_completions import NAME_ROLE, fill_completions
 from app.gui.panels.iml_highlighter import ImlHighlighter
 from engine.errors import IMLError
 from engine.iml import compile_template
@@ -51,10 +53,6 @@ def last_focused_editor() -> ImlEditor | None:
     return editor
 
 
-def function_names() -> list[str]:
-    return sorted(set(FUNCTIONS) | SPECIAL_FUNCTIONS, key=str.lower)
-
-
 def validate(text: str) -> IMLError | None:
     try:
         compile_template(text)
@@ -69,6 +67,7 @@ def inside_expression(text: str, position: int) -> bool:
     return before.rfind("{{") > before.rfind("}}")
 
 
+_POPUP_MAX_WIDTH = 620  # signatures with their one-line descriptions
 _LINES = 4  # the height a multi-line editor asks for
 
 _UNDO_REDO = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
@@ -104,8 +103,10 @@ class ImlEditor(QPlainTextEdit):
             self.setFixedHeight(self.fontMetrics().lineSpacing() + margins + 2)
         else:
             self.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
-        self._completions = QStringListModel(function_names(), self)
+        self._completions = QStandardItemModel(self)
+        fill_completions(self._completions)
         self.completer = QCompleter(self._completions, self)
+        self.completer.setCompletionRole(NAME_ROLE)  # matched by name, shown with signature
         self.completer.setWidget(self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -199,7 +200,7 @@ class ImlEditor(QPlainTextEdit):
 
     def set_completions(self, words: Iterable[str]) -> None:
         """References and names offered by Ctrl+Space (function names are always there)."""
-        self._completions.setStringList(sorted(set(words)) + function_names())
+        fill_completions(self._completions, words)
 
     def _on_text_changed(self) -> None:
         text = self.toPlainText()
@@ -274,7 +275,8 @@ class ImlEditor(QPlainTextEdit):
     def show_completions(self) -> None:
         self.completer.setCompletionPrefix(self._prefix())
         rect = self.cursorRect()
-        rect.setWidth(max(220, self.completer.popup().sizeHintForColumn(0) + 24))
+        rect.setWidth(min(_POPUP_MAX_WIDTH,
+                          max(220, self.completer.popup().sizeHintForColumn(0) + 24)))
         self.completer.complete(rect)
 
     def _prefix(self) -> str:

@@ -91,8 +91,9 @@ class Background(QObject):
     def _build_menu(self) -> None:
         window = self.window
         menu = window.menuBar().addMenu("&Background")
-        menu.addAction("Schedule…", lambda: self.activation.start(
+        schedule = menu.addAction("Schedule…", lambda: self.activation.start(
             self.activation.reschedule_current()))
+        schedule.setShortcut("Ctrl+Shift+R")  # the toolbar's Scheduling switch, by key
         self.act_pause = self._check(menu, "Pause all background runs", self._set_paused)
         menu.addSeparator()
         self.act_notify = self._check(

@@ -102,8 +102,8 @@ class RuntimeHost(QObject):
         except OSError as exc:  # the webhook port is taken
             settings = runtime.settings
             self.problem = (f"Webhooks cannot listen on {settings.host}:{settings.port} "
-                            f"({exc.strerror or exc}); change the port with "
-                            "`scenarist settings set port N`")
+                            f"({exc.strerror or exc}): choose another port in Edit ▸ "
+                            "Settings (or `scenarist settings set port N`)")
         except Exception as exc:
             log.exception("the background runtime did not start")
             self.problem = f"The background runtime did not start: {exc}"
@@ -166,6 +166,17 @@ class RuntimeHost(QObject):
         if self.runtime is not None:
             self.runtime.settings = settings
         return settings
+
+    async def rebind(self) -> int | None:
+        """Serve webhooks where the settings now say, without stopping anything else; the
+        port listened on (None: this window does not run the workspace). OSError when the
+        new port is taken (the old one keeps serving)."""
+        if self.runtime is None:
+            return None
+        port = await self.runtime.rebind()
+        self.problem = None
+        self.changed.emit()
+        return port
 
     # -------------------------------------------------------------- scenarios
 

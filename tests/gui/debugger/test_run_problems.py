@@ -78,6 +78,7 @@ async def test_a_module_error_is_shown_in_the_inspector(
     assert session.inspector_dock.isVisible()
     shown = session.inspector.run_error.text()
     assert "The run stopped with an error in 2. Make a request" in shown
+    assert "What to do:" in shown and "Check the URL" in shown  # the next step, not a riddle
     assert session.inspector.module_id == 2  # opened on the module that failed
     message = str(session.controller.record.error["message"])  # type: ignore[index]
     assert message[:30] in shown

@@ -105,3 +105,17 @@ def test_an_unrelated_change_leaves_the_cursor_where_it_was(qtbot, case_document
     doc.set_field(5, "mapper", ("method",), "put")
     assert panel.editor_for("mapper", "method").combo.currentText() == "PUT"
     assert url.textCursor().position() == 8
+
+
+def test_completion_lists_a_function_with_its_signature_and_what_it_does(qtbot) -> None:  # noqa: ANN001
+    editor = make_editor(qtbot)
+    QTest.keyClicks(editor, "{{formatD")
+    QTest.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    popup = editor.completer.popup()
+    assert popup.isVisible()
+    shown = popup.model().data(popup.model().index(0, 0))
+    assert shown.startswith("formatDate(date; format; [timezone]) — ")
+    assert "date as text" in shown
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    QTest.keyClick(popup, Qt.Key.Key_Return)  # the name goes in, not the description
+    assert editor.text() == "{{formatDate("
