@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
-VERSION="$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
+VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -1)"
 BUILD="$ROOT/build/deb"
 STAGE="$BUILD/scenarist_${VERSION}_amd64"
 DEB="$ROOT/dist/scenarist_${VERSION}_amd64.deb"
@@ -41,7 +41,8 @@ sed -e "s/@VERSION@/$VERSION/" -e "s/@SIZE@/$SIZE_KB/" packaging/control.in \
   > "$STAGE/DEBIAN/control"
 
 echo "building $DEB"
-# --root-owner-group: files owned by root in the package whoever builds it.
-dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$DEB" >/dev/null
-python3 packaging/check_deb.py "$DEB"
+# --root-owner-group: files owned by root in the package whoever builds it. xz -1: 76 MB
+# in under two minutes here; -6 saves 12 MB but takes minutes longer on two cores.
+dpkg-deb --root-owner-group -Zxz -z1 --build "$STAGE" "$DEB" >/dev/null
+uv run --frozen python packaging/check_deb.py "$DEB"
 echo "$DEB"
