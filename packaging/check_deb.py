@@ -9,11 +9,14 @@ What it holds the package to:
 - compiled bytecode: every module of app/ and engine/ as a .pyc, and no .py source of
   them except what Alembic reads as files (the migrations' env.py and versions/);
 - each command of app/commands is in the bundle (they are imported by name, which
-  PyInstaller's scan cannot see).
+  PyInstaller's scan cannot see);
+- every module that the shipped apps' Python functions import (connectors/**/*.py, loaded
+  by path at run time, so PyInstaller's scan cannot see them either).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -54,6 +57,26 @@ def field(deb: Path, name: str) -> str:
                           capture_output=True, text=True).stdout.strip()
 
 
+def connector_imports() -> set[str]:
+    """Top-level modules imported by the shipped apps' Python functions."""
+    names: set[str] = set()
+    for path in (ROOT / "connectors").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - {"__future__"}
+
+
+def bundled(entries: dict[str, tuple[str, str]], module: str) -> bool:
+    if module in sys.builtin_module_names:
+        return True
+    candidates = (f"{BUNDLE}{module}/__init__.pyc", f"{BUNDLE}{module}.pyc")
+    extension = re.compile(rf"{re.escape(BUNDLE)}(python3\.\d+/lib-dynload/)?{module}\.cpython")
+    return any(c in entries for c in candidates) or any(map(extension.match, entries))
+
+
 def problems(deb: Path) -> list[str]:
     found: list[str] = []
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -74,6 +97,8 @@ def problems(deb: Path) -> list[str]:
                 continue
             if BUNDLE + relative.removesuffix(".py") + ".pyc" not in entries:
                 found.append(f"no bytecode of {relative} in the bundle")
+    found += [f"connectors import {module}, which is not in the bundle"
+              for module in sorted(connector_imports()) if not bundled(entries, module)]
     found += [f"source shipped instead of bytecode: {path}" for path in entries
               if path.startswith((BUNDLE + "app/", BUNDLE + "engine/"))
               and path.endswith(".py") and not READ_AS_FILES.search(path)]
