@@ -10,6 +10,7 @@ What it holds the package to:
   them except what Alembic reads as files (the migrations' env.py and versions/);
 - each command of app/commands is in the bundle (they are imported by name, which
   PyInstaller's scan cannot see);
+- every data file inside app/ and engine/ (anything but Python source);
 - every module that the shipped apps' Python functions import (connectors/**/*.py, loaded
   by path at run time, so PyInstaller's scan cannot see them either).
 """
@@ -97,6 +98,12 @@ def problems(deb: Path) -> list[str]:
                 continue
             if BUNDLE + relative.removesuffix(".py") + ".pyc" not in entries:
                 found.append(f"no bytecode of {relative} in the bundle")
+    for package in ("app", "engine"):
+        for path in sorted((ROOT / package).rglob("*")):
+            relative = path.relative_to(ROOT).as_posix()
+            if (path.is_file() and "__pycache__" not in path.parts
+                    and path.suffix not in (".py", ".pyc") and BUNDLE + relative not in entries):
+                found.append(f"data file {relative} is not in the bundle")
     found += [f"connectors import {module}, which is not in the bundle"
               for module in sorted(connector_imports()) if not bundled(entries, module)]
     found += [f"source shipped instead of bytecode: {path}" for path in entries
