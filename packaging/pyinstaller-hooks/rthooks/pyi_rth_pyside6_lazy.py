@@ -13,7 +13,8 @@ def _pyi_rthook():
         qt_path = os.path.join(sys._MEIPASS, "PySide6", "Qt")
     os.environ["QT_PLUGIN_PATH"] = os.path.join(qt_path, "plugins")
     os.environ["QML2_IMPORT_PATH"] = os.path.join(qt_path, "qml")
-    if sys.platform == "darwin" and not getattr(sys, "_pyi_is_macos_app_bundle", False):
+    app_bundle = sys._MEIPASS.endswith("Contents/Frameworks")  # a macOS .app finds them itself
+    if sys.platform == "darwin" and not app_bundle:
         os.environ["DYLD_LIBRARY_PATH"] = (
             sys._MEIPASS + os.pathsep + os.environ.get("DYLD_LIBRARY_PATH", ""))
 
