@@ -30,12 +30,12 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import httpx
-
 from engine.errors import ModuleError
 from engine.sensitive import REDACTED, is_credential_name, url_without_credentials
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx loads at the first request (each function imports it):
+    import httpx  # a run without HTTP, and `scenarist --help`, never pay ~40 ms for it
+
     from engine.context import RunServices
     from engine.effects import EffectLog
 
@@ -125,6 +125,7 @@ _ssl_context: ssl.SSLContext | None = None
 def shared_ssl_context() -> ssl.SSLContext:
     """httpx's default TLS settings, made once per process: loading the CA bundle costs
     ~15 ms, which a background runtime would otherwise pay on every run."""
+    import httpx
     global _ssl_context
     if _ssl_context is None:
         _ssl_context = httpx.create_ssl_context()
@@ -155,6 +156,7 @@ _MAX_CONTEXTS = 32
 def ssl_context_for(options: TlsOptions) -> ssl.SSLContext:
     """The context of these settings, made once per process (a few kept, oldest dropped).
     Certificates that cannot be read are a DataError naming which one."""
+    import httpx
     if options.default:
         return shared_ssl_context()
     with _contexts_lock:
@@ -212,6 +214,7 @@ class HttpClient:
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None,
                  effects: EffectLog | None = None) -> None:
+        import httpx
         self._effects = effects
         self._transport = transport
         self._client = self._new_client(_DEFAULT_TLS)
@@ -219,6 +222,7 @@ class HttpClient:
         self._shared_cookies = httpx.Cookies()
 
     def _new_client(self, tls: TlsOptions) -> httpx.AsyncClient:
+        import httpx
         verify: ssl.SSLContext | bool = True
         if self._transport is None:
             verify = ssl_context_for(tls)
@@ -253,6 +257,7 @@ class HttpClient:
         compressed: bool = True,
         tls: TlsOptions | None = None,
     ) -> HttpResponse:
+        import httpx
         method = method.upper()
         what = f"{method} {url}"
         effects = self._effects
@@ -294,6 +299,7 @@ class HttpClient:
     async def _send(self, client: httpx.AsyncClient, request: httpx.Request, what: str,
                     timeout: float, follow_redirects: bool, share_cookies: bool
                     ) -> HttpResponse:
+        import httpx
         try:
             response = await client.send(request, follow_redirects=follow_redirects)
             try:
@@ -392,6 +398,7 @@ def _apply_default_headers(
 
 
 def _transport_error(what: str, exc: httpx.HTTPError, timeout: float) -> ModuleError:
+    import httpx
     if isinstance(exc, httpx.TimeoutException):
         return ModuleError(
             f"{what}: no response within {timeout:g} s (timeout)", name="ModuleTimeoutError"

@@ -12,21 +12,54 @@ Public API:
 
 from __future__ import annotations
 
-from engine.apps.check import check_app, list_apps
-from engine.apps.components import (
-    ConnectionCheck,
-    attach_webhook,
-    detach_webhook,
-    epoch_choices,
-    rpc_inputs,
-    run_rpc,
-    verify_connection,
-)
-from engine.apps.declaration import App, Problem
-from engine.apps.loader import ENTRY_POINT_GROUP, LoadedApps, discover_apps, register_apps
-from engine.apps.makecomapp import AppLoadError, load_makecomapp
-from engine.apps.runtime import AppConnection, ConnectionData, bind_connections
-from engine.apps.to_spec import module_spec, module_specs, samples
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.apps.check import check_app, list_apps
+    from engine.apps.components import (
+        ConnectionCheck,
+        attach_webhook,
+        detach_webhook,
+        epoch_choices,
+        rpc_inputs,
+        run_rpc,
+        verify_connection,
+    )
+    from engine.apps.declaration import App, Problem
+    from engine.apps.loader import ENTRY_POINT_GROUP, LoadedApps, discover_apps, register_apps
+    from engine.apps.makecomapp import AppLoadError, load_makecomapp
+    from engine.apps.runtime import AppConnection, ConnectionData, bind_connections
+    from engine.apps.to_spec import module_spec, module_specs, samples
+
+# Names load on first use (PEP 562): a built-in module that needs only `engine.apps.runtime`
+# (the email trigger's cursor) does not pay for the apps' HTTP client and declarations.
+_WHERE = {
+    "check_app": "check", "list_apps": "check",
+    "ConnectionCheck": "components", "attach_webhook": "components",
+    "detach_webhook": "components", "epoch_choices": "components", "rpc_inputs": "components",
+    "run_rpc": "components", "verify_connection": "components",
+    "App": "declaration", "Problem": "declaration",
+    "ENTRY_POINT_GROUP": "loader", "LoadedApps": "loader", "discover_apps": "loader",
+    "register_apps": "loader",
+    "AppLoadError": "makecomapp", "load_makecomapp": "makecomapp",
+    "AppConnection": "runtime", "ConnectionData": "runtime", "bind_connections": "runtime",
+    "module_spec": "to_spec", "module_specs": "to_spec", "samples": "to_spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.apps' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.apps.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "App",

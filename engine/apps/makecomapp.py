@@ -65,6 +65,7 @@ class AppLoadError(ScenaristError):
 class _Loader:
     def __init__(self, folder: Path, app_name: str) -> None:
         self.folder = folder
+        self.root = folder.resolve()  # once: resolving walks every folder of the path
         self.app_name = app_name
         self.problems: list[Problem] = []
 
@@ -86,8 +87,8 @@ class _Loader:
             return None
 
     def read_text(self, relative: str) -> str | None:
-        path = (self.folder / relative).resolve()
-        if not path.is_relative_to(self.folder.resolve()):
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
             self.problem("code file lies outside the app folder", relative)
             return None
         try:

@@ -1,0 +1,37 @@
+"""`scenarist open FILE --screenshot X` until the window's first frame, then exit.
+
+`python -m benchmarks.first_window_probe FILE --data-dir DIR` starts the app exactly as the
+`scenarist` command does, except that the screenshot step (which waits on purpose for the
+layout to settle) is replaced: as soon as the window is shown, one frame is rendered, the
+line `first-frame` is printed, and the app quits. startup_bench times this process from
+its start to that line, so the figure is the person's wait for the first window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+async def _first_frame(window, target: Path) -> int:  # type: ignore[no-untyped-def]
+    from app.gui import application
+
+    application.grab(window)  # renders every widget once, as the first paint does
+    print("first-frame", flush=True)
+    window.discard_and_close()
+    return 0
+
+
+def main() -> int:
+    from app import cli
+    from app.gui import application
+
+    application._take_screenshot = _first_frame  # type: ignore[assignment]
+    return cli.main(["open", *sys.argv[1:], "--screenshot", os.devnull])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
