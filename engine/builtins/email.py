@@ -20,15 +20,16 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.apps.runtime import trigger_key, trigger_state
 from engine.errors import ModuleError
-from engine.mail import email_bundle, module_account
-from engine.mail.account import Account
-from engine.mail.imap import CRITERIA, Fetched, Mailbox, Search, imap_errors
 from engine.spec import FieldSpec, ModuleCall, ModuleTable
 from engine.values import to_bool, to_date, to_number, to_text
+
+if TYPE_CHECKING:  # the mail code (imaplib, email parsing) loads when a module runs
+    from engine.mail.account import Account
+    from engine.mail.imap import Fetched, Search
 
 MODULES = ModuleTable()
 T = TypeVar("T")
@@ -95,6 +96,8 @@ def _setting(call: ModuleCall, name: str, default: Any = None) -> Any:
 
 
 def _search(call: ModuleCall, **more: Any) -> Search:
+    from engine.mail.imap import CRITERIA, Search
+
     criteria = to_text(_setting(call, "criteria", "ALL")).upper()
     if criteria not in CRITERIA:
         raise ModuleError(f"criteria {criteria!r}: use one of {', '.join(CRITERIA)}",
@@ -119,6 +122,8 @@ async def _effect(call: ModuleCall, produce: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _in_thread(account: Account, work: Callable[[], T]) -> T:
+    from engine.mail.imap import imap_errors
+
     try:
         return await asyncio.to_thread(work)
     except Exception as exc:  # noqa: BLE001 - every failure becomes Make's error class
@@ -141,6 +146,8 @@ def _matches(bundle: dict[str, Any], local: dict[str, str]) -> bool:
 
 
 def _bundles(fetched: list[dict[str, Any]], search: Search) -> list[dict[str, Any]]:
+    from engine.mail import email_bundle
+
     local = search.local_terms()
     out = []
     for item in fetched:
@@ -202,6 +209,7 @@ def _as_record(fetched: list[Fetched]) -> list[dict[str, Any]]:
     ],
 )
 async def send_email(call: ModuleCall) -> list[dict[str, Any]]:
+    from engine.mail import module_account
     from engine.mail.smtp import compose, send
 
     account = module_account(call, "smtp")
@@ -239,6 +247,9 @@ def _since(choice: dict[str, Any]) -> date | None:
     interface=EMAIL_INTERFACE,
 )
 async def watch_emails(call: ModuleCall) -> list[dict[str, Any]]:
+    from engine.mail import module_account
+    from engine.mail.imap import Mailbox, Search
+
     account = module_account(call, "imap")
     folder = to_text(_setting(call, "folder", "INBOX"))
     mark = to_bool(_setting(call, "markSeen", False))
@@ -301,6 +312,9 @@ async def watch_emails(call: ModuleCall) -> list[dict[str, Any]]:
     interface=EMAIL_INTERFACE,
 )
 async def retrieve_emails(call: ModuleCall) -> list[dict[str, Any]]:
+    from engine.mail import module_account
+    from engine.mail.imap import Mailbox
+
     account = module_account(call, "imap")
     folder = to_text(_setting(call, "folder", "INBOX"))
     mark = to_bool(_setting(call, "markSeen", False))

@@ -19,7 +19,6 @@ from typing import Any
 
 from engine.apps.runtime import trigger_key, trigger_state
 from engine.errors import ModuleError
-from engine.feed import parse_feed
 from engine.http_client import http_client
 from engine.spec import FieldSpec, ModuleCall, ModuleTable
 from engine.values import format_iso, to_bool, to_date, to_number, to_text
@@ -89,6 +88,8 @@ async def _articles(call: ModuleCall) -> list[dict[str, Any]]:
                           name="RuntimeError", detail={"statusCode": response.status})
     include = _setting(call, "include", [])
     include = tuple(include) if isinstance(include, list) else (to_text(include),)
+    from engine.feed import parse_feed  # XML parsing loads when a feed is read
+
     return parse_feed(response.content, include=include)
 
 
