@@ -56,6 +56,7 @@ class DataStoreRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str = ""
     data_structure_id: str | None = None  # may name a structure the workspace doesn't have
+    max_size_mb: int | None = None  # Make's "Data storage size"; None: no limit
     created_at: datetime = Field(default_factory=_utc_now)
 
 

@@ -1,0 +1,73 @@
+"""A data store's records a page at a time, for the browser and `datastores records`.
+
+Pages are read straight from SQLite with LIMIT/OFFSET over the (store, key) primary key, so
+a store of a million records never needs loading: a page costs the index walk to its offset
+and the page's own rows. Search is by key prefix on the same index. The order is by key, or
+by last change (a scan; fine for the thousands, measured in benchmarks/datastore_bench.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.engine import Engine
+
+from engine.store.datastore import DataStoreRecordRow, loads_record
+
+_RECORDS = DataStoreRecordRow.__table__  # type: ignore[attr-defined]
+_LAST_CHAR = "\U0010ffff"
+
+Order = Literal["key", "-key", "updated", "-updated"]
+
+
+@dataclass(frozen=True)
+class Record:
+    key: str
+    data: dict[str, Any]
+    updated_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "data": self.data}
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """Which records the browser shows: a key prefix and an order."""
+
+    store_id: str
+    search: str = ""
+    order: Order = "key"
+
+    def _where(self, query: Select[Any]) -> Select[Any]:
+        query = query.where(_RECORDS.c.store_id == self.store_id)
+        if self.search:
+            query = query.where(and_(_RECORDS.c.key >= self.search,
+                                     _RECORDS.c.key < self.search + _LAST_CHAR))
+        return query
+
+
+def count_records(engine: Engine, query: RecordQuery) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(query._where(select(func.count()).select_from(_RECORDS)))
+                   .scalar() or 0)
+
+
+def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int) -> list[Record]:
+    """Records `offset` .. `offset + limit` of the query, in its order."""
+    column = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
+    ordered = column.desc() if query.order.startswith("-") else column.asc()
+    statement = (query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
+                 .order_by(ordered, _RECORDS.c.key).limit(limit).offset(max(0, offset)))
+    with engine.connect() as conn:
+        rows = conn.execute(statement).all()
+    return [Record(key, loads_record(data), updated) for key, data, updated in rows]
+
+
+def get_record(engine: Engine, store_id: Any, key: str) -> Record | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(_RECORDS.c.data, _RECORDS.c.updated_at).where(
+            _RECORDS.c.store_id == str(store_id), _RECORDS.c.key == key)).first()
+    return Record(key, loads_record(row[0]), row[1]) if row is not None else None
