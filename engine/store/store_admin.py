@@ -171,3 +171,13 @@ def _modules(flow: Any) -> Iterable[dict[str, Any]]:
         onerror = module.get("onerror")
         if isinstance(onerror, list):
             yield from _modules(onerror)
+
+
+def workspace_scenario_files(folder: Path, engine: Engine | None = None) -> list[Path]:
+    """The workspace's scenarios: files in `scenarios/` and every registered scenario's file."""
+    files = set(Path(folder, "scenarios").glob("*.blueprint.json"))
+    if engine is not None:
+        from engine.runtime.registry import entries
+
+        files.update(Path(e.file) for e in entries(engine))
+    return sorted(files)

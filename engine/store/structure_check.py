@@ -67,9 +67,12 @@ def _check(field: StructureField, value: Any, path: str, strict: bool,
            problems: list[FieldProblem]) -> None:
     kind = field.type
     if kind in _NUMBER:
-        if isinstance(value, bool) or to_number(value) is None:
+        number = None if isinstance(value, bool) else to_number(value)
+        if number is None:
             problems.append(FieldProblem(path, f"{value!r} is not a number"))
-        elif kind == "uinteger" and (to_number(value) or 0) < 0:
+        elif kind != "number" and number != int(number):
+            problems.append(FieldProblem(path, f"{value!r} is not a whole number"))
+        elif kind == "uinteger" and number < 0:
             problems.append(FieldProblem(path, "must not be negative"))
     elif kind == "boolean":
         if not isinstance(value, bool) and str(value).strip().lower() not in _BOOLEAN_TEXT:
