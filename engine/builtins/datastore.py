@@ -335,7 +335,7 @@ def _sorted(rows: list[Row], sort: Any) -> list[Row]:
 def search_records(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
     conditions = call.mapper.get("filter") or []
-    rows = [(k, r) for k, r in session.records(store) if _matches(k, r, conditions)]
+    rows = [(k, r) for k, r in session.search(store, conditions) if _matches(k, r, conditions)]
     rows = _sorted(rows, call.mapper.get("sort"))
     limit = to_number(call.parameters.get("limit", call.mapper.get("limit")))
     if limit is not None and limit > 0:

@@ -180,6 +180,24 @@ class DataStoreSession:
             return [(k, r) for k, r in found]
         return self._records(store_id)
 
+    def search(self, store_id: Any, conditions: Any) -> list[tuple[str, dict[str, Any]]]:
+        """The records the filter may match (a superset, narrowed by an index when the
+        filter allows: `engine.store.record_search`), oldest first; every record otherwise."""
+        if self._effects is not None:
+            found = self._effect("datastore.records",
+                                 lambda: [[k, r] for k, r in self._search(store_id, conditions)])
+            return [(k, r) for k, r in found]
+        return self._search(store_id, conditions)
+
+    def _search(self, store_id: Any, conditions: Any) -> list[tuple[str, dict[str, Any]]]:
+        from engine.store.record_search import candidates, plan
+
+        sid = self.ensure_store(store_id)
+        lookups = None if sid in self._held else plan(conditions, self.structure(sid))
+        if lookups is None:
+            return self._records(sid)
+        return [(key, loads_record(text)) for key, text in candidates(self.engine, sid, lookups)]
+
     def count(self, store_id: Any) -> int:
         if self._effects is not None:
             count: int = self._effect("datastore.count", lambda: self._count(store_id))
