@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
@@ -42,6 +43,9 @@ from engine.history.runs import HistoryReader, RunFilter, fetch_page
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
 
+if TYPE_CHECKING:
+    from app.gui.resources import DataStoresWindow
+
 _DIRTY = " •"
 _STATUS_MS = 6000
 STATES_MS = 5000  # the workspace list's status lines are re-read this often
@@ -73,6 +77,7 @@ class MainWindow(QMainWindow):
         self.connections = WorkspaceConnections(workspace, loaded, self)
         self.connections_dialog: ConnectionsDialog | None = None
         self.import_dialog: ImportConnectionsDialog | None = None
+        self.datastores_window: DataStoresWindow | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(STYLE)
         self.undo_group = QUndoGroup(self)
@@ -150,6 +155,9 @@ class MainWindow(QMainWindow):
         self.act_connections = self._action(
             "Co&nnections…", self.show_connections,
             tip="Add, test, edit and delete the workspace's connections")
+        self.act_datastores = self._action(
+            "&Data stores…", self.show_datastores,
+            tip="Browse and edit the workspace's data stores and data structures")
         self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
         self.act_quit = self._action("&Quit", self.quit, "Ctrl+Q")
 
@@ -229,6 +237,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([self.act_layout, self.act_minimap])
         view_menu.addAction(self.workspace_dock.toggleViewAction())
+        view_menu.addAction(self.act_datastores)
         run_menu = bar.addMenu("&Run")
         run_menu.addAction(self.act_run_once)
         run_menu.addSeparator()
@@ -785,6 +794,18 @@ class MainWindow(QMainWindow):
         self.connections_dialog.raise_()
         self.connections_dialog.activateWindow()
         return self.connections_dialog
+
+    def show_datastores(self) -> DataStoresWindow:
+        """The Data stores window (one, not modal), its lists re-read."""
+        from app.gui.resources import DataStoresWindow  # its tables load on first use
+
+        if self.datastores_window is None:
+            self.datastores_window = DataStoresWindow(self.workspace, self)
+            self.datastores_window.message.connect(self.show_message)
+        self.datastores_window.refresh()
+        self.datastores_window.show()
+        self.datastores_window.raise_()
+        return self.datastores_window
 
     def _map_connections(self, blueprint: Blueprint, name: str,
                          proceed: Callable[[], None]) -> None:

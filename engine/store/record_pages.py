@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from engine.store.datastore import DataStoreRecordRow, loads_record
@@ -35,11 +35,13 @@ class Record:
 
 @dataclass(frozen=True)
 class RecordQuery:
-    """Which records the browser shows: a key prefix and an order."""
+    """Which records the browser shows: a key prefix and an order (by key, last change, or
+    a top-level field: `sort_field`, whose index is made on first use)."""
 
     store_id: str
     search: str = ""
     order: Order = "key"
+    sort_field: str | None = None
 
     def _where(self, query: Select[Any]) -> Select[Any]:
         query = query.where(_RECORDS.c.store_id == self.store_id)
@@ -57,13 +59,26 @@ def count_records(engine: Engine, query: RecordQuery) -> int:
 
 def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int) -> list[Record]:
     """Records `offset` .. `offset + limit` of the query, in its order."""
-    column = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
-    ordered = column.desc() if query.order.startswith("-") else column.asc()
+    descending = query.order.startswith("-")
+    column: Any = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
+    if query.sort_field is not None:
+        column = _field_column(engine, query.sort_field)
+    ordered = column.desc() if descending else column.asc()
     statement = (query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
                  .order_by(ordered, _RECORDS.c.key).limit(limit).offset(max(0, offset)))
     with engine.connect() as conn:
         rows = conn.execute(statement).all()
     return [Record(key, loads_record(data), updated) for key, data, updated in rows]
+
+
+def _field_column(engine: Engine, name: str) -> Any:
+    from engine.store.record_search import ensure_index, field_expression
+
+    if any(c in name for c in "{}.\"'"):
+        raise ValueError(f"Records cannot be sorted by {name!r}.")
+    with engine.begin() as conn:
+        ensure_index(conn, name)
+    return literal_column(field_expression(name))
 
 
 def get_record(engine: Engine, store_id: Any, key: str) -> Record | None:

@@ -103,7 +103,7 @@ def candidates(engine: Engine, store_id: str, lookups: Sequence[Lookup]
             if lookup.column == "key":
                 clauses.append(f"key IN ({listed})")
                 continue
-            expression = _ensure_index(conn, lookup.column)
+            expression = ensure_index(conn, lookup.column)
             clauses.append(f"{expression} IN ({listed})")
             clauses.append(f"({expression} >= '{_TAGGED_FROM}' AND "
                            f"{expression} < '{_TAGGED_TO}')")
@@ -120,7 +120,8 @@ def field_expression(column: str) -> str:
     return f"""json_extract(data, '$."{column}"')"""
 
 
-def _ensure_index(conn: Connection, column: str) -> str:
+def ensure_index(conn: Connection, column: str) -> str:
+    """The field's expression, after making its index if the store has none yet."""
     expression = field_expression(column)
     name = "ix_data_store_field_" + hashlib.sha1(column.encode()).hexdigest()[:16]
     conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} "
