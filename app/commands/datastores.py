@@ -61,13 +61,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.runtime import Workspace
     from engine.store.record_edits import RecordInvalid
-    from engine.store.state_db import state_engine
     from engine.store.store_admin import StoreError
-    from engine.store.workspace import resolve_workspace
 
-    folder = resolve_workspace(args.data_dir)
-    engine = state_engine(folder)
+    workspace = Workspace.resolve(args.data_dir)
+    folder, engine = workspace.folder, workspace.state
     try:
         code: int = _ACTIONS[args.action](args, engine, folder)
         return code
@@ -121,17 +120,12 @@ def _rename(args: argparse.Namespace, engine: Any, folder: Path) -> int:
 
 
 def _delete(args: argparse.Namespace, engine: Any, folder: Path) -> int:
-    from engine.store.store_admin import (
-        delete_store,
-        find_store,
-        scenarios_using,
-        workspace_scenario_files,
-    )
+    from engine.store.store_admin import delete_store, find_store, scenarios_using
 
     sid = find_store(engine, args.store)
-    users = scenarios_using(sid, workspace_scenario_files(folder, engine))
+    users = scenarios_using(folder, sid)
     if users and not args.yes:
-        names = ", ".join(p.name for p in users)
+        names = ", ".join(users)
         print(f"scenarist datastores delete: data store {sid} is used by {names}; "
               "add --yes to delete it anyway", file=sys.stderr)
         return 1

@@ -40,11 +40,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.runtime import Workspace
     from engine.store import data_structures as ds
-    from engine.store.state_db import state_engine
-    from engine.store.workspace import resolve_workspace
 
-    engine = state_engine(resolve_workspace(args.data_dir))
+    engine = Workspace.resolve(args.data_dir).state
     if args.action == "list":
         found = [_as_json(s) for s in ds.list_structures(engine)]
         if args.json:

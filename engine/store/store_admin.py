@@ -8,7 +8,6 @@ Ids are integers as text, as in Make, so blueprints' `parameters.datastore` can 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,41 +142,22 @@ def delete_store(engine: Engine, store_id: Any) -> int:
     return int(count or 0)
 
 
-def scenarios_using(store_id: Any, files: Iterable[Path]) -> list[Path]:
-    """The blueprint files with a module whose `parameters.datastore` is this store."""
+def scenarios_using(workspace: Path, store_id: Any) -> list[str]:
+    """The names of the workspace's scenarios (`scenarios/*.blueprint.json`) with a module
+    whose `parameters.datastore` is this store."""
+    from engine.blueprint_check import iter_modules
+
     sid = str(store_id)
     found = []
-    for path in files:
+    for path in sorted(Path(workspace, "scenarios").glob("*.blueprint.json")):
         try:
-            blueprint = orjson.loads(Path(path).read_bytes())
+            data = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             continue
-        if any(str(m.get("parameters", {}).get("datastore")) == sid
-               for m in _modules(blueprint.get("flow", []))):
-            found.append(Path(path))
-    return found
-
-
-def _modules(flow: Any) -> Iterable[dict[str, Any]]:
-    for module in flow if isinstance(flow, list) else []:
-        if not isinstance(module, dict):
+        if not isinstance(data, dict):
             continue
-        if isinstance(module.get("parameters"), dict):
-            yield module
-        for route in module.get("routes") or []:
-            yield from _modules(route.get("flow") if isinstance(route, dict) else None)
-        for branch in module.get("branches") or []:
-            yield from _modules(branch.get("flow") if isinstance(branch, dict) else None)
-        onerror = module.get("onerror")
-        if isinstance(onerror, list):
-            yield from _modules(onerror)
-
-
-def workspace_scenario_files(folder: Path, engine: Engine | None = None) -> list[Path]:
-    """The workspace's scenarios: files in `scenarios/` and every registered scenario's file."""
-    files = set(Path(folder, "scenarios").glob("*.blueprint.json"))
-    if engine is not None:
-        from engine.runtime.registry import entries
-
-        files.update(Path(e.file) for e in entries(engine))
-    return sorted(files)
+        if any(isinstance(node.get("parameters"), dict)
+               and str(node["parameters"].get("datastore")) == sid
+               for _, node in iter_modules(data.get("flow"))):
+            found.append(str(data.get("name") or path.name.removesuffix(".blueprint.json")))
+    return found

@@ -50,7 +50,7 @@ def test_delete_names_the_scenarios_that_use_the_store(tmp_path: Path, capsys: A
     (ws / "scenarios" / "Dedupe.blueprint.json").write_text(json.dumps({"flow": [
         {"id": 2, "module": "datastore:ExistRecord", "parameters": {"datastore": int(sid)}}]}))
     code, _out, err = cli(capsys, "datastores", "delete", sid, *where)
-    assert code == 1 and "Dedupe.blueprint.json" in err
+    assert code == 1 and "used by Dedupe" in err
     code, _out, err = cli(capsys, "datastores", "delete", sid, "--yes", *where)
     assert code == 0, err
     assert cli_json(capsys, "datastores", "list", "--json", *where) == []

@@ -106,10 +106,11 @@ def test_delete_and_delete_all_while_a_run_holds_writes(engine: Engine) -> None:
 
 
 def test_which_scenarios_use_a_store(tmp_path: Path) -> None:
-    uses = tmp_path / "dedupe.blueprint.json"
+    (tmp_path / "scenarios").mkdir()
+    uses = tmp_path / "scenarios" / "dedupe.blueprint.json"
     uses.write_bytes(orjson.dumps({"flow": [{"id": 1, "module": "builtin:BasicRouter",
         "routes": [{"flow": [{"id": 2, "module": "datastore:GetRecord",
                               "parameters": {"datastore": 3}}]}]}]}))
-    other = tmp_path / "other.blueprint.json"
+    other = tmp_path / "scenarios" / "other.blueprint.json"
     other.write_bytes(orjson.dumps({"flow": [{"id": 1, "parameters": {"datastore": 4}}]}))
-    assert scenarios_using("3", [uses, other]) == [uses]
+    assert scenarios_using(tmp_path, "3") == ["dedupe"]

@@ -28,14 +28,13 @@ from app.gui.debugger.session import format_bytes
 from app.gui.resources.store_browser import StoreBrowser
 from app.gui.resources.store_form import StoreForm
 from app.gui.resources.structure_editor import StructureEditor
+from engine.runtime import Workspace
 from engine.store.data_structures import delete_structure, get_structure, list_structures
-from engine.store.state_db import state_engine
 from engine.store.store_admin import (
     delete_store,
     list_stores,
     scenarios_using,
     store_info,
-    workspace_scenario_files,
 )
 
 _ID = Qt.ItemDataRole.UserRole
@@ -48,7 +47,8 @@ class DataStoresWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Data stores")
         self.workspace = workspace
-        self.engine = state_engine(workspace)
+        self.ws = Workspace(workspace)
+        self.engine = self.ws.state
         self.browser: StoreBrowser | None = None
         self.store_form: StoreForm | None = None
         self.structure_editor: StructureEditor | None = None
@@ -119,7 +119,7 @@ class DataStoresWindow(QWidget):
         self.browser = None
         if item is None:
             return
-        self.browser = StoreBrowser(self.engine, str(item.data(_ID)))
+        self.browser = StoreBrowser(self.ws, str(item.data(_ID)))
         self.browser.changed.connect(self._counts_changed)
         self.browser.message.connect(self.message.emit)
         self.right.addWidget(self.browser)
@@ -141,7 +141,7 @@ class DataStoresWindow(QWidget):
     def open_store_form(self, store_id: str | None) -> StoreForm:
         self._drop(self.store_form)
         info = store_info(self.engine, store_id) if store_id is not None else None
-        self.store_form = StoreForm(self.engine, info)
+        self.store_form = StoreForm(self.ws, info)
         self.store_form.saved.connect(self._store_saved)
         self.store_form.cancelled.connect(self._close_store_form)
         self.right.addWidget(self.store_form)
@@ -168,9 +168,8 @@ class DataStoresWindow(QWidget):
         if sid is None:
             return False
         info = store_info(self.engine, sid)
-        users = scenarios_using(sid, workspace_scenario_files(self.workspace, self.engine))
-        used = ("It is used by:\n" + "\n".join(
-            f"• {p.name.removesuffix('.blueprint.json')}" for p in users)
+        users = scenarios_using(self.workspace, sid)
+        used = ("It is used by:\n" + "\n".join(f"• {name}" for name in users)
             if users else "No scenario in this workspace uses it.")
         answer = QMessageBox.question(
             self, "Delete data store",
@@ -226,7 +225,7 @@ class DataStoresWindow(QWidget):
             self.structure_pane.removeWidget(self.structure_editor)
             self.structure_editor.deleteLater()
         structure = get_structure(self.engine, structure_id) if structure_id else None
-        self.structure_editor = StructureEditor(self.engine, structure)
+        self.structure_editor = StructureEditor(self.ws, structure)
         self.structure_editor.saved.connect(self._structure_saved)
         self.structure_pane.addWidget(self.structure_editor)
         return self.structure_editor

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
 from app.gui.resources.cells import COMPLEX_TYPES, cell_text, value_from_text
+from engine.runtime import Workspace
 from engine.store.data_structures import DataStructure, StructureField
 from engine.store.record_edits import RecordInvalid, save_record
 from engine.store.record_pages import Record
@@ -37,10 +37,10 @@ class RecordForm(QWidget):
     saved = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, engine: Engine, store_id: str, structure: DataStructure | None,
+    def __init__(self, workspace: Workspace, store_id: str, structure: DataStructure | None,
                  record: Record | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine, self.store_id, self.structure = engine, store_id, structure
+        self.engine, self.store_id, self.structure = workspace.state, store_id, structure
         self.previous_key = record.key if record is not None else None
         data = record.data if record is not None else {}
         self.title = QLabel("Edit record" if record else "New record")

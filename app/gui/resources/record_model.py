@@ -14,9 +14,9 @@ from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from sqlalchemy.engine import Engine
 
 from app.gui.resources.cells import cell_text, value_from_text
+from engine.runtime import Workspace
 from engine.store.data_structures import DataStructure
 from engine.store.record_edits import RecordInvalid, save_record, store_structure
 from engine.store.record_pages import Record, RecordQuery, count_records, read_page
@@ -31,9 +31,9 @@ class RecordTableModel(QAbstractTableModel):
     problem = Signal(str)  # an edit was refused: why
     changed = Signal()  # records were added, edited or removed
 
-    def __init__(self, engine: Engine, store_id: str, parent: Any = None) -> None:
+    def __init__(self, workspace: Workspace, store_id: str, parent: Any = None) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self.engine = workspace.state
         self.query = RecordQuery(store_id)
         self.structure: DataStructure | None = None
         self.fields: list[str] = []

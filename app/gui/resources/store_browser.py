@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
 from app.gui.debugger.session import format_bytes
 from app.gui.resources.record_form import RecordForm
 from app.gui.resources.record_model import RecordTableModel
+from engine.runtime import Workspace
 from engine.store.record_edits import delete_all_records, delete_records
 from engine.store.record_io import ImportResult, export_records, format_of, import_records
 from engine.store.store_admin import store_info
@@ -39,10 +39,11 @@ class StoreBrowser(QWidget):
     changed = Signal()  # records changed: the store list's counts are stale
     message = Signal(str)
 
-    def __init__(self, engine: Engine, store_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, store_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine, self.store_id = engine, store_id
-        self.model = RecordTableModel(engine, store_id, self)
+        self.workspace, self.store_id = workspace, store_id
+        self.engine = workspace.state
+        self.model = RecordTableModel(workspace, store_id, self)
         self.model.problem.connect(self._show_problem)
         self.model.changed.connect(self._records_changed)
         self.form: RecordForm | None = None
@@ -133,7 +134,7 @@ class StoreBrowser(QWidget):
 
     def _open_form(self, record: Any) -> RecordForm:
         self._close_form()
-        self.form = RecordForm(self.engine, self.store_id, self.model.structure, record)
+        self.form = RecordForm(self.workspace, self.store_id, self.model.structure, record)
         self.form.saved.connect(self._form_saved)
         self.form.cancelled.connect(self._close_form)
         self.pages.addWidget(self.form)

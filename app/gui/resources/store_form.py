@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
+from engine.runtime import Workspace
 from engine.store.data_structures import list_structures
 from engine.store.store_admin import StoreError, StoreInfo, create_store, update_store
 
@@ -27,15 +27,15 @@ class StoreForm(QWidget):
     saved = Signal(str)  # the store's id
     cancelled = Signal()
 
-    def __init__(self, engine: Engine, store: StoreInfo | None = None,
+    def __init__(self, workspace: Workspace, store: StoreInfo | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine, self.store = engine, store
+        self.engine, self.store = workspace.state, store
         self.name = QLineEdit(store.name if store else "")
         self.name.setPlaceholderText("Data store name")
         self.structure = QComboBox()
         self.structure.addItem(KEYS_ONLY, None)
-        for structure in list_structures(engine):
+        for structure in list_structures(self.engine):
             self.structure.addItem(f"{structure.name} ({structure.id})", structure.id)
         if store is not None and store.structure_id is not None:
             found = self.structure.findData(store.structure_id)

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
+from engine.runtime import Workspace
 from engine.store.data_structures import (
     DataStructure,
     StructureField,
@@ -37,10 +37,10 @@ NAME, TYPE, REQUIRED, DEFAULT, SPEC = range(5)
 class StructureEditor(QWidget):
     saved = Signal(str)  # the structure's id
 
-    def __init__(self, engine: Engine, structure: DataStructure | None = None,
+    def __init__(self, workspace: Workspace, structure: DataStructure | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self.engine = workspace.state
         self.structure_id = structure.id if structure is not None else None
         self.name = QLineEdit(structure.name if structure else "")
         self.name.setPlaceholderText("Structure name")
