@@ -335,11 +335,18 @@ def _sorted(rows: list[Row], sort: Any) -> list[Row]:
 def search_records(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
     conditions = call.mapper.get("filter") or []
-    rows = [(k, r) for k, r in session.search(store, conditions) if _matches(k, r, conditions)]
-    rows = _sorted(rows, call.mapper.get("sort"))
-    limit = to_number(call.parameters.get("limit", call.mapper.get("limit")))
-    if limit is not None and limit > 0:
-        rows = rows[: int(limit)]
+    sort = call.mapper.get("sort")
+    number = to_number(call.parameters.get("limit", call.mapper.get("limit")))
+    limit = int(number) if number is not None and number > 0 else None
+
+    def accept(key: str, record: dict[str, Any]) -> bool:
+        return _matches(key, record, conditions)
+
+    # Without a sort the first `limit` matches are the answer: the search stops there.
+    rows = session.search(store, conditions, accept, None if sort else limit)
+    rows = _sorted(rows, sort)
+    if limit is not None:
+        rows = rows[:limit]
     if not rows:
         return [{}] if to_bool(call.parameters.get("continueWhenNoRes")) else []
     return [{"key": key, "data": record} for key, record in rows]

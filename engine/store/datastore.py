@@ -39,6 +39,7 @@ from engine.errors import ModuleError
 from engine.store.data_structures import DataStructure, get_structure
 from engine.store.state_db import release_state_engine, state_engine
 from engine.store.tagged_json import decode_value as decode_value  # re-exported
+from engine.store.tagged_json import dumps_tagged
 from engine.store.tagged_json import encode_value as encode_value
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class DataStoreRow(SQLModel, table=True):
     name: str = ""
     data_structure_id: str | None = None  # may name a structure the workspace doesn't have
     max_size_mb: int | None = None  # Make's "Data storage size"; None: no limit
+    # Kept by triggers on data_store_record (migration 0007): never written by hand.
+    record_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    size_bytes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_utc_now)
 
 
@@ -90,7 +94,7 @@ _JOURNAL = DataStoreJournalRow.__table__  # type: ignore[attr-defined]
 # --- value codec (engine.store.tagged_json) -----------------------------------------------
 
 def dumps_record(data: dict[str, Any]) -> str:
-    return orjson.dumps(encode_value(data)).decode()
+    return dumps_tagged(data).decode()  # encode_value's text, in one orjson call
 
 
 def loads_record(text: str) -> dict[str, Any]:
@@ -180,23 +184,39 @@ class DataStoreSession:
             return [(k, r) for k, r in found]
         return self._records(store_id)
 
-    def search(self, store_id: Any, conditions: Any) -> list[tuple[str, dict[str, Any]]]:
-        """The records the filter may match (a superset, narrowed by an index when the
-        filter allows: `engine.store.record_search`), oldest first; every record otherwise."""
-        if self._effects is not None:
-            found = self._effect("datastore.records",
-                                 lambda: [[k, r] for k, r in self._search(store_id, conditions)])
-            return [(k, r) for k, r in found]
-        return self._search(store_id, conditions)
+    def search(self, store_id: Any, conditions: Any,
+               accept: Callable[[str, dict[str, Any]], bool],
+               limit: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The records `accept` takes, oldest first, at most `limit`. The filter's
+        `conditions` narrow the records read first when they allow it (an indexed lookup,
+        `engine.store.record_search`), so a big store is not read whole."""
+        def read() -> list[tuple[str, dict[str, Any]]]:
+            found = []
+            for key, record in self._search(store_id, conditions):
+                if accept(key, record):
+                    found.append((key, record))
+                    if limit is not None and len(found) >= limit:
+                        break
+            return found
 
-    def _search(self, store_id: Any, conditions: Any) -> list[tuple[str, dict[str, Any]]]:
+        if self._effects is None:
+            return read()
+        # What was found is recorded; a replay checks it again (recordings made before
+        # searches were narrowed hold every record of the store).
+        recorded = self._effect("datastore.records", lambda: [[k, r] for k, r in read()])
+        kept = [(k, r) for k, r in recorded if accept(k, r)]
+        return kept if limit is None else kept[:limit]
+
+    def _search(self, store_id: Any, conditions: Any) -> Iterator[tuple[str, dict[str, Any]]]:
         from engine.store.record_search import candidates, plan
 
         sid = self.ensure_store(store_id)
         lookups = None if sid in self._held else plan(conditions, self.structure(sid))
         if lookups is None:
-            return self._records(sid)
-        return [(key, loads_record(text)) for key, text in candidates(self.engine, sid, lookups)]
+            yield from self._records(sid)
+            return
+        for key, text in candidates(self.engine, sid, lookups):
+            yield key, loads_record(text)
 
     def count(self, store_id: Any) -> int:
         if self._effects is not None:

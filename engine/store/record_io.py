@@ -61,13 +61,17 @@ def import_records(engine: Engine, store_id: Any, path: Path, *, kind: str | Non
     sid = str(store_id)
     structure = get_structure(engine, store_info(engine, sid).structure_id)
     fmt = format_of(path, kind)
-    rows = _csv_rows(path, structure) if fmt == "csv" else _json_rows(path)
+    fast: list[Any] = []  # the CSV's fast row converter, once its header is read
+    rows = _csv_rows(path, structure, fast) if fmt == "csv" else _json_rows(path)
     result = ImportResult()
     now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     batch: list[tuple[str, str, str, str, str]] = []
     seen = 0
     for seen, (key, data) in enumerate(rows, start=1):
-        if structure is not None and structure.spec:
+        converted = fast[0](data) if fast and fast[0] is not None else None
+        if converted is not None:
+            data = converted
+        elif structure is not None and structure.spec:
             problems = validate(data, structure.spec, strict=structure.strict)
             if problems:
                 result.skipped += 1
@@ -100,7 +104,7 @@ def _write(engine: Engine, batch: list[tuple[str, str, str, str, str]]) -> int:
     return len(batch)
 
 
-def _csv_rows(path: Path, structure: DataStructure | None
+def _csv_rows(path: Path, structure: DataStructure | None, fast: list[Any]
               ) -> Iterator[tuple[str, dict[str, Any]]]:
     nested = {f.name for f in (structure.spec if structure else [])
               if f.type in ("collection", "array")}
@@ -112,6 +116,10 @@ def _csv_rows(path: Path, structure: DataStructure | None
             return
         key_at = header.index("key") if "key" in header else -1
         columns = [(i, name) for i, name in enumerate(header) if i != key_at]
+        if structure is not None and structure.spec:
+            from engine.store.csv_rows import row_converter
+
+            fast.append(row_converter(structure, [name for _, name in columns]))
         for row in reader:
             if not row:
                 continue

@@ -95,7 +95,7 @@ def candidates(engine: Engine, store_id: str, lookups: Sequence[Lookup]
                ) -> list[tuple[str, str]]:
     """(key, stored JSON) of every record some lookup may match, oldest first."""
     clauses, params = [], {"sid": store_id}
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         for n, lookup in enumerate(lookups):
             names = [f"v{n}_{i}" for i in range(len(lookup.values))]
             params.update(zip(names, lookup.values, strict=True))
@@ -105,13 +105,16 @@ def candidates(engine: Engine, store_id: str, lookups: Sequence[Lookup]
                 continue
             expression = ensure_index(conn, lookup.column)
             clauses.append(f"{expression} IN ({listed})")
-            clauses.append(f"({expression} >= '{_TAGGED_FROM}' AND "
-                           f"{expression} < '{_TAGGED_TO}')")
-        where = " OR ".join(clauses)
-        rows = conn.execute(text(
-            f"SELECT rowid, key, data FROM data_store_record WHERE store_id = :sid "
-            f"AND ({where}) ORDER BY rowid"), params).all()
-    return [(key, data) for _rowid, key, data in rows]
+            clauses.append(f"{expression} >= '{_TAGGED_FROM}' AND "
+                           f"{expression} < '{_TAGGED_TO}'")
+        conn.commit()  # the index, if one was made
+        # One SELECT per clause, so each uses its index (an OR makes SQLite scan the store).
+        union = " UNION ".join(
+            f"SELECT rowid, key, data FROM data_store_record WHERE store_id = :sid AND {c}"
+            for c in clauses)
+        rows = conn.execute(text(f"SELECT key, data FROM ({union}) ORDER BY rowid"),
+                            params).all()
+    return [(key, data) for key, data in rows]
 
 
 def field_expression(column: str) -> str:
@@ -120,10 +123,16 @@ def field_expression(column: str) -> str:
     return f"""json_extract(data, '$."{column}"')"""
 
 
+_made: set[tuple[str, str]] = set()  # (database, index) made or found by this process
+
+
 def ensure_index(conn: Connection, column: str) -> str:
     """The field's expression, after making its index if the store has none yet."""
     expression = field_expression(column)
     name = "ix_data_store_field_" + hashlib.sha1(column.encode()).hexdigest()[:16]
-    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} "
-                      f"ON data_store_record (store_id, {expression})"))
+    made = (str(conn.engine.url), name)
+    if made not in _made:
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} "
+                          f"ON data_store_record (store_id, {expression})"))
+        _made.add(made)
     return expression

@@ -47,18 +47,19 @@ def record_size() -> ColumnElement[int]:
             + func.length(cast(_RECORDS.c.data, LargeBinary)))
 
 
+_INFO = (_STORES.c.id, _STORES.c.name, _STORES.c.data_structure_id, _STORES.c.max_size_mb,
+         _STORES.c.record_count, _STORES.c.size_bytes)
+
+
+def _info(row: Any) -> StoreInfo:
+    return StoreInfo(str(row[0]), row[1], row[2], row[3], int(row[4]), int(row[5]))
+
+
 def list_stores(engine: Engine) -> list[StoreInfo]:
-    """Every store with its record count and size, by id (numeric ids in number order)."""
-    counts = (select(_RECORDS.c.store_id, func.count().label("n"),
-                     func.coalesce(func.sum(record_size()), 0).label("size"))
-              .group_by(_RECORDS.c.store_id).subquery())
-    query = (select(_STORES.c.id, _STORES.c.name, _STORES.c.data_structure_id,
-                    _STORES.c.max_size_mb, func.coalesce(counts.c.n, 0),
-                    func.coalesce(counts.c.size, 0))
-             .outerjoin(counts, counts.c.store_id == _STORES.c.id))
+    """Every store with its record count and size (kept by triggers: no scan), by id
+    (numeric ids in number order)."""
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    stores = [StoreInfo(str(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+        stores = [_info(row) for row in conn.execute(select(*_INFO))]
     return sorted(stores, key=lambda s: (not s.id.isdigit(), int(s.id) if s.id.isdigit() else 0,
                                          s.id))
 
@@ -66,14 +67,10 @@ def list_stores(engine: Engine) -> list[StoreInfo]:
 def store_info(engine: Engine, store_id: Any) -> StoreInfo:
     sid = str(store_id)
     with engine.connect() as conn:
-        row = conn.execute(select(_STORES.c.name, _STORES.c.data_structure_id,
-                                  _STORES.c.max_size_mb).where(_STORES.c.id == sid)).first()
-        if row is None:
-            raise StoreError(f"There is no data store {sid}.")
-        count, size = conn.execute(
-            select(func.count(), func.coalesce(func.sum(record_size()), 0))
-            .where(_RECORDS.c.store_id == sid)).one()
-    return StoreInfo(sid, row[0], row[1], row[2], int(count), int(size))
+        row = conn.execute(select(*_INFO).where(_STORES.c.id == sid)).first()
+    if row is None:
+        raise StoreError(f"There is no data store {sid}.")
+    return _info(row)
 
 
 def find_store(engine: Engine, id_or_name: Any) -> str:

@@ -67,3 +67,23 @@ def test_csv_export_has_a_column_per_field(engine: Engine, tmp_path: Path) -> No
     out = io.StringIO()
     export_records(engine, sid, out, "csv")
     assert out.getvalue() == "key,x,y\na,1,\nb,,[1]\n"
+
+
+def test_the_fast_csv_path_stores_what_the_general_one_does(engine: Engine,
+                                                           tmp_path: Path) -> None:
+    from engine.store.data_structures import coerce_record
+
+    spec = [{"name": "t", "type": "text"}, {"name": "n", "type": "number"},
+            {"name": "i", "type": "uinteger"}, {"name": "b", "type": "boolean"},
+            {"name": "d", "type": "date"}]
+    structure = create_structure(engine, "Typed", spec)
+    sid = create_store(engine, "Typed", structure_id=structure.id)
+    source = tmp_path / "typed.csv"
+    source.write_text("key,t,n,i,b,d,extra\nr1, a ,1.50,7,yes,2026-12-07T10:00:00Z,x\n"
+                      "r2,b,-2,-1,no,2026-12-07,\n")
+    result = import_records(engine, sid, source)
+    assert (result.imported, result.problems) == (1, ["row 2: i: must not be negative"])
+    record = get_record(engine, sid, "r1")
+    row = {"t": " a ", "n": "1.50", "i": "7", "b": "yes", "d": "2026-12-07T10:00:00Z",
+           "extra": "x"}
+    assert record is not None and record.data == coerce_record(row, structure.spec)

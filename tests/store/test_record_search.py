@@ -47,12 +47,14 @@ def session(tmp_path: Path) -> Iterator[DataStoreSession]:
 def test_narrowed_search_finds_what_a_scan_finds(session: DataStoreSession,
                                                  conditions: list) -> None:  # type: ignore[type-arg]
     scanned = [k for k, r in session.records(1) if _matches(k, r, conditions)]
-    searched = [k for k, r in session.search(1, conditions) if _matches(k, r, conditions)]
+    searched = [k for k, _ in session.search(1, conditions,
+                                             lambda k, r: _matches(k, r, conditions))]
     assert searched == scanned and scanned
 
 
 def test_a_field_search_uses_an_index(session: DataStoreSession) -> None:
-    found = session.search(1, [[{"a": "city", "o": "text:equal", "b": "Rome"}]])
+    found = session.search(1, [[{"a": "city", "o": "text:equal", "b": "Rome"}]],
+                           lambda _k, _r: True)
     assert [k for k, _ in found] == ["b", "d"]  # the date may read as "Rome": checked later
     with session.engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.execute(text(
@@ -61,10 +63,16 @@ def test_a_field_search_uses_an_index(session: DataStoreSession) -> None:
     assert "USING INDEX ix_data_store_field_" in plan
 
 
+def test_a_search_without_sort_stops_at_its_limit(session: DataStoreSession) -> None:
+    everyone = [[{"a": "n", "o": "exist"}]]
+    found = session.search(1, everyone, lambda k, r: _matches(k, r, everyone), limit=2)
+    assert [k for k, _ in found] == ["a", "b"]
+
+
 def test_held_writes_are_seen_by_a_search(tmp_path: Path) -> None:
     engine = open_state_engine(tmp_path)
     run = DataStoreSession(engine, auto_commit=False)
     run.put(1, "new", {"city": "Rome"})
-    assert [k for k, _ in run.search(1, [[{"a": "city", "o": "text:equal", "b": "Rome"}]])] \
-        == ["new"]
+    rome = [[{"a": "city", "o": "text:equal", "b": "Rome"}]]
+    assert [k for k, _ in run.search(1, rome, lambda k, r: _matches(k, r, rome))] == ["new"]
     engine.dispose()

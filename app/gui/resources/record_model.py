@@ -17,10 +17,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.gui.resources.cells import cell_text, value_from_text
 from engine.runtime import Workspace
-from engine.store.data_structures import DataStructure
-from engine.store.record_edits import RecordInvalid, save_record, store_structure
+from engine.store.data_structures import DataStructure, get_structure
+from engine.store.record_edits import RecordInvalid, save_record
 from engine.store.record_pages import Record, RecordQuery, count_records, read_page
-from engine.store.store_admin import StoreError
+from engine.store.store_admin import StoreError, store_info
 
 PAGE_SIZE = 100
 CACHED_PAGES = 40
@@ -47,8 +47,10 @@ class RecordTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._pages.clear()
-        self.structure = store_structure(self.engine, self.query.store_id)
-        self.total = count_records(self.engine, self.query)
+        info = store_info(self.engine, self.query.store_id)
+        self.structure = get_structure(self.engine, info.structure_id)
+        # the store's count is kept by triggers; only a search needs counting
+        self.total = count_records(self.engine, self.query) if self.query.search else info.records
         if self.structure is not None:
             self.fields = [f.name for f in self.structure.spec]
         else:
