@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, literal_column, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from engine.store.datastore import DataStoreRecordRow, loads_record
 
@@ -57,18 +57,52 @@ def count_records(engine: Engine, query: RecordQuery) -> int:
                    .scalar() or 0)
 
 
-def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int) -> list[Record]:
-    """Records `offset` .. `offset + limit` of the query, in its order."""
+def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int, *,
+              total: int | None = None, after: str | None = None) -> list[Record]:
+    """Records `offset` .. `offset + limit` of the query, in its order.
+
+    In key order a page never reads the records before it: it starts after `after` (the key
+    just before the page, when the caller has it: scrolling), else at a key found on the
+    (store, key) index alone, walked from the nearer end when `total` is known.
+    """
     descending = query.order.startswith("-")
+    by_key = query.sort_field is None and query.order in ("key", "-key")
     column: Any = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
     if query.sort_field is not None:
         column = _field_column(engine, query.sort_field)
     ordered = column.desc() if descending else column.asc()
-    statement = (query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
-                 .order_by(ordered, _RECORDS.c.key).limit(limit).offset(max(0, offset)))
+    statement = query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
     with engine.connect() as conn:
-        rows = conn.execute(statement).all()
+        if by_key and after is not None:
+            statement = statement.where(_RECORDS.c.key < after if descending
+                                        else _RECORDS.c.key > after)
+            offset = 0
+        elif by_key and offset > 0:
+            anchor = _anchor(conn, query, offset, descending, total)
+            if anchor is None:
+                return []
+            statement = statement.where(_RECORDS.c.key <= anchor if descending
+                                        else _RECORDS.c.key >= anchor)
+            offset = 0
+        rows = conn.execute(statement.order_by(ordered, _RECORDS.c.key).limit(limit)
+                            .offset(max(0, offset))).all()
     return [Record(key, loads_record(data), updated) for key, data, updated in rows]
+
+
+def _anchor(conn: Connection, query: RecordQuery, offset: int, descending: bool,
+            total: int | None) -> str | None:
+    """The key at `offset`, skipping keys on the index only (OFFSET over full rows would
+    visit every record skipped), from the end nearer to it."""
+    backwards = total is not None and offset > total // 2
+    if backwards:
+        assert total is not None
+        offset, descending = total - 1 - offset, not descending
+        if offset < 0:
+            return None
+    order = _RECORDS.c.key.desc() if descending else _RECORDS.c.key.asc()
+    found: str | None = conn.execute(query._where(select(_RECORDS.c.key)).order_by(order)
+                                     .limit(1).offset(offset)).scalar()
+    return found
 
 
 def _field_column(engine: Engine, name: str) -> Any:

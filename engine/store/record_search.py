@@ -15,7 +15,7 @@ as JSON text starting `{"$`) may match too; those candidates are always included
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,29 +92,37 @@ def _typed_number(column: str, structure: DataStructure | None) -> bool:
 
 
 def candidates(engine: Engine, store_id: str, lookups: Sequence[Lookup]
-               ) -> list[tuple[str, str]]:
-    """(key, stored JSON) of every record some lookup may match, oldest first."""
-    clauses, params = [], {"sid": store_id}
+               ) -> Iterator[tuple[str, str]]:
+    """(key, stored JSON) of every record some lookup may match, oldest first, read as
+    they are consumed (a search that stops at its limit reads no further)."""
+    arms: list[str] = []
+    params: dict[str, Any] = {"sid": store_id}
     with engine.connect() as conn:
         for n, lookup in enumerate(lookups):
-            names = [f"v{n}_{i}" for i in range(len(lookup.values))]
-            params.update(zip(names, lookup.values, strict=True))
-            listed = ", ".join(f":{name}" for name in names)
-            if lookup.column == "key":
-                clauses.append(f"key IN ({listed})")
-                continue
-            expression = ensure_index(conn, lookup.column)
-            clauses.append(f"{expression} IN ({listed})")
-            clauses.append(f"{expression} >= '{_TAGGED_FROM}' AND "
-                           f"{expression} < '{_TAGGED_TO}'")
+            expression = "key"
+            if lookup.column != "key":
+                expression = ensure_index(conn, lookup.column)
+                arms.append(f"{expression} >= '{_TAGGED_FROM}' AND "
+                            f"{expression} < '{_TAGGED_TO}'")
+            for i, value in enumerate(lookup.values):
+                params[f"v{n}_{i}"] = value
+                arms.append(f"{expression} = :v{n}_{i}")
         conn.commit()  # the index, if one was made
-        # One SELECT per clause, so each uses its index (an OR makes SQLite scan the store).
+        # Each arm is one indexed equality or range; the empty ones are dropped, so the
+        # usual search (one value, no tagged dates) is a single index walk already in rowid
+        # order. Several arms are a UNION (an OR would make SQLite scan the whole store).
+        arms = [arm for arm in arms if conn.execute(text(
+            f"SELECT 1 FROM data_store_record WHERE store_id = :sid AND {arm} LIMIT 1"),
+            params).first() is not None]
+        if not arms:
+            return
         union = " UNION ".join(
-            f"SELECT rowid, key, data FROM data_store_record WHERE store_id = :sid AND {c}"
-            for c in clauses)
-        rows = conn.execute(text(f"SELECT key, data FROM ({union}) ORDER BY rowid"),
-                            params).all()
-    return [(key, data) for key, data in rows]
+            f"SELECT rowid, key, data FROM data_store_record WHERE store_id = :sid AND {arm}"
+            for arm in arms)
+        query = (f"SELECT key, data FROM data_store_record WHERE store_id = :sid AND "
+                 f"{arms[0]} ORDER BY rowid" if len(arms) == 1
+                 else f"SELECT key, data FROM ({union}) ORDER BY rowid")
+        yield from ((key, data) for key, data in conn.execute(text(query), params))
 
 
 def field_expression(column: str) -> str:

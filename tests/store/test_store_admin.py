@@ -114,3 +114,20 @@ def test_which_scenarios_use_a_store(tmp_path: Path) -> None:
     other = tmp_path / "scenarios" / "other.blueprint.json"
     other.write_bytes(orjson.dumps({"flow": [{"id": 1, "parameters": {"datastore": 4}}]}))
     assert scenarios_using(tmp_path, "3") == ["dedupe"]
+
+
+@pytest.mark.parametrize("order", ["key", "-key"])
+def test_every_way_to_a_page_finds_the_same_records(engine: Engine, order: str) -> None:
+    sid = create_store(engine, "Paged")
+    for i in range(95):
+        save_record(engine, sid, f"k{i:02d}", {"n": i})
+    query = RecordQuery(sid, order=order)  # type: ignore[arg-type]
+    everything = [r.key for r in read_page(engine, query, 0, 1000)]
+    for offset in (0, 10, 40, 50, 60, 90):
+        expected = everything[offset:offset + 10]
+        assert [r.key for r in read_page(engine, query, offset, 10)] == expected
+        assert [r.key for r in read_page(engine, query, offset, 10, total=95)] == expected
+        if offset:
+            after = everything[offset - 1]
+            assert [r.key for r in read_page(engine, query, offset, 10, after=after)] \
+                == expected

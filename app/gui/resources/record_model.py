@@ -83,7 +83,10 @@ class RecordTableModel(QAbstractTableModel):
     def _page(self, number: int) -> list[Record]:
         page = self._pages.get(number)
         if page is None:
-            page = read_page(self.engine, self.query, number * PAGE_SIZE, PAGE_SIZE)
+            before = self._pages.get(number - 1)  # scrolling: start after its last key
+            after = before[-1].key if before and len(before) == PAGE_SIZE else None
+            page = read_page(self.engine, self.query, number * PAGE_SIZE, PAGE_SIZE,
+                             total=self.total, after=after)
             self.pages_read += 1
             self._pages[number] = page
             while len(self._pages) > CACHED_PAGES:
