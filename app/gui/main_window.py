@@ -45,6 +45,7 @@ from engine.registry import Registry, registry_with_apps
 
 if TYPE_CHECKING:
     from app.gui.resources import DataStoresWindow
+    from app.gui.resources.import_stores import ImportStoresDialog
 
 _DIRTY = " •"
 _STATUS_MS = 6000
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.connections_dialog: ConnectionsDialog | None = None
         self.import_dialog: ImportConnectionsDialog | None = None
         self.datastores_window: DataStoresWindow | None = None
+        self.import_stores_dialog: ImportStoresDialog | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(STYLE)
         self.undo_group = QUndoGroup(self)
@@ -103,7 +105,7 @@ class MainWindow(QMainWindow):
         self.workspace_panel.message.connect(self.show_message)
         self.workspace_panel.release = self._release_file
         self.workspace_panel.reopen = self._reopen_file
-        self.workspace_panel.map_connections = self._map_connections
+        self.workspace_panel.map_connections = self._map_imports
         dock = QDockWidget("Workspace", self)
         dock.setObjectName("workspace_dock")
         dock.setWidget(self.workspace_panel)
@@ -806,6 +808,27 @@ class MainWindow(QMainWindow):
         self.datastores_window.show()
         self.datastores_window.raise_()
         return self.datastores_window
+
+    def _map_imports(self, blueprint: Blueprint, name: str, proceed: Callable[[], None]
+                     ) -> None:
+        """An import's Make data store ids, then its connections, mapped to local ones."""
+        from app.gui.resources.import_stores import ImportStoresDialog, unknown_stores
+        from engine.runtime import Workspace
+
+        def connections() -> None:
+            self._map_connections(blueprint, name, proceed)
+
+        path = self.workspace_panel.scenarios_dir / f"{name}.blueprint.json"
+        workspace = Workspace(self.workspace)
+        missing = unknown_stores(workspace, path) if path.exists() else {}
+        if not missing:
+            connections()
+            return
+        dialog = ImportStoresDialog(workspace, path, missing,
+                                    lambda module_id: f"module {module_id}", self)
+        dialog.finished.connect(lambda _result: connections())
+        self.import_stores_dialog = dialog
+        dialog.open()
 
     def _map_connections(self, blueprint: Blueprint, name: str,
                          proceed: Callable[[], None]) -> None:
