@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from engine.store.data_structures import DataStructure, coerce_record, get_structure
-from engine.store.datastore import DataStoreRecordRow, DataStoreRow, _upsert, dumps_record
-from engine.store.store_admin import StoreError, record_size, store_info
+from engine.store.datastore import DataStoreRecordRow, _upsert, dumps_record
+from engine.store.store_admin import StoreError, store_info
 from engine.store.structure_check import FieldProblem, validate
 
 _RECORDS = DataStoreRecordRow.__table__  # type: ignore[attr-defined]
-_STORES = DataStoreRow.__table__  # type: ignore[attr-defined]
 
 
 class RecordInvalid(ValueError):
@@ -27,11 +26,6 @@ class RecordInvalid(ValueError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-
-def store_structure(engine: Engine, store_id: Any) -> DataStructure | None:
-    info = store_info(engine, store_id)
-    return get_structure(engine, info.structure_id)
 
 
 def check_record(structure: DataStructure | None, key: str,
@@ -81,8 +75,3 @@ def delete_all_records(engine: Engine, store_id: Any) -> int:
         result = conn.execute(delete(_RECORDS).where(_RECORDS.c.store_id == str(store_id)))
     return int(result.rowcount)
 
-
-def store_size(engine: Engine, store_id: Any) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.sum(record_size()), 0))
-                                .where(_RECORDS.c.store_id == str(store_id))).scalar() or 0)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, LargeBinary, cast, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.store.datastore import DataStoreRecordRow, DataStoreRow
@@ -39,12 +39,6 @@ class StoreInfo:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "records": self.records, "size": self.size,
                 "structure": self.structure_id, "max_size_mb": self.max_size_mb}
-
-
-def record_size() -> ColumnElement[int]:
-    """The SQL expression of one record's size in bytes (Stats and the browser agree)."""
-    return (func.length(cast(_RECORDS.c.key, LargeBinary))
-            + func.length(cast(_RECORDS.c.data, LargeBinary)))
 
 
 _INFO = (_STORES.c.id, _STORES.c.name, _STORES.c.data_structure_id, _STORES.c.max_size_mb,
