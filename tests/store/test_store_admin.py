@@ -131,3 +131,21 @@ def test_every_way_to_a_page_finds_the_same_records(engine: Engine, order: str) 
             after = everything[offset - 1]
             assert [r.key for r in read_page(engine, query, offset, 10, after=after)] \
                 == expected
+
+
+def test_counts_and_sizes_follow_every_kind_of_write(engine: Engine) -> None:
+    run = DataStoreSession(engine)
+    run.put(1, "a", {"n": 1})
+    run.put(1, "b", {"n": 2})
+    run.put(1, "a", {"n": 1000})  # replaced: one record, a bigger one
+    run.delete(1, "b")
+    held = DataStoreSession(engine, auto_commit=False)
+    held.put(1, "c", {"n": 3})
+    held.commit()
+    sid = create_store(engine, "Other")
+    save_record(engine, sid, "x", {"n": 1})
+    expected = len("a") + len(b'{"n":1000}') + len("c") + len(b'{"n":3}')
+    assert [(s.id, s.records, s.size) for s in list_stores(engine)] == [
+        ("1", 2, expected), (sid, 1, len("x") + len(b'{"n":1}'))]
+    run.delete_all(1)
+    assert [(s.records, s.size) for s in list_stores(engine)] == [(0, 0), (1, 8)]
