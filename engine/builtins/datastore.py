@@ -266,13 +266,9 @@ def count_records(call: ModuleCall) -> list[dict[str, Any]]:
 def stats(call: ModuleCall) -> list[dict[str, Any]]:
     """`count` as real exports use it (`{{N.count}}`); `size` is the records' stored JSON in
     bytes (unverified: Make's name for it, and whether it reports a maximum size)."""
-    from engine.store.datastore import dumps_record
-
     session, store = _store(call)
-    records = session.records(store)
-    size = sum(len(key.encode()) + len(dumps_record(record).encode())
-               for key, record in records)
-    return [{"count": len(records), "size": size}]
+    count, size = session.stats(store)
+    return [{"count": count, "size": size}]
 
 
 # --- search ------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import delete, insert, literal_column, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -263,13 +263,25 @@ class DataStoreSession:
         return list(out.items())
 
     def _count(self, store_id: Any) -> int:
+        return self._stats(store_id)[0]
+
+    def stats(self, store_id: Any) -> tuple[int, int]:
+        """(records, bytes of keys and stored JSON), held writes included."""
+        if self._effects is not None:
+            found = self._effect("datastore.stats", lambda: list(self._stats(store_id)))
+            return int(found[0]), int(found[1])
+        return self._stats(store_id)
+
+    def _stats(self, store_id: Any) -> tuple[int, int]:
         sid = self.ensure_store(store_id)
-        if sid not in self._held:
+        if sid not in self._held:  # kept by triggers on the records (migration 0007)
             with self.engine.connect() as conn:
-                return int(conn.execute(
-                    select(func.count()).select_from(_RECORDS).where(_RECORDS.c.store_id == sid)
-                ).scalar() or 0)
-        return len(self._records(sid))
+                row = conn.execute(select(_STORES.c.record_count, _STORES.c.size_bytes)
+                                   .where(_STORES.c.id == sid)).first()
+            return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        records = self._records(sid)
+        return len(records), sum(len(key.encode()) + len(dumps_record(record).encode())
+                                 for key, record in records)
 
     def _stored_records(self, sid: str) -> Iterator[tuple[str, dict[str, Any]]]:
         with self.engine.connect() as conn:
