@@ -135,22 +135,37 @@ def _delete(args: argparse.Namespace, engine: Any, folder: Path) -> int:
 
 
 def _records(args: argparse.Namespace, engine: Any, folder: Path) -> int:
-    from engine.store.record_pages import RecordQuery, count_records, read_page
+    """Written a page at a time (a million records never sit in memory at once)."""
+    from engine.store.record_pages import RecordQuery, read_page
     from engine.store.store_admin import find_store
-
-    query = RecordQuery(find_store(engine, args.store), search=args.search)
-    limit = args.limit if args.limit is not None else count_records(engine, query)
-    page = read_page(engine, query, args.offset, limit)
-    if args.json:
-        from engine.store.tagged_json import encode_value
-
-        _print_json([{"key": r.key, "data": encode_value(r.data)} for r in page])
-        return 0
+    from engine.store.tagged_json import dumps_tagged
     from engine.values import to_json_value
 
-    for record in page:
-        print(f"{record.key}  {orjson.dumps(to_json_value(record.data)).decode()}")
+    query = RecordQuery(find_store(engine, args.store), search=args.search)
+    out = sys.stdout.buffer
+    left = args.limit if args.limit is not None else -1
+    offset, after, first = args.offset, None, True
+    out.write(b"[" if args.json else b"")
+    while left != 0:
+        size = _PAGE if left < 0 else min(_PAGE, left)
+        page = read_page(engine, query, offset, size, after=after)
+        for record in page:
+            if args.json:
+                out.write((b"" if first else b",") + b'{"key":' + orjson.dumps(record.key)
+                          + b',"data":' + dumps_tagged(record.data) + b"}")
+            else:
+                out.write(record.key.encode() + b"  "
+                          + orjson.dumps(to_json_value(record.data)) + b"\n")
+            first = False
+        if len(page) < size:
+            break
+        left -= len(page) if left > 0 else 0
+        offset, after = offset + len(page), page[-1].key
+    out.write(b"]\n" if args.json else b"")
     return 0
+
+
+_PAGE = 10_000
 
 
 def _clear(args: argparse.Namespace, engine: Any, folder: Path) -> int:

@@ -88,3 +88,22 @@ def test_acceptance_dedupe_twice_keeps_one_record(tmp_path: Path, capsys: Any) -
     records = cli_json(capsys, "datastores", "records", "1", "--json", *where)
     assert [r["key"] for r in records] == ["rec-1"]
     assert records[0]["data"]["email"] == "first@example.com"
+
+
+def test_records_are_written_a_page_at_a_time(tmp_path: Path, capsys: Any,
+                                              monkeypatch: Any) -> None:
+    import app.commands.datastores as command
+
+    monkeypatch.setattr(command, "_PAGE", 2)
+    where = ["--data-dir", str(tmp_path / "ws")]
+    sid = cli_json(capsys, "datastores", "create", "Pages", "--json", *where)["id"]
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps([{"key": f"k{i}", "n": i} for i in range(5)]))
+    cli(capsys, "datastores", "import", sid, str(rows), *where)
+    listed = cli_json(capsys, "datastores", "records", sid, "--json", *where)
+    assert [r["key"] for r in listed] == ["k0", "k1", "k2", "k3", "k4"]
+    part = cli_json(capsys, "datastores", "records", sid, "--offset", "1", "--limit", "3",
+                    "--json", *where)
+    assert [(r["key"], r["data"]["n"]) for r in part] == [("k1", 1), ("k2", 2), ("k3", 3)]
+    code, out, _err = cli(capsys, "datastores", "records", sid, "--search", "k4", *where)
+    assert code == 0 and out == 'k4  {"n":4}\n'
