@@ -3,9 +3,9 @@
 `list --json` prints `[{"id", "name", "records", "size", ...}]`; `create NAME --json` prints
 `{"id": ...}`; `records ID --json` prints `[{"key", "data"}]` (all of them, or `--limit`
 from `--offset`), dates as `{"$date": ISO}` and buffers as `{"$buffer": base64}` so that
-the output imports back unchanged. `import ID FILE` adds or replaces records from CSV or JSON with a progress
-line on a terminal; `export ID [FILE]` writes them (stdout without FILE). A store is named by
-its id or its name.
+the output imports back unchanged. `import ID FILE` adds or replaces records from CSV or
+JSON with a progress line on a terminal; `export ID [FILE]` writes them (stdout without
+FILE). A store is named by its id or its name.
 """
 
 from __future__ import annotations
