@@ -70,6 +70,8 @@ def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int, *,
     column: Any = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
     if query.sort_field is not None:
         column = _field_column(engine, query.sort_field)
+        if not query.search:  # the whole store in the field's order: on its index
+            return _field_page(engine, query, offset, limit, descending, total)
     ordered = column.desc() if descending else column.asc()
     statement = query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
     with engine.connect() as conn:
@@ -103,6 +105,28 @@ def _anchor(conn: Connection, query: RecordQuery, offset: int, descending: bool,
     found: str | None = conn.execute(query._where(select(_RECORDS.c.key)).order_by(order)
                                      .limit(1).offset(offset)).scalar()
     return found
+
+
+def _field_page(engine: Engine, query: RecordQuery, offset: int, limit: int,
+                descending: bool, total: int | None) -> list[Record]:
+    from engine.store.field_pages import field_page
+    from engine.store.record_search import field_expression
+
+    assert query.sort_field is not None
+    with engine.connect() as conn:
+        if total is None:
+            total = count_records(engine, query)
+        rows = field_page(conn, query.store_id, field_expression(query.sort_field), offset,
+                          limit, descending=descending, total=total)
+    return [Record(key, loads_record(data), _as_datetime(updated))
+            for key, data, updated in rows]
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """updated_at as SQLAlchemy reads it, from the text a plain query returns."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 def _field_column(engine: Engine, name: str) -> Any:

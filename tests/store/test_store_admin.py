@@ -149,3 +149,25 @@ def test_counts_and_sizes_follow_every_kind_of_write(engine: Engine) -> None:
         ("1", 2, expected), (sid, 1, len("x") + len(b'{"n":1}'))]
     run.delete_all(1)
     assert [(s.records, s.size) for s in list_stores(engine)] == [(0, 0), (1, 8)]
+
+
+@pytest.mark.parametrize("order", ["key", "-key"])
+def test_pages_sorted_by_a_field_follow_its_order(engine: Engine, order: str) -> None:
+    sid = create_store(engine, "Sorted")
+    for i in range(60):
+        data: dict[str, object] = {"city": ["Rome", "Oslo", "Lima"][i % 3]} if i % 10 else {}
+        save_record(engine, sid, f"k{i:02d}", data)
+    descending = order == "-key"
+    query = RecordQuery(sid, order=order, sort_field="city")  # type: ignore[arg-type]
+    everything = [r.key for r in read_page(engine, RecordQuery(sid), 0, 100)]
+
+    def rank(key: str) -> tuple[int, str, int]:
+        city = next(r.data.get("city") for r in read_page(engine, RecordQuery(sid, search=key),
+                                                          0, 1))
+        position = everything.index(key)  # creation order
+        return (0 if city is None else 1, city or "", position)
+
+    expected = sorted(everything, key=rank, reverse=descending)
+    for offset in (0, 7, 25, 31, 50, 55):
+        page = read_page(engine, query, offset, 9, total=60)
+        assert [r.key for r in page] == expected[offset:offset + 9]

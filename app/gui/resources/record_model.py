@@ -10,6 +10,7 @@ the cell keeps its old value.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from typing import Any
 
@@ -20,6 +21,7 @@ from engine.runtime import Workspace
 from engine.store.data_structures import DataStructure, get_structure
 from engine.store.record_edits import RecordInvalid, save_record
 from engine.store.record_pages import Record, RecordQuery, count_records, read_page
+from engine.store.record_search import has_index, index_field
 from engine.store.store_admin import StoreError, store_info
 
 PAGE_SIZE = 100
@@ -30,6 +32,7 @@ _Index = QModelIndex | QPersistentModelIndex
 class RecordTableModel(QAbstractTableModel):
     problem = Signal(str)  # an edit was refused: why
     changed = Signal()  # records were added, edited or removed
+    indexing = Signal(str)  # a field's index is being made for a sort
 
     def __init__(self, workspace: Workspace, store_id: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -40,6 +43,7 @@ class RecordTableModel(QAbstractTableModel):
         self.total = 0
         self._pages: OrderedDict[int, list[Record]] = OrderedDict()
         self.pages_read = 0  # how many page reads the view caused (tests, benchmarks)
+        self.task: asyncio.Task[None] | None = None
         self.reload()
 
     # -- reading --
@@ -161,6 +165,26 @@ class RecordTableModel(QAbstractTableModel):
         sort_field = None if column <= 0 else self.fields[column - 1]
         query = RecordQuery(self.query.store_id, self.query.search,
                             "-key" if descending else "key", sort_field)
-        if query != self.query:  # the view asks again for the order it already has
-            self.query = query
-            self.reload()
+        if query == self.query:  # the view asks again for the order it already has
+            return
+        if sort_field is not None and not has_index(self.engine, sort_field):
+            loop = _running_loop()
+            if loop is not None:  # the index is made off the GUI thread, then the order shown
+                self.indexing.emit(sort_field)
+                self.task = loop.create_task(self._sort_when_indexed(query))
+                return
+        self.query = query
+        self.reload()
+
+    async def _sort_when_indexed(self, query: RecordQuery) -> None:
+        assert query.sort_field is not None
+        await asyncio.to_thread(index_field, self.engine, query.sort_field)
+        self.query = query
+        self.reload()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

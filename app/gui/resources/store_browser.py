@@ -46,6 +46,9 @@ class StoreBrowser(QWidget):
         self.model = RecordTableModel(workspace, store_id, self)
         self.model.problem.connect(self._show_problem)
         self.model.changed.connect(self._records_changed)
+        self.model.modelReset.connect(self._update_info)
+        self.model.indexing.connect(
+            lambda name: self.info.setText(f"Indexing {name} to sort by it…"))
         self.form: RecordForm | None = None
         self.task: asyncio.Task[Any] | None = None
 
@@ -53,7 +56,6 @@ class StoreBrowser(QWidget):
         self.search.setPlaceholderText("Search by key (starts with)…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.model.set_search)
-        self.search.textChanged.connect(lambda _t: self._update_info())
         self.info = QLabel()
         self.table = QTableView()
         self.table.setModel(self.model)

@@ -65,3 +65,25 @@ async def test_import_and_export_from_the_window(stores: DataStoresWindow,
     out = tmp_path / "out.csv"
     assert await browser.export_file(out) == 3 * PAGE_SIZE
     assert out.read_text().splitlines()[:2] == ["key,n", "r0,0"]
+
+
+async def test_sorting_by_a_field_indexes_it_off_the_gui_thread(stores: DataStoresWindow,
+                                                                tmp_path: Path) -> None:
+    sid = create_store(stores.engine, "Cities")
+    source = tmp_path / "cities.json"
+    source.write_text(json.dumps([{"key": f"c{i}", "city": city}
+                                  for i, city in enumerate(["Rome", "Lima", "Oslo"])]))
+    import_records(stores.engine, sid, source)
+    stores.refresh(select=sid)
+    browser = stores.browser
+    assert browser is not None
+    browser.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert browser.info.text().startswith("Indexing city")
+    task = browser.model.task
+    assert task is not None
+    await task
+    model = browser.model
+    assert [model.data(model.index(r, 1)) for r in range(3)] == ["Lima", "Oslo", "Rome"]
+    assert browser.info.text().startswith("3 records")
+    browser.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # indexed now: at once
+    assert [model.data(model.index(r, 1)) for r in range(3)] == ["Rome", "Oslo", "Lima"]
