@@ -197,13 +197,14 @@ def _import(args: argparse.Namespace, engine: Any, folder: Path) -> int:
     seconds = time.perf_counter() - started
     if args.json:
         _print_json({"imported": result.imported, "skipped": result.skipped,
-                     "problems": result.problems, "seconds": round(seconds, 3)})
+                     "problems": result.problems, "full": result.full,
+                     "seconds": round(seconds, 3)})
     else:
         print(f"imported {result.imported:,} records in {seconds:.1f} s"
               + (f", skipped {result.skipped:,}" if result.skipped else ""))
         for problem in result.problems:
             print(f"  {problem}", file=sys.stderr)
-    return 0
+    return 1 if result.full else 0
 
 
 def _export(args: argparse.Namespace, engine: Any, folder: Path) -> int:

@@ -304,6 +304,7 @@ class DataStoreSession:
             with self._write() as conn:
                 self._journal_keys(conn, sid, [key])
                 _upsert(conn, sid, key, data)
+                check_size_limit(conn, sid)
         else:
             self._held.setdefault(sid, _HeldChanges()).writes[key] = dict(data)
 
@@ -377,7 +378,10 @@ class DataStoreSession:
                                                                 _RECORDS.c.key == key))
                         else:
                             _upsert(conn, sid, key, data)
+                    check_size_limit(conn, sid)
         except ModuleError as exc:
+            if exc.name == "OutOfSpaceError":
+                raise
             raise ModuleError(f"Data store commit failed: {exc.message}",
                               name="InconsistencyError") from exc
 
@@ -425,6 +429,16 @@ def _upsert(conn: Connection, sid: str, key: str, data: dict[str, Any]) -> None:
         index_elements=[_RECORDS.c.store_id, _RECORDS.c.key],
         set_={"data": statement.excluded.data, "updated_at": now},
     ))
+
+
+def check_size_limit(conn: Connection, sid: str) -> None:
+    """Refuse (in the write's own transaction, so it is undone) a write that takes the store
+    over its size limit; the size is the triggers' column, so this is one indexed read."""
+    row = conn.execute(select(_STORES.c.size_bytes, _STORES.c.max_size_mb, _STORES.c.name)
+                       .where(_STORES.c.id == sid)).first()
+    if row is not None and row[1] is not None and row[0] > row[1] * 1024 * 1024:
+        raise ModuleError(f"Data store {row[2]!r} is full: its limit is {row[1]} MB.",
+                          name="OutOfSpaceError")
 
 
 def datastore_session(run: RunServices) -> DataStoreSession:

@@ -46,6 +46,7 @@ class ImportResult:
     imported: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)  # the first MAX_REPORTED, by row
+    full: bool = False  # stopped at the store's size limit
 
 
 def format_of(path: Path, given: str | None = None) -> Format:
@@ -81,27 +82,40 @@ def import_records(engine: Engine, store_id: Any, path: Path, *, kind: str | Non
             data = coerce_record(data, structure.spec, strict=structure.strict)
         batch.append((sid, key or str(uuid.uuid4()), dumps_record(data), now, now))
         if len(batch) >= BATCH:
-            result.imported += _write(engine, batch)
+            if not _write(engine, batch, result):
+                return result
             batch = []
             if progress is not None:
                 progress(seen)
-    result.imported += _write(engine, batch)
+    _write(engine, batch, result)
     if progress is not None:
         progress(seen)
     return result
 
 
-def _write(engine: Engine, batch: list[tuple[str, str, str, str, str]]) -> int:
+def _write(engine: Engine, batch: list[tuple[str, str, str, str, str]],
+           result: ImportResult) -> bool:
+    """One batch in one transaction; False (the batch undone, the import over) when it
+    would take the store over its size limit."""
     if not batch:
-        return 0
+        return True
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.executemany(_UPSERT, batch)
+        size, limit = cursor.execute("SELECT size_bytes, max_size_mb FROM data_store "
+                                     "WHERE id = ?", (batch[0][0],)).fetchone()
+        if limit is not None and size > limit * 1024 * 1024:
+            raw.rollback()
+            result.full = True
+            result.problems.append(f"the data store is full ({limit} MB): the import stopped "
+                                   f"after {result.imported:,} records")
+            return False
         raw.commit()
     finally:
         raw.close()
-    return len(batch)
+    result.imported += len(batch)
+    return True
 
 
 def _csv_rows(path: Path, structure: DataStructure | None, fast: list[Any]

@@ -171,3 +171,26 @@ def test_pages_sorted_by_a_field_follow_its_order(engine: Engine, order: str) ->
     for offset in (0, 7, 25, 31, 50, 55):
         page = read_page(engine, query, offset, 9, total=60)
         assert [r.key for r in page] == expected[offset:offset + 9]
+
+
+def test_a_full_store_refuses_run_writes_and_stops_an_import(engine: Engine,
+                                                             tmp_path: Path) -> None:
+    from engine.errors import ModuleError
+    from engine.store.record_io import import_records
+
+    sid = create_store(engine, "Tiny", max_size_mb=1)
+    run = DataStoreSession(engine)
+    run.put(sid, "small", {"text": "x" * 1000})
+    with pytest.raises(ModuleError) as caught:
+        run.put(sid, "big", {"text": "x" * (1024 * 1024)})
+    assert caught.value.name == "OutOfSpaceError" and "is full" in caught.value.message
+    assert [r.key for r in read_page(engine, RecordQuery(sid), 0, 10)] == ["small"]
+    held = DataStoreSession(engine, auto_commit=False)
+    held.put(sid, "big", {"text": "x" * (1024 * 1024)})
+    with pytest.raises(ModuleError, match="is full"):
+        held.commit()
+    source = tmp_path / "many.csv"
+    source.write_text("key,text\n" + "".join(f"k{i},{'y' * 100}\n" for i in range(30_000)))
+    result = import_records(engine, sid, source)
+    assert result.full and result.imported == 0  # the first batch alone is over the limit
+    assert [r.key for r in read_page(engine, RecordQuery(sid), 0, 10)] == ["small"]
