@@ -132,6 +132,7 @@ class DataStoreSession:
         self._replaying = bool(effects is not None and effects.replaying)
         self._held: dict[str, _HeldChanges] = {}
         self._known_stores: set[str] = set()
+        self._limits: dict[str, bool] = {}
         self._structures: dict[str, DataStructure | None] = {}
 
     # -- stores --
@@ -304,9 +305,17 @@ class DataStoreSession:
             with self._write() as conn:
                 self._journal_keys(conn, sid, [key])
                 _upsert(conn, sid, key, data)
-                check_size_limit(conn, sid)
+                if self._limited(conn, sid):
+                    check_size_limit(conn, sid)
         else:
             self._held.setdefault(sid, _HeldChanges()).writes[key] = dict(data)
+
+    def _limited(self, conn: Connection, sid: str) -> bool:
+        """Whether the store has a size limit (read once per run: most have none)."""
+        if sid not in self._limits:
+            self._limits[sid] = conn.execute(select(_STORES.c.max_size_mb)
+                                             .where(_STORES.c.id == sid)).scalar() is not None
+        return self._limits[sid]
 
     def delete(self, store_id: Any, key: str) -> None:
         if self._replaying:
@@ -378,7 +387,8 @@ class DataStoreSession:
                                                                 _RECORDS.c.key == key))
                         else:
                             _upsert(conn, sid, key, data)
-                    check_size_limit(conn, sid)
+                    if self._limited(conn, sid):
+                        check_size_limit(conn, sid)
         except ModuleError as exc:
             if exc.name == "OutOfSpaceError":
                 raise
