@@ -104,6 +104,7 @@ class OutputContext:
     declaration asks.
 
     - `structure(id)`: a data structure's fields (Make's field dicts), None when unknown;
+    - `store_structure(id)`: the fields of a data store's structure, None when unknown;
     - `hook()`: the options of the scenario's webhook (headers, method, stringify,
       data_structure: engine.runtime's hook options), {} when it has none yet;
     - `exported`: the interface Make exported with the module (`metadata.interface`), what
@@ -113,6 +114,7 @@ class OutputContext:
     """
 
     structure: Callable[[Any], list[dict[str, Any]] | None] = _none
+    store_structure: Callable[[Any], list[dict[str, Any]] | None] = _none
     hook: Callable[[], Mapping[str, Any]] = _no_options
     exported: list[dict[str, Any]] | None = None
     fields_at: Callable[[str], list[FieldSpec] | None] = _none

@@ -6,6 +6,7 @@
     uv run python scripts/screenshots.py --tray [--out docs/screenshots/tray.png]
     uv run python scripts/screenshots.py --make-user [--keep DIR]
     uv run python scripts/screenshots.py --welcome [--out docs/screenshots/welcome.png]
+    uv run python scripts/screenshots.py --datastores [--out docs/screenshots/datastores.png]
 
 Starts `Xvfb :99` itself when DISPLAY is unset, then runs
 `scenarist open BLUEPRINT --screenshot OUT` with QT_QPA_PLATFORM=xcb, so the picture is the
@@ -37,6 +38,10 @@ dialog with its mapping panel and the result as pictures (in DIR, default /tmp).
 
 `--welcome` takes the first launch: `scenarist open --screenshot OUT` on an empty
 workspace, where the welcome screen offers the templates.
+
+`--datastores` runs scripts/datastores_window.py: the Data stores window over a store of a
+million customers imported from CSV, scrolled to its middle (the window fills a 1280×760
+screen, taken whole).
 
 The blueprint is imported as the app does it (copied into the scenarios folder of a
 temporary workspace, $SCENARIST_HOME) and opened from there, so the picture shows it in
@@ -198,6 +203,18 @@ def take_tray(out: Path) -> int:
         tray.wait(timeout=10)
 
 
+DATASTORES_SCREEN = "1280x760x24"
+
+
+def take_datastores(out: Path) -> int:
+    with tempfile.TemporaryDirectory(prefix="scenarist-shots-") as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "SCENARIST_HOME": tmp}
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "datastores_window.py"), str(out)],
+            cwd=ROOT, env=env, timeout=300)
+        return done.returncode
+
+
 def take_make_user(keep: Path | None) -> int:
     out = keep or Path(tempfile.gettempdir()) / "scenarist-make-user"
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
@@ -221,16 +238,22 @@ def main() -> int:
                         help="build webhook → filter → HTTP by hand in a real window")
     parser.add_argument("--welcome", action="store_true",
                         help="the welcome screen of a first launch (welcome.png)")
+    parser.add_argument("--datastores", action="store_true",
+                        help="the Data stores window over a million records (datastores.png)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots = ROOT / "docs" / "screenshots"
     name = ("inspector" if args.inspector else "connections" if args.connections
-            else "tray" if args.tray else "welcome" if args.welcome else "editor")
+            else "tray" if args.tray else "welcome" if args.welcome
+            else "datastores" if args.datastores else "editor")
     out = args.out or shots / f"{name}.png"
     args.out = out
-    server = start_xvfb(TRAY_SCREEN if args.tray or args.make_user else SCREEN)
+    server = start_xvfb(TRAY_SCREEN if args.tray or args.make_user
+                        else DATASTORES_SCREEN if args.datastores else SCREEN)
     try:
-        if args.make_user:
+        if args.datastores:
+            code = take_datastores(out.resolve())
+        elif args.make_user:
             code = take_make_user(args.keep.resolve() if args.keep else None)
         elif args.connections:
             code = take_connections(out.resolve(), args.keep.resolve() if args.keep else None)

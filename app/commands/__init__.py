@@ -20,4 +20,6 @@ COMMANDS = {
     "serve": "run the active scenarios in the background, headless",
     "settings": "runtime settings: port, host, public URL, time zone, ...",
     "hooks": "webhooks: list, set their options",
+    "datastores": "data stores: list, create, records, import, export",
+    "structures": "data structures: list, create (from a sample), delete",
 }

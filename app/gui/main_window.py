@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
@@ -50,6 +50,10 @@ from engine.history.runs import HistoryReader, RunFilter, fetch_page
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
 
+if TYPE_CHECKING:
+    from app.gui.resources import DataStoresWindow
+    from app.gui.resources.import_stores import ImportStoresDialog
+
 _DIRTY = " •"
 _STATUS_MS = 6000
 STATES_MS = 5000  # the workspace list's status lines are re-read this often
@@ -75,6 +79,8 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportConnectionsDialog | None = None
         self.keys_dialog: KeysDialog | None = None
         self.webhooks_window: WebhooksWindow | None = None
+        self.datastores_window: DataStoresWindow | None = None
+        self.import_stores_dialog: ImportStoresDialog | None = None
         self.setWindowTitle("Scenarist")
         self.setStyleSheet(LIGHT_STYLE)  # until the workspace's theme applies
         self.undo_group = QUndoGroup(self)
@@ -102,7 +108,7 @@ class MainWindow(QMainWindow):
         self.workspace_panel.message.connect(self.show_message)
         self.workspace_panel.release = self._release_file
         self.workspace_panel.reopen = self._reopen_file
-        self.workspace_panel.map_connections = self._map_connections
+        self.workspace_panel.map_connections = self._map_imports
         dock = QDockWidget("Workspace", self)
         dock.setObjectName("workspace_dock")
         dock.setWidget(self.workspace_panel)
@@ -163,6 +169,9 @@ class MainWindow(QMainWindow):
         self.act_webhooks = self._action(
             "&Webhooks…", self.show_webhooks,
             tip="The workspace's webhooks: URLs, queues, data structures, API keys, allowed IPs")
+        self.act_datastores = self._action(
+            "&Data stores…", self.show_datastores,
+            tip="Browse and edit the workspace's data stores and data structures")
         self.act_close = self._action("&Close tab", self.close_current_tab, "Ctrl+W")
         self.act_quit = self._action("&Quit", self.quit, "Ctrl+Q")
 
@@ -242,6 +251,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([self.act_layout, self.act_minimap])
         view_menu.addAction(self.workspace_dock.toggleViewAction())
+        view_menu.addAction(self.act_datastores)
         run_menu = bar.addMenu("&Run")
         run_menu.addAction(self.act_run_once)
         run_menu.addSeparator()
@@ -813,6 +823,39 @@ class MainWindow(QMainWindow):
                 host.workspace, lambda: host.runtime.queue if host.runtime else None, self)
         self.webhooks_window.refresh()
         return _shown(self.webhooks_window)
+
+    def show_datastores(self) -> DataStoresWindow:
+        """The Data stores window (one, not modal), its lists re-read."""
+        from app.gui.resources import DataStoresWindow  # its tables load on first use
+
+        if self.datastores_window is None:
+            self.datastores_window = DataStoresWindow(self.workspace, self)
+            self.datastores_window.message.connect(self.show_message)
+        self.datastores_window.refresh()
+        self.datastores_window.show()
+        self.datastores_window.raise_()
+        return self.datastores_window
+
+    def _map_imports(self, blueprint: Blueprint, name: str, proceed: Callable[[], None]
+                     ) -> None:
+        """An import's Make data store ids, then its connections, mapped to local ones."""
+        from app.gui.resources.import_stores import ImportStoresDialog, unknown_stores
+        from engine.runtime import Workspace
+
+        def connections() -> None:
+            self._map_connections(blueprint, name, proceed)
+
+        path = self.workspace_panel.scenarios_dir / f"{name}.blueprint.json"
+        workspace = Workspace(self.workspace)
+        missing = unknown_stores(workspace, path) if path.exists() else {}
+        if not missing:
+            connections()
+            return
+        dialog = ImportStoresDialog(workspace, path, missing,
+                                    lambda module_id: f"module {module_id}", self)
+        dialog.finished.connect(lambda _result: connections())
+        self.import_stores_dialog = dialog
+        dialog.open()
 
     def _map_connections(self, blueprint: Blueprint, name: str,
                          proceed: Callable[[], None]) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import ModuleError
 from engine.filters import find_operator
-from engine.spec import FieldSpec, ModuleCall, ModuleTable
+from engine.spec import FieldSpec, ModuleCall, ModuleTable, OutputContext, field_specs
 from engine.values import is_empty, to_bool, to_number, to_text
 
 if TYPE_CHECKING:
@@ -32,6 +32,37 @@ _KEY = FieldSpec(name="key", label="Key", required=True)
 _DATA = FieldSpec(name="data", type="collection", label="Record")
 _RECORD_INTERFACE = [FieldSpec(name="key", label="Key"),
                      FieldSpec(name="data", type="collection", label="Record")]
+
+
+def _fields(parameters: dict[str, Any], context: OutputContext) -> list[FieldSpec]:
+    """The fields of the store's data structure (none for a keys-only or unknown store)."""
+    store_id = parameters.get("datastore")
+    return field_specs(context.store_structure(store_id)) if not is_empty(store_id) else []
+
+
+def record_outputs(parameters: dict[str, Any], _mapper: dict[str, Any],
+                   context: OutputContext) -> list[FieldSpec]:
+    """`{key, ...fields}`: Add/replace and Update output the record beside its key."""
+    fields = _fields(parameters, context)
+    if not fields and context.exported:
+        return field_specs(context.exported)  # what Make last determined
+    return [FieldSpec(name="key", label="Key"), *fields]
+
+
+def get_outputs(parameters: dict[str, Any], mapper: dict[str, Any],
+                context: OutputContext) -> list[FieldSpec]:
+    fields = _fields(parameters, context) or field_specs(context.exported)
+    if to_bool(mapper.get("returnWrapped")):
+        return [FieldSpec(name="key", label="Key"),
+                FieldSpec(name="data", type="collection", label="Record", spec=fields)]
+    return fields
+
+
+def search_outputs(parameters: dict[str, Any], _mapper: dict[str, Any],
+                   context: OutputContext) -> list[FieldSpec]:
+    return [FieldSpec(name="key", label="Key"),
+            FieldSpec(name="data", type="collection", label="Record",
+                      spec=_fields(parameters, context))]
 
 
 def _store(call: ModuleCall) -> tuple[DataStoreSession, str]:
@@ -93,6 +124,7 @@ def _shaped(session: DataStoreSession, store: str, data: dict[str, Any]) -> dict
                   default=False),
     ],
     interface=[FieldSpec(name="key", label="Key")],
+    outputs=record_outputs,
 )
 def add_record(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
@@ -122,6 +154,7 @@ def add_record(call: ModuleCall) -> list[dict[str, Any]]:
                   default=False),
     ],
     interface=[FieldSpec(name="key", label="Key")],
+    outputs=record_outputs,
 )
 def update_record(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
@@ -156,6 +189,7 @@ def update_record(call: ModuleCall) -> list[dict[str, Any]]:
     parameters=[_STORE],
     mapper=[_KEY, FieldSpec(name="returnWrapped", type="boolean", label="Return Wrapped Output",
                             default=False)],
+    outputs=get_outputs,
 )
 def get_record(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
@@ -232,13 +266,9 @@ def count_records(call: ModuleCall) -> list[dict[str, Any]]:
 def stats(call: ModuleCall) -> list[dict[str, Any]]:
     """`count` as real exports use it (`{{N.count}}`); `size` is the records' stored JSON in
     bytes (unverified: Make's name for it, and whether it reports a maximum size)."""
-    from engine.store.datastore import dumps_record
-
     session, store = _store(call)
-    records = session.records(store)
-    size = sum(len(key.encode()) + len(dumps_record(record).encode())
-               for key, record in records)
-    return [{"count": len(records), "size": size}]
+    count, size = session.stats(store)
+    return [{"count": count, "size": size}]
 
 
 # --- search ------------------------------------------------------------------------------
@@ -331,15 +361,23 @@ def _sorted(rows: list[Row], sort: Any) -> list[Row]:
                                            {"label": "Descending", "value": -1}])]),
     ],
     interface=_RECORD_INTERFACE,
+    outputs=search_outputs,
 )
 def search_records(call: ModuleCall) -> list[dict[str, Any]]:
     session, store = _store(call)
     conditions = call.mapper.get("filter") or []
-    rows = [(k, r) for k, r in session.records(store) if _matches(k, r, conditions)]
-    rows = _sorted(rows, call.mapper.get("sort"))
-    limit = to_number(call.parameters.get("limit", call.mapper.get("limit")))
-    if limit is not None and limit > 0:
-        rows = rows[: int(limit)]
+    sort = call.mapper.get("sort")
+    number = to_number(call.parameters.get("limit", call.mapper.get("limit")))
+    limit = int(number) if number is not None and number > 0 else None
+
+    def accept(key: str, record: dict[str, Any]) -> bool:
+        return _matches(key, record, conditions)
+
+    # Without a sort the first `limit` matches are the answer: the search stops there.
+    rows = session.search(store, conditions, accept, None if sort else limit)
+    rows = _sorted(rows, sort)
+    if limit is not None:
+        rows = rows[:limit]
     if not rows:
         return [{}] if to_bool(call.parameters.get("continueWhenNoRes")) else []
     return [{"key": key, "data": record} for key, record in rows]

@@ -33,6 +33,18 @@ def workspace_output_context(folder: Path | None, scenario: str) -> OutputContex
         found = get_structure(state_engine(folder), structure_id)
         return [f.model_dump(exclude_none=True) for f in found.spec] if found else None
 
+    def store_structure(store_id: Any) -> list[dict[str, Any]] | None:
+        if store_id in (None, "") or not has_state():
+            return None
+        from engine.store.state_db import state_engine
+        from engine.store.store_admin import StoreError, store_info
+
+        try:
+            info = store_info(state_engine(folder), store_id)
+        except StoreError:
+            return None
+        return structure(info.structure_id)
+
     def hook() -> Mapping[str, Any]:
         if not has_state():
             return {}
@@ -42,4 +54,4 @@ def workspace_output_context(folder: Path | None, scenario: str) -> OutputContex
         found = hooks(state_engine(folder), scenario=scenario)
         return found[0].options if found else {}
 
-    return OutputContext(structure=structure, hook=hook)
+    return OutputContext(structure=structure, store_structure=store_structure, hook=hook)

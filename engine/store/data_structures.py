@@ -62,6 +62,17 @@ def save_structure(engine: Engine, structure: DataStructure) -> None:
         session.commit()
 
 
+def create_structure(engine: Engine, name: str, spec: list[Any], *, strict: bool = False
+                     ) -> DataStructure:
+    """A new structure under the next free integer id (Make's ids are integers)."""
+    with Session(engine) as session:
+        ids = session.exec(select(DataStructureRow.id)).all()
+    next_id = max((int(i) for i in ids if str(i).isdigit()), default=0) + 1
+    structure = DataStructure(id=str(next_id), name=name, spec=spec, strict=strict)
+    save_structure(engine, structure)
+    return structure
+
+
 def get_structure(engine: Engine, structure_id: Any) -> DataStructure | None:
     if structure_id is None or structure_id == "":
         return None

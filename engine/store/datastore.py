@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import delete, insert, literal_column, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +39,7 @@ from engine.errors import ModuleError
 from engine.store.data_structures import DataStructure, get_structure
 from engine.store.state_db import release_state_engine, state_engine
 from engine.store.tagged_json import decode_value as decode_value  # re-exported
+from engine.store.tagged_json import dumps_tagged
 from engine.store.tagged_json import encode_value as encode_value
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class DataStoreRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str = ""
     data_structure_id: str | None = None  # may name a structure the workspace doesn't have
+    max_size_mb: int | None = None  # Make's "Data storage size"; None: no limit
+    # Kept by triggers on data_store_record (migration 0007): never written by hand.
+    record_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    size_bytes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_utc_now)
 
 
@@ -89,7 +94,7 @@ _JOURNAL = DataStoreJournalRow.__table__  # type: ignore[attr-defined]
 # --- value codec (engine.store.tagged_json) -----------------------------------------------
 
 def dumps_record(data: dict[str, Any]) -> str:
-    return orjson.dumps(encode_value(data)).decode()
+    return dumps_tagged(data).decode()  # encode_value's text, in one orjson call
 
 
 def loads_record(text: str) -> dict[str, Any]:
@@ -127,6 +132,7 @@ class DataStoreSession:
         self._replaying = bool(effects is not None and effects.replaying)
         self._held: dict[str, _HeldChanges] = {}
         self._known_stores: set[str] = set()
+        self._limits: dict[str, bool] = {}
         self._structures: dict[str, DataStructure | None] = {}
 
     # -- stores --
@@ -179,6 +185,40 @@ class DataStoreSession:
             return [(k, r) for k, r in found]
         return self._records(store_id)
 
+    def search(self, store_id: Any, conditions: Any,
+               accept: Callable[[str, dict[str, Any]], bool],
+               limit: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The records `accept` takes, oldest first, at most `limit`. The filter's
+        `conditions` narrow the records read first when they allow it (an indexed lookup,
+        `engine.store.record_search`), so a big store is not read whole."""
+        def read() -> list[tuple[str, dict[str, Any]]]:
+            found = []
+            for key, record in self._search(store_id, conditions):
+                if accept(key, record):
+                    found.append((key, record))
+                    if limit is not None and len(found) >= limit:
+                        break
+            return found
+
+        if self._effects is None:
+            return read()
+        # What was found is recorded; a replay checks it again (recordings made before
+        # searches were narrowed hold every record of the store).
+        recorded = self._effect("datastore.records", lambda: [[k, r] for k, r in read()])
+        kept = [(k, r) for k, r in recorded if accept(k, r)]
+        return kept if limit is None else kept[:limit]
+
+    def _search(self, store_id: Any, conditions: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        from engine.store.record_search import candidates, plan
+
+        sid = self.ensure_store(store_id)
+        lookups = None if sid in self._held else plan(conditions, self.structure(sid))
+        if lookups is None:
+            yield from self._records(sid)
+            return
+        for key, text in candidates(self.engine, sid, lookups):
+            yield key, loads_record(text)
+
     def count(self, store_id: Any) -> int:
         if self._effects is not None:
             count: int = self._effect("datastore.count", lambda: self._count(store_id))
@@ -224,13 +264,25 @@ class DataStoreSession:
         return list(out.items())
 
     def _count(self, store_id: Any) -> int:
+        return self._stats(store_id)[0]
+
+    def stats(self, store_id: Any) -> tuple[int, int]:
+        """(records, bytes of keys and stored JSON), held writes included."""
+        if self._effects is not None:
+            found = self._effect("datastore.stats", lambda: list(self._stats(store_id)))
+            return int(found[0]), int(found[1])
+        return self._stats(store_id)
+
+    def _stats(self, store_id: Any) -> tuple[int, int]:
         sid = self.ensure_store(store_id)
-        if sid not in self._held:
+        if sid not in self._held:  # kept by triggers on the records (migration 0007)
             with self.engine.connect() as conn:
-                return int(conn.execute(
-                    select(func.count()).select_from(_RECORDS).where(_RECORDS.c.store_id == sid)
-                ).scalar() or 0)
-        return len(self._records(sid))
+                row = conn.execute(select(_STORES.c.record_count, _STORES.c.size_bytes)
+                                   .where(_STORES.c.id == sid)).first()
+            return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        records = self._records(sid)
+        return len(records), sum(len(key.encode()) + len(dumps_record(record).encode())
+                                 for key, record in records)
 
     def _stored_records(self, sid: str) -> Iterator[tuple[str, dict[str, Any]]]:
         with self.engine.connect() as conn:
@@ -253,8 +305,17 @@ class DataStoreSession:
             with self._write() as conn:
                 self._journal_keys(conn, sid, [key])
                 _upsert(conn, sid, key, data)
+                if self._limited(conn, sid):
+                    check_size_limit(conn, sid)
         else:
             self._held.setdefault(sid, _HeldChanges()).writes[key] = dict(data)
+
+    def _limited(self, conn: Connection, sid: str) -> bool:
+        """Whether the store has a size limit (read once per run: most have none)."""
+        if sid not in self._limits:
+            self._limits[sid] = conn.execute(select(_STORES.c.max_size_mb)
+                                             .where(_STORES.c.id == sid)).scalar() is not None
+        return self._limits[sid]
 
     def delete(self, store_id: Any, key: str) -> None:
         if self._replaying:
@@ -326,7 +387,11 @@ class DataStoreSession:
                                                                 _RECORDS.c.key == key))
                         else:
                             _upsert(conn, sid, key, data)
+                    if self._limited(conn, sid):
+                        check_size_limit(conn, sid)
         except ModuleError as exc:
+            if exc.name == "OutOfSpaceError":
+                raise
             raise ModuleError(f"Data store commit failed: {exc.message}",
                               name="InconsistencyError") from exc
 
@@ -374,6 +439,16 @@ def _upsert(conn: Connection, sid: str, key: str, data: dict[str, Any]) -> None:
         index_elements=[_RECORDS.c.store_id, _RECORDS.c.key],
         set_={"data": statement.excluded.data, "updated_at": now},
     ))
+
+
+def check_size_limit(conn: Connection, sid: str) -> None:
+    """Refuse (in the write's own transaction, so it is undone) a write that takes the store
+    over its size limit; the size is the triggers' column, so this is one indexed read."""
+    row = conn.execute(select(_STORES.c.size_bytes, _STORES.c.max_size_mb, _STORES.c.name)
+                       .where(_STORES.c.id == sid)).first()
+    if row is not None and row[1] is not None and row[0] > row[1] * 1024 * 1024:
+        raise ModuleError(f"Data store {row[2]!r} is full: its limit is {row[1]} MB.",
+                          name="OutOfSpaceError")
 
 
 def datastore_session(run: RunServices) -> DataStoreSession:

@@ -751,6 +751,11 @@ def build_editor(spec: FieldSpec, ctx: FieldContext,
     """The editor for a field, or None for hidden fields."""
     if spec.type == "hidden":
         return None
+    workspace = ctx.document.workspace if spec.type in ("datastore", "udt") else None
+    if workspace is not None:  # the workspace's data stores and structures, by name
+        from app.gui.resources.pickers import ResourcePicker
+
+        return ResourcePicker(spec, ctx, workspace, parent)
     if ctx.connections is not None:  # fields that ask the workspace or the service
         from app.gui.panels.connection_picker import ConnectionPicker, picker_types
         from app.gui.panels.rpc_select import RpcSelectField, rpc_options

@@ -9,7 +9,7 @@ from typing import Any
 from app.gui.editor import ScenarioEditor
 from app.gui.main_window import MainWindow
 from app.gui.panels.connection_picker import NO_CONNECTION, ConnectionPicker
-from app.gui.panels.fields import ConnectionField
+from app.gui.resources.pickers import ResourcePicker
 from tests.gui.connections.helpers import click, fill
 
 
@@ -112,10 +112,10 @@ def test_http_keychains_list_connections_of_their_kind(window: MainWindow) -> No
     assert picker(editor, "apiKeyKeychain").type_key == "http:apikeyauth"
     assert items(picker(editor, "apiKeyKeychain").combo) == [NO_CONNECTION, "Key"]
     assert items(picker(editor, "basicAuthKeychain").combo) == [NO_CONNECTION, "Login"]
-    # A data store is not a connection: its field keeps the imported id as before.
+    # A data store is not a connection: it is picked from the workspace's data stores.
     editor, _ = module_settings(window, "datastore:AddRecord")
     assert isinstance(editor.settings.editor_for(  # type: ignore[attr-defined]
-        "parameters", "datastore"), ConnectionField)
+        "parameters", "datastore"), ResourcePicker)
 
 
 def test_a_module_with_an_alternative_connection_offers_both_types(window: MainWindow) -> None:
