@@ -5,9 +5,8 @@ secrets are read there, from its keyring or its encrypted file, and never leave 
 
 An operation gets the module's own blueprint node and its mapped input, never the scenario's
 credentials; it returns the module's bundles. A module's error becomes an ApplicationError of
-Make's error name: connection and rate-limit errors are retried by Temporal's retry policy
-(engine.temporal.retries), any other is not and goes back to the walk, whose error handlers
-decide as they do locally.
+Make's error name, which goes back to the walk, whose error handlers decide as they do
+locally (engine.temporal.retries says what Temporal retries: a lost worker).
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from engine.registry import Registry
 from engine.runtime.workspace import Workspace
 from engine.spec import ModuleCall
 from engine.temporal.codec import decode, encode
-from engine.temporal.retries import RETRIED_ERRORS
+from engine.temporal.retries import HEARTBEAT_EVERY_S
 
 OPERATE = "scenarist.operate"
 OPEN_CONNECTIONS = "scenarist.open_connections"
@@ -44,8 +43,15 @@ def _plan(source: bytes, registry: Registry | None) -> Plan:
 
 
 def _failure(exc: ModuleError) -> ApplicationError:
-    return ApplicationError(exc.message, exc.detail, type=exc.name,
-                            non_retryable=exc.name not in RETRIED_ERRORS)
+    """A module's error, for the walk to handle (engine.temporal.retries)."""
+    return ApplicationError(exc.message, exc.detail, type=exc.name, non_retryable=True)
+
+
+async def _heartbeat() -> None:
+    """Tell the cluster this worker is alive while an operation runs."""
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(HEARTBEAT_EVERY_S)
 
 
 class ScenarioActivities:
@@ -77,6 +83,7 @@ class ScenarioActivities:
         plan = _plan(source, self.registry)
         step = plan.steps[int(task["node"]["id"])]
         services = self.services(task["context"])
+        beating = asyncio.create_task(_heartbeat())
         try:
             if step.impl is None:
                 raise ModuleError(f"module {step.module} is not installed on this worker",
@@ -96,6 +103,7 @@ class ScenarioActivities:
                 resource.rollback()
             raise _failure(exc) from None
         finally:
+            beating.cancel()
             await services.aclose()
         return {"outputs": encode(list(outputs)), "warnings": services.warnings,
                 "more": services.more}

@@ -22,7 +22,7 @@ from engine.executor.plan import Plan, Step
 from engine.spec import ModuleCall
 from engine.temporal.activities import OPERATE
 from engine.temporal.codec import decode, encode
-from engine.temporal.retries import OPERATION_RETRIES
+from engine.temporal.retries import HEARTBEAT_TIMEOUT, OPERATION_RETRIES
 
 INLINE_ASYNC = frozenset({"builtin:BasicFeeder", "util:FunctionSleep"})
 EFFECT_APPS = frozenset({"datastore"})
@@ -63,7 +63,8 @@ def as_activity(step: Step, settings: dict[str, Any], context: dict[str, Any],
                 "context": context}
         try:
             done = await workflow.execute_activity(
-                OPERATE, task, start_to_close_timeout=timeout, retry_policy=OPERATION_RETRIES,
+                OPERATE, task, start_to_close_timeout=timeout, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=OPERATION_RETRIES,
                 summary=f"{step.id} {step.module}")
         except ActivityError as exc:
             raise module_error(exc) from None

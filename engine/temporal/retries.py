@@ -1,10 +1,11 @@
 """Make's retry semantics as Temporal retry policies.
 
-Make retries an operation on its own only for errors that say the other side may answer
-later: a connection that failed and a rate limit. Those are the activity errors Temporal
-retries (with backoff, a few times); every other module error goes back to the scenario's
-walk at once, where error handlers (Break's automatic retries included, stored as an
-incomplete execution as Make stores one) decide.
+A module's own errors are never retried by Temporal: they go back to the scenario's walk at
+once, where Make's rules apply as they do locally (the HTTP client's own retries of rate
+limits, error handlers, Break's automatic retries stored as an incomplete execution). What
+Temporal retries is the loss of the worker running an operation: the activity stops
+heartbeating, and another worker runs it again (with backoff, without end: a cluster with no
+worker left waits for one).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-RETRIED_ERRORS = frozenset({"ConnectionError", "RateLimitError"})
+HEARTBEAT_EVERY_S = 2.0
+# A worker silent this long is taken for dead; its operation goes to another.
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 OPERATION_RETRIES = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
+    initial_interval=timedelta(milliseconds=200),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=3,
+    maximum_interval=timedelta(seconds=10),
 )

@@ -1,0 +1,72 @@
+"""`scenarist run --temporal HOST:PORT`: the run is submitted to the cluster as one workflow,
+waited for, and reported as a local run reports (the same JSON report, summary and exit
+code), so anything that drives `scenarist run` (the acceptance suite) can drive a cluster."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from engine.blueprint import Blueprint
+from engine.executor.result import RunResult
+from engine.report import summary_text
+
+
+def result_of(report: dict[str, Any]) -> RunResult:
+    """The run's result as the report tells it (for the summary)."""
+    modules = report["modules"]
+    return RunResult(
+        status=report["status"], operations=report["operations"],
+        data_transfer=report["data_transfer"],
+        incomplete_executions=report["incomplete_executions"],
+        operations_by_module={int(k): m["operations"] for k, m in modules.items()},
+        errors_by_module={int(k): m["errors"] for k, m in modules.items() if m["errors"]},
+        webhook_response=report["webhook_response"], warnings=list(report["warnings"]),
+        error=report["error"])
+
+
+async def _submit(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
+                  request: Any) -> dict[str, Any]:
+    from engine.temporal.client import start_execution
+    from engine.temporal.worker import connect
+
+    client = await connect(args.temporal, args.namespace)
+    handle = await start_execution(
+        client, blueprint, scenario=scenario, request=request,
+        report="json" if args.report == "json" else "summary", task_queue=args.task_queue,
+        data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
+    done: dict[str, Any] = await handle.result()
+    return done
+
+
+def run_on_cluster(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
+                   request: Any, early: list[str]) -> int:
+    try:
+        done = asyncio.run(_submit(args, blueprint, scenario, request))
+    except RuntimeError as exc:  # the cluster can't be reached
+        print(f"scenarist run: cluster {args.temporal}: {exc}", file=sys.stderr)
+        return 1
+    report = done["report"]
+    report["warnings"][:0] = early
+    if args.report == "json":
+        sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+        for warning in report["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
+    else:
+        print(summary_text(scenario, result_of(report)))
+    return 1 if report["status"] == "error" else 0
+
+
+def exit_now(code: int) -> None:
+    """Leave without finalizing the interpreter: Temporal's core threads may still call
+    into Python while it finalizes, which aborts the process (SIGABRT, exit 134) after the
+    work is done and reported. Nothing else is open in a cluster run."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
