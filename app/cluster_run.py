@@ -14,21 +14,8 @@ from typing import Any
 import orjson
 
 from engine.blueprint import Blueprint
-from engine.executor.result import RunResult
 from engine.report import summary_text
-
-
-def result_of(report: dict[str, Any]) -> RunResult:
-    """The run's result as the report tells it (for the summary)."""
-    modules = report["modules"]
-    return RunResult(
-        status=report["status"], operations=report["operations"],
-        data_transfer=report["data_transfer"],
-        incomplete_executions=report["incomplete_executions"],
-        operations_by_module={int(k): m["operations"] for k, m in modules.items()},
-        errors_by_module={int(k): m["errors"] for k, m in modules.items() if m["errors"]},
-        webhook_response=report["webhook_response"], warnings=list(report["warnings"]),
-        error=report["error"])
+from engine.temporal.results import result_of
 
 
 async def _submit(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
