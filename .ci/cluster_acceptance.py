@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT.parent / "shared" / "acceptance" / "run.py"
 WORKERS = 2
 
+# One task queue partition: a single-node dev server otherwise spreads each queue over four,
+# and a poll waits on an empty one (~70 ms more per workflow or activity task).
+ONE_PARTITION = ["--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+                 "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1"]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -54,7 +59,7 @@ def main() -> int:
             started.append(subprocess.Popen(
                 [str(temporal), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
                  "--port", str(port), "--http-port", str(free_port()),
-                 "--metrics-port", str(free_port()), "--log-level", "error"],
+                 "--metrics-port", str(free_port()), "--log-level", "error", *ONE_PARTITION],
                 stdout=subprocess.DEVNULL, stderr=(logs / "server.log").open("wb")))
             wait_for(lambda: listening(port), "the Temporal dev server")
             for n in range(WORKERS):
