@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from engine.temporal.results import result_of
 
 
 async def _submit(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
-                  request: Any) -> dict[str, Any]:
+                  request: Any, execution_id: str) -> dict[str, Any]:
     from engine.temporal.client import start_execution
     from engine.temporal.worker import connect
 
@@ -27,19 +28,31 @@ async def _submit(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
     handle = await start_execution(
         client, blueprint, scenario=scenario, request=request,
         report="json" if args.report == "json" else "summary", task_queue=args.task_queue,
-        data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
+        data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None,
+        execution_id=execution_id)
     done: dict[str, Any] = await handle.result()
     return done
 
 
 def run_on_cluster(args: argparse.Namespace, blueprint: Blueprint, scenario: str,
                    request: Any, early: list[str]) -> int:
+    from engine.runtime.policy import RunPolicy
+    from engine.runtime.workspace import Workspace
+    from engine.temporal.recording import start_recording
+
+    execution_id = uuid.uuid4().hex
+    recorded = start_recording(
+        Workspace.resolve(args.data_dir), blueprint,
+        RunPolicy.manual(history=not args.no_history, webhook=request is not None),
+        scenario=scenario, request=request, execution_id=execution_id)
     try:
-        done = asyncio.run(_submit(args, blueprint, scenario, request))
+        done = asyncio.run(_submit(args, blueprint, scenario, request, execution_id))
     except RuntimeError as exc:  # the cluster can't be reached
         print(f"scenarist run: cluster {args.temporal}: {exc}", file=sys.stderr)
+        recorded.finish(None)
         return 1
     report = done["report"]
+    recorded.finish(result_of(report))
     report["warnings"][:0] = early
     if args.report == "json":
         sys.stdout.buffer.write(orjson.dumps(report) + b"\n")

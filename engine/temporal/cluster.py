@@ -12,18 +12,16 @@ errors; the operations' bundles stay in the cluster's workflow history).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from engine.executor.events import RunStarted
 from engine.runtime.execution import Execution, Respond, failed
 from engine.runtime.policy import RunPolicy
-from engine.runtime.start import RunHandle, start_run
 from engine.temporal.client import start_execution, webhook_response
+from engine.temporal.recording import start_recording
 from engine.temporal.results import result_of
 
 if TYPE_CHECKING:
@@ -43,13 +41,12 @@ class ClusterEngine:
                       on_response: Respond | None = None) -> Execution:
         policy = (RunPolicy.webhook(history=runtime.history) if trigger == "webhook"
                   else RunPolicy.scheduled_run(history=runtime.history))
-        # The workers store incomplete executions and guard nothing here: the node records
-        # the run and counts its outcome (Make's consecutive errors).
-        policy = dataclasses.replace(policy, guard=False, bind_connections=False,
-                                     store_incomplete=False, record_effects=False)
         execution_id = execution_id or uuid.uuid4().hex
         begun = time.monotonic()
-        recorded = _recording(runtime, loaded, policy, request, execution_id)
+        recorded = start_recording(
+            runtime.workspace, loaded.blueprint, policy, plan=loaded.plan, scenario=loaded.name,
+            request=request, execution_id=execution_id, history_writer=runtime.history_writer,
+            outcomes=runtime.outcomes)
         try:
             handle = await start_execution(
                 self.client, loaded.blueprint, scenario=loaded.name, request=request,
@@ -90,16 +87,3 @@ async def _relay(handle: WorkflowHandle[Any, Any], on_response: Respond) -> None
             on_response(response)
             return
         await asyncio.sleep(RESPONSE_POLL_S)
-
-
-def _recording(runtime: Runtime, loaded: LoadedScenario, policy: RunPolicy,
-               request: dict[str, Any] | None, execution_id: str) -> RunHandle:
-    """The run in the node's history from its start ("running" while the cluster runs it);
-    its `finish(result)` records how it ended and counts its outcome."""
-    handle = start_run(runtime.workspace, loaded.blueprint, policy, plan=loaded.plan,
-                       scenario=loaded.name, request=request, execution_id=execution_id,
-                       history_writer=runtime.history_writer, outcomes=runtime.outcomes)
-    started = RunStarted(execution_id, loaded.name)
-    for listener in handle.executor.listeners:
-        listener(started)
-    return handle
