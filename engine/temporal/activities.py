@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from engine.context import RunServices
 from engine.errors import ModuleError
@@ -43,8 +43,10 @@ def _plan(source: bytes, registry: Registry | None) -> Plan:
 
 
 def _failure(exc: ModuleError) -> ApplicationError:
-    """A module's error, for the walk to handle (engine.temporal.retries)."""
-    return ApplicationError(exc.message, exc.detail, type=exc.name, non_retryable=True)
+    """A module's error, for the walk to handle (engine.temporal.retries). Benign: the
+    scenario's outcome, not the worker's trouble, so the worker does not log it as one."""
+    return ApplicationError(exc.message, exc.detail, type=exc.name, non_retryable=True,
+                            category=ApplicationErrorCategory.BENIGN)
 
 
 async def _heartbeat() -> None:
