@@ -1,6 +1,7 @@
 """`scenarist serve --engine temporal` with a `scenarist worker`, all real processes: a
 webhook whose scenario has a Webhook response gets the workflow's response; one without gets
-"Accepted" as soon as the workflow starts; both runs are in the node's history."""
+"Accepted" as soon as the workflow starts; a scheduled run starts a workflow too; every
+run is in the node's history."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import itertools
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -81,3 +83,36 @@ def _wait(predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-de
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+def test_a_scheduled_run_becomes_a_workflow(temporal_server: str, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    with recording(lambda _r: Answer.of(200, {"status": "ok"})) as stub:
+        path = tmp_path / "poll.json"
+        path.write_text(json.dumps(blueprint("Poll", {
+            "id": 1, "module": "http:ActionSendData", "version": 3,
+            "mapper": {"url": f"{stub.url}/status", "method": "get"}})))
+        worker = WorkerProcess(temporal_server, "t-schedule", ws, tmp_path / "worker.log")
+        try:
+            worker.wait_ready()
+            with served(ws, "--engine", "temporal", "--temporal", temporal_server,
+                        "--task-queue", "t-schedule"):
+                at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+                done = scenarist("activate", str(path), "--schedule",
+                                 f"once {at.isoformat().replace('+00:00', 'Z')}",
+                                 "--data-dir", str(ws))
+                assert done.returncode == 0, done.stderr
+                _wait(lambda: len(_history(ws)) == 1 and _history(ws)[0]["status"] != "running")
+        finally:
+            worker.stop()
+    [run] = _history(ws)
+    assert (run["scenario"], run["trigger"], run["status"]) == ("Poll", "schedule", "success")
+    assert [r.path for r in stub.requests] == ["/status"]
+    assert asyncio.run(_workflow_ids(temporal_server)) >= {f"scenarist-{run['id']}"}
+
+
+async def _workflow_ids(target: str) -> set[str]:
+    from engine.temporal.worker import connect
+
+    client = await connect(target)
+    return {w.id async for w in client.list_workflows()}
