@@ -47,9 +47,11 @@ def run_on_cluster(args: argparse.Namespace, blueprint: Blueprint, scenario: str
         scenario=scenario, request=request, execution_id=execution_id)
     try:
         done = asyncio.run(_submit(args, blueprint, scenario, request, execution_id))
-    except RuntimeError as exc:  # the cluster can't be reached
+    except Exception as exc:  # the cluster can't be reached, or the workflow failed
+        from engine.runtime.execution import failed
+
         print(f"scenarist run: cluster {args.temporal}: {exc}", file=sys.stderr)
-        recorded.finish(None)
+        recorded.finish(failed(f"the cluster run failed: {exc}"))
         return 1
     report = done["report"]
     recorded.finish(result_of(report))
