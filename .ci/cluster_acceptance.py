@@ -65,7 +65,8 @@ def main() -> int:
             for n in range(WORKERS):
                 log = logs / f"worker{n}.log"
                 started.append(subprocess.Popen(
-                    [sys.executable, "-m", "app", "worker", "--temporal", target],
+                    [sys.executable, "-m", "app", "worker", "--temporal", target,
+                     "--any-workspace"],  # each case's --data-dir
                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")))
                 wait_for(lambda log=log: b"serving" in log.read_bytes(), f"worker {n}")
             harness = subprocess.run(

@@ -31,6 +31,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_cluster_options(parser, required=True)
     parser.add_argument("--max-concurrent", type=int, default=50, metavar="N",
                         help="operations this worker runs at once (50)")
+    parser.add_argument("--any-workspace", action="store_true",
+                        help="run each scenario in the workspace its run names (the "
+                        "submitter's --data-dir) instead of this worker's; that workspace's "
+                        "credentials are then used: for tests and hosts you alone use")
     return parser
 
 
@@ -58,7 +62,7 @@ async def _work(args: argparse.Namespace) -> int:
         print(f"scenarist worker: cannot reach {args.temporal}: {exc}", file=sys.stderr)
         return 1
     worker = make_worker(client, workspace, task_queue=args.task_queue, registry=registry,
-                         max_concurrent=args.max_concurrent)
+                         max_concurrent=args.max_concurrent, any_workspace=args.any_workspace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

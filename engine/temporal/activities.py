@@ -59,9 +59,14 @@ async def _heartbeat() -> None:
 class ScenarioActivities:
     """The activities of one worker, bound to its workspace (and registry of apps)."""
 
-    def __init__(self, workspace: Workspace, registry: Registry | None = None) -> None:
+    def __init__(self, workspace: Workspace, registry: Registry | None = None, *,
+                 any_workspace: bool = False) -> None:
         self.workspace = workspace
         self.registry = registry
+        # Whether a run may name the workspace it runs in (its submitter's --data-dir): a
+        # worker that follows runs can read any workspace it reaches, credentials included,
+        # so only when asked (tests, one host whose users all own the cluster).
+        self.any_workspace = any_workspace
 
     def services(self, context: dict[str, Any]) -> RunServices:
         return RunServices(
@@ -72,9 +77,9 @@ class ScenarioActivities:
         )
 
     def folder(self, context: dict[str, Any]) -> Path:
-        """The workspace the run names (a submitter's --data-dir), else the worker's."""
+        """The worker's workspace, or the one the run names when the worker allows it."""
         named = context.get("data_dir")
-        return Path(named) if named else self.workspace.folder
+        return Path(named) if named and self.any_workspace else self.workspace.folder
 
     @activity.defn(name=OPERATE)
     async def operate(self, task: dict[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,10 @@ DEFAULT_TASK_QUEUE = "scenarist"
 
 
 def make_worker(client: Client, workspace: Workspace, *, task_queue: str = DEFAULT_TASK_QUEUE,
-                registry: Registry | None = None, max_concurrent: int = 50) -> Worker:
+                registry: Registry | None = None, max_concurrent: int = 50,
+                any_workspace: bool = False) -> Worker:
     scenario_workflow.registry = registry
-    hosted = ScenarioActivities(workspace, registry)
+    hosted = ScenarioActivities(workspace, registry, any_workspace=any_workspace)
     return Worker(
         client,
         task_queue=task_queue,

@@ -34,7 +34,8 @@ async def test_a_failed_run_stores_its_incomplete_execution(temporal_server: str
     async with make_worker(client, Workspace(tmp_path), task_queue="t-incomplete"):
         handle = await start_execution(client, blueprint_from_data(scenario), scenario="Orders",
                                        request=REQUEST, report="summary",
-                                       task_queue="t-incomplete", execution_id="run-1")
+                                       task_queue="t-incomplete", execution_id="run-1",
+                                       data_dir=str(tmp_path / "elsewhere"))
         done = await handle.result()
     assert done["status"] == "warning"
     assert done["report"]["incomplete_executions"] == 1
@@ -44,3 +45,5 @@ async def test_a_failed_run_stores_its_incomplete_execution(temporal_server: str
     assert stored.bundles == {1: {"name": "Ada"}}
     assert stored.error is not None and stored.error["name"] == "ConnectionError"
     assert stored.trigger == REQUEST
+    # The run named another workspace; a worker uses its own unless told --any-workspace.
+    assert not (tmp_path / "elsewhere").exists()
