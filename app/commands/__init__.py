@@ -18,6 +18,7 @@ COMMANDS = {
     "deactivate": "switch a scenario off",
     "scenarios": "registered scenarios: list, remove",
     "serve": "run the active scenarios in the background, headless",
+    "worker": "run scenario workflows for a Temporal cluster",
     "settings": "runtime settings: port, host, public URL, time zone, ...",
     "hooks": "webhooks: list, set their options",
     "datastores": "data stores: list, create, records, import, export",

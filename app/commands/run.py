@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         type=int,
         help="stop before this module runs and print the bundles it would see (JSON)",
     )
+    from app.commands.worker import add_cluster_options
+
+    add_cluster_options(parser, required=False)
     return parser
 
 
@@ -101,6 +105,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.report:  # with --report, every warning goes to stderr after the run
         for warning in early:
             print(f"warning: {warning}", file=sys.stderr)
+    cluster = args.temporal or os.environ.get("SCENARIST_TEMPORAL")
+    if cluster and args.break_at is None:  # one workflow on the cluster, reported as here
+        from app.cluster_run import exit_now, run_on_cluster
+
+        args.temporal = cluster
+        exit_now(run_on_cluster(args, blueprint, scenario, request, early))
     collector = OutputCollector() if args.report == "json" else None
     gate, paused = _break_gate(args.break_at)
     # The workspace's connections are bound before anything records the run (so their

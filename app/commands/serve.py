@@ -36,6 +36,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--no-history", action="store_true",
                         help="do not record the runs in the history")
     parser.add_argument("--verbose", action="store_true", help="also log every run's start")
+    parser.add_argument("--engine", choices=["local", "temporal"], default="local",
+                        help="run here (local) or start Temporal workflows that `scenarist "
+                        "worker` processes run (temporal, with --temporal HOST:PORT)")
+    from app.commands.worker import add_cluster_options
+
+    add_cluster_options(parser, required=False)
     return parser
 
 
@@ -118,10 +124,18 @@ def run(args: argparse.Namespace) -> int:
     logger = configure(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
     workspace = Workspace.resolve(args.data_dir)
     _migrate_apart(workspace.folder)
+    if args.engine == "temporal" and not args.temporal:
+        print("scenarist serve: --engine temporal needs --temporal HOST:PORT", file=sys.stderr)
+        return 2
     try:
-        return asyncio.run(_serve(args, workspace, logger))
+        code = asyncio.run(_serve(args, workspace, logger))
     except KeyboardInterrupt:
-        return 0
+        code = 0
+    if args.engine == "temporal":
+        from app.cluster_run import exit_now
+
+        exit_now(code)
+    return code
 
 
 async def _serve(args: argparse.Namespace, workspace: Any, logger: Any) -> int:
@@ -131,6 +145,16 @@ async def _serve(args: argparse.Namespace, workspace: Any, logger: Any) -> int:
     runtime = Runtime(workspace, owner="serve", port=args.port, host=args.host,
                       history=not args.no_history)
     runtime.listeners.append(lambda event: log_event(logger, event))
+    if args.engine == "temporal":
+        from engine.temporal.cluster import ClusterEngine
+        from engine.temporal.worker import connect
+
+        try:
+            client = await connect(args.temporal, args.namespace)
+        except RuntimeError as exc:
+            print(f"scenarist serve: cannot reach {args.temporal}: {exc}", file=sys.stderr)
+            return 1
+        runtime.cluster = ClusterEngine(client, args.task_queue)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

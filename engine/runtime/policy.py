@@ -22,6 +22,7 @@ class RunKind(StrEnum):
     SCHEDULED = "scheduled"  # the runtime's timer
     WEBHOOK = "webhook"  # the runtime's webhook intake
     SUBSCENARIO = "subscenario"  # a scenario another one called (scenario-service)
+    WORKFLOW = "workflow"  # a cluster run's walk, inside its Temporal workflow
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,14 @@ class RunPolicy:
         counts for no one, the caller's module failing instead."""
         return cls(RunKind.SUBSCENARIO, history=history, trigger="subscenario",
                    count_outcome=False)
+
+    @classmethod
+    def workflow(cls) -> RunPolicy:
+        """A cluster run's walk inside its Temporal workflow (engine.temporal): nothing goes
+        around it there; workers bind connections and store incomplete executions, and the
+        submitter records the run and counts its outcome (engine.temporal.recording)."""
+        return cls(RunKind.WORKFLOW, history=False, record_effects=False, guard=False,
+                   bind_connections=False, store_incomplete=False, count_outcome=False)
 
     @classmethod
     def webhook(cls, *, history: bool = True) -> RunPolicy:

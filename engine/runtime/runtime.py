@@ -114,6 +114,8 @@ class Runtime:
         self._attaching: dict[tuple[str, str, str], float] = {}  # (scenario, url,
         # connection): when it last failed
         self._background: set[asyncio.Task[None]] = set()
+        # `serve --engine temporal`: runs start workflows there (engine.temporal.cluster)
+        self.cluster: Any = None
 
     # ------------------------------------------------------------------ life
 
@@ -345,6 +347,11 @@ class Runtime:
     async def execute(self, loaded: LoadedScenario, trigger: str, *,
                       request: dict[str, Any] | None = None, execution_id: str | None = None,
                       on_response: Respond | None = None) -> Execution:
+        if self.cluster is not None:
+            cluster_run: Execution = await self.cluster.execute(
+                self, loaded, trigger, request=request, execution_id=execution_id,
+                on_response=on_response)
+            return cluster_run
         policy = (RunPolicy.webhook(history=self.history) if trigger == "webhook"
                   else RunPolicy.scheduled_run(history=self.history))
 
