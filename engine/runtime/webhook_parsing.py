@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from engine.builtins.gateway import request_bundles
-from engine.values import to_date, to_number
+
+if TYPE_CHECKING:
+    from engine.store.structure_check import FieldProblem
 
 __all__ = ["ParseError", "multi_dict", "parse_body", "validation_errors"]
 
-_NUMBERS = frozenset({"number", "integer", "uinteger"})
-_TEXTS = frozenset({"text", "email", "url", "select", "time", "uinteger_text", "color"})
 
 
 class ParseError(ValueError):
@@ -104,65 +104,21 @@ def validation_errors(body: Any, query: Mapping[str, Any],
                       ) -> list[str]:
     """What in the request breaks the data structure (Make's wording), per bundle a run
     would get: query fields merged with the body's. `strict`: a field the structure doesn't
-    name is an error too (in nested collections as well)."""
+    name is an error too (in nested collections as well). The checking is the data
+    structures' own (engine.store.structure_check); only the words are the webhook's."""
+    from engine.store.structure_check import validate
+
     errors: list[str] = []
     bundles = request_bundles({"body": body, "query": dict(query)}) or [dict(query)]
     for bundle in bundles:
-        _check_fields(bundle, fields, "", errors, strict)
+        errors.extend(_as_make_says(problem)
+                      for problem in validate(bundle, [dict(f) for f in fields], strict=strict))
     return errors
 
 
-def _check_fields(data: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], prefix: str,
-                  errors: list[str], strict: bool = False) -> None:
-    if strict:
-        named = {str(spec.get("name", "")) for spec in fields}
-        errors.extend(f"Unknown parameter '{prefix}{name}'." for name in data
-                      if name not in named)
-    for spec in fields:
-        name = str(spec.get("name", ""))
-        path = f"{prefix}{name}"
-        value = data.get(name)
-        if value is None or value == "":
-            if spec.get("required"):
-                errors.append(f"Missing value of required parameter '{path}'.")
-            continue
-        _check_value(spec, value, path, errors, strict)
-
-
-def _check_value(spec: Mapping[str, Any], value: Any, path: str, errors: list[str],
-                 strict: bool = False) -> None:
-    kind = str(spec.get("type") or "text")
-    if kind in _NUMBERS:
-        number = None if isinstance(value, bool) else to_number(value)
-        if number is None or (kind != "number" and number != int(number)) or (
-                kind == "uinteger" and number < 0):
-            errors.append(f"Invalid {'number' if kind == 'number' else 'integer'} in "
-                          f"parameter '{path}'.")
-    elif kind == "boolean":
-        if not (isinstance(value, bool) or str(value).lower() in ("true", "false", "1", "0")):
-            errors.append(f"Invalid boolean in parameter '{path}'.")
-    elif kind == "date":
-        if isinstance(value, bool) or to_date(value) is None:
-            errors.append(f"Invalid date in parameter '{path}'.")
-    elif kind in _TEXTS:
-        if isinstance(value, (dict, list)):
-            errors.append(f"Invalid text in parameter '{path}'.")
-    elif kind == "collection":
-        if not isinstance(value, dict):
-            errors.append(f"Invalid collection in parameter '{path}'.")
-        elif isinstance(spec.get("spec"), list):
-            _check_fields(value, spec["spec"], f"{path}.", errors, strict)
-    elif kind == "array":
-        if not isinstance(value, list):
-            errors.append(f"Invalid array in parameter '{path}'.")
-            return
-        item_spec = spec.get("spec")
-        for index, item in enumerate(value):
-            item_path = f"{path}[{index + 1}]"  # Make numbers array items from 1
-            if isinstance(item_spec, Mapping):
-                _check_value(item_spec, item, item_path, errors, strict)
-            elif isinstance(item_spec, list):
-                if isinstance(item, dict):
-                    _check_fields(item, item_spec, f"{item_path}.", errors, strict)
-                else:
-                    errors.append(f"Invalid collection in parameter '{item_path}'.")
+def _as_make_says(problem: FieldProblem) -> str:
+    if problem.kind == "required":
+        return f"Missing value of required parameter '{problem.path}'."
+    if problem.kind == "unknown":
+        return f"Unknown parameter '{problem.path}'."
+    return f"Invalid {problem.kind} in parameter '{problem.path}'."
