@@ -15,14 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.connections.connection_form import ConnectionForm
 from app.gui.connections.workspace_connections import KIND_LABELS, WorkspaceConnections
+from app.gui.list_table import list_table
 from engine.connections import Connection, ConnectionType
 from engine.errors import ScenaristError
 
@@ -60,16 +58,7 @@ class ConnectionsDialog(QDialog):
         note.addWidget(self.store_note, 1)
         note.addWidget(self.unlock_button)
 
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("connections_table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = list_table(COLUMNS, "connections_table", self)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _i: self.edit())
 

@@ -28,7 +28,7 @@ from app.gui.canvas.mime import MODULE_MIME, module_mime_data
 from engine.registry import Registry
 from engine.spec import ModuleSpec
 
-FLOW_CONTROL = "Flow control"
+FLOW_CONTROL = names.APP_NAMES["builtin"]  # the group of routers, iterators, ...
 FLOW_CONTROL_MODULES = (
     "builtin:BasicRouter",
     "builtin:BasicIfElse",
@@ -41,23 +41,6 @@ FLOW_CONTROL_MODULES = (
 _HIDDEN_KINDS = frozenset({"directive"})
 _HIDDEN_MODULES = frozenset({"placeholder:Placeholder"})
 
-APP_NAMES = {
-    "builtin": FLOW_CONTROL,
-    "util": "Tools",
-    "http": "HTTP",
-    "json": "JSON",
-    "regexp": "Text parser",
-    "gateway": "Webhooks",
-    "datastore": "Data store",
-    "csv": "CSV",
-    "xml": "XML",
-    "archive": "Archive",
-    "math": "Math",
-    "local-files": "Files on this computer",
-    "email": "Email",
-    "rss": "RSS",
-    "scenario-service": "Scenarios",
-}
 KIND_NAMES = {
     "trigger": "trigger",
     "instant_trigger": "instant trigger",
@@ -73,8 +56,7 @@ KIND_NAMES = {
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 
-def app_name(app: str) -> str:
-    return APP_NAMES.get(app) or names.app_name(app)
+app_name = names.app_name  # the window names apps in one place
 
 
 def app_icon(module_type: str, size: int = 24) -> QIcon:

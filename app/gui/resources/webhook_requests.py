@@ -14,20 +14,18 @@ from typing import Any
 
 import orjson
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.gui.list_table import list_table
 from engine.runtime.hook_listing import HookListing
 from engine.runtime.webhook_queue import QueuedRequest, WebhookQueue, discard_queued
 from engine.runtime.webhook_queue import queued_requests as read_queued
@@ -53,15 +51,7 @@ class QueuedRequestsDialog(QDialog):
         self.task: asyncio.Future[Any] | None = None
         self.setWindowTitle(f"Queue of {hook.name}")
         self.resize(760, 460)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("queued_requests")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = list_table(COLUMNS, "queued_requests", self, single=False)
         self.table.itemSelectionChanged.connect(self._show_chosen)
         self.detail = QPlainTextEdit(self)
         self.detail.setObjectName("request_detail")

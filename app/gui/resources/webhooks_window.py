@@ -16,18 +16,16 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.gui.list_table import list_table
 from app.gui.resources.webhook_form import WebhookForm
 from app.gui.resources.webhook_requests import QueuedRequestsDialog, QueueOf
 from engine.runtime.hook_listing import HookListing, hook_listing
@@ -67,16 +65,7 @@ class WebhooksWindow(QDialog):
         self.requests_dialog: QueuedRequestsDialog | None = None
         self.setWindowTitle("Webhooks")
         self.resize(1100, 420)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("webhooks_table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = list_table(COLUMNS, "webhooks_table", self)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.status = QLabel(self)
