@@ -27,6 +27,7 @@ import orjson
 log = logging.getLogger("scenarist.crash")
 
 RUNNING_DIR = "running"
+ASIDE_PREFIX = ".tmp-"  # a guard being written: .tmp-<pid>-<execution id>.json
 INTERRUPTED_ERROR = {
     "name": "ExecutionInterruptedError",
     "message": "the process running this execution stopped before it finished",
@@ -126,8 +127,9 @@ class RunGuard:
 
     def start(self) -> None:
         # Written aside and renamed into place: a guard is whole or absent (the execution id
-        # makes the aside name unique, with no random name to find as mkstemp does).
-        tmp = self.path.with_name(f".tmp-{self.path.name}")
+        # makes the aside name unique, with no random name to find as mkstemp does; the pid
+        # in it lets recovery remove the aside of a process killed before the rename).
+        tmp = self.path.with_name(f"{ASIDE_PREFIX}{os.getpid()}-{self.path.name}")
         try:
             out = open(tmp, "wb")  # noqa: SIM115 - closed below, before the rename
         except FileNotFoundError:
@@ -173,6 +175,9 @@ def dead_runs(workspace: Path) -> list[tuple[Path, dict[str, Any]]]:
         return []
     found = []
     for path in sorted(folder.glob("*.json")):
+        if path.name.startswith(ASIDE_PREFIX):
+            _remove_dead_aside(path)
+            continue
         try:
             content = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
@@ -180,6 +185,15 @@ def dead_runs(workspace: Path) -> list[tuple[Path, dict[str, Any]]]:
         if not _alive(int(content.get("pid", 0)), content.get("process_started")):
             found.append((path, content))
     return found
+
+
+def _remove_dead_aside(path: Path) -> None:
+    """A guard's aside left by a process killed before renaming it into place: that run had
+    not started (the guard comes before its first module), so nothing is left to recover."""
+    pid, _, rest = path.name[len(ASIDE_PREFIX):].partition("-")
+    if not (pid.isdigit() and rest) or _alive(int(pid), None):
+        return  # being written by a live process (or not an aside of ours)
+    path.unlink(missing_ok=True)
 
 
 def recover_interrupted(workspace: Path) -> list[Recovered]:
