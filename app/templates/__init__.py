@@ -51,10 +51,18 @@ class Template:
         return orjson.dumps(self.sample_payload, option=orjson.OPT_INDENT_2).decode()
 
 
+ECHO_HOST = "httpbin.org"  # where the patterns' HTTP calls go: works with no account
+ECHO_NOTICE = (f" Its HTTP calls go to {ECHO_HOST}, a public service that echoes what it "
+               "receives: put your own API's URL in before you send real data.")
+
+
 def _read(folder: Path) -> Template:
     meta = orjson.loads((folder / "template.json").read_bytes())
+    description = str(meta.get("description") or "")
+    if ECHO_HOST.encode() in (folder / "blueprint.json").read_bytes():
+        description += ECHO_NOTICE  # nothing leaves the computer unannounced
     return Template(slug=folder.name, title=str(meta["title"]),
-                    description=str(meta.get("description") or ""),
+                    description=description,
                     sample_payload=meta.get("sample_payload"), folder=folder,
                     order=int(meta.get("order", 100)))
 

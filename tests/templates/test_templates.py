@@ -35,3 +35,14 @@ def test_the_first_scenario_needs_no_network_and_no_account() -> None:
     first = next(t for t in load_templates() if t.slug == FIRST_SCENARIO)
     modules = {node["module"].split(":")[0] for node in first.blueprint()["flow"]}
     assert modules <= {"json", "builtin", "util"}
+
+
+def test_a_template_that_calls_the_public_echo_service_says_so() -> None:
+    """Trying a pattern sends its sample to httpbin.org: the description says it before the
+    user runs it; the no-account example sends nothing anywhere."""
+    for found in load_templates():
+        calls_out = "httpbin.org" in found.blueprint_path.read_text()
+        assert ("goes to httpbin.org" in found.description
+                or "go to httpbin.org" in found.description) == calls_out, found.slug
+    first = next(t for t in load_templates() if t.slug == FIRST_SCENARIO)
+    assert "httpbin" not in first.description
