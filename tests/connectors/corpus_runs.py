@@ -15,7 +15,7 @@ import pytest
 
 from app.cli import main
 from engine.connections import Connection, ConnectionStore
-from tests.connectors.corpus import CORPUS
+from tests.connectors.corpus import corpus
 from tests.support.fake_google import FakeGoogle
 from tests.support.fake_slack import FakeSlack
 
@@ -28,9 +28,8 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def exported(name: str) -> Path:
     """The corpus export's file."""
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip("the shared corpus is not here")
+    path = corpus() / name
+    assert path.is_file(), f"the corpus export is missing: {path}"
     return path
 
 

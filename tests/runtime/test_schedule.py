@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +21,9 @@ from engine.runtime import (
     next_run,
     parse_schedule_option,
 )
+from tests.connectors.corpus import corpus
 
 PRAGUE, NEW_YORK = "Europe/Prague", "America/New_York"
-CORPUS = Path("/work/shared/corpus/blueprints")
 
 
 def at(tz: str, *fields: int, fold: int = 0) -> datetime:
@@ -81,7 +80,7 @@ def test_make_forms_round_trip(form: dict[str, Any]) -> None:
 
 def _corpus_schedulings() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
-    for path in sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else []:
+    for path in sorted(corpus().glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:

@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from engine.loading import blueprint_from_data
 from engine.report import OutputCollector, build_report
 from engine.runtime.policy import RunPolicy
@@ -47,8 +45,8 @@ async def _local(workspace: Path, source: dict[str, Any], request: Any) -> dict[
     return report
 
 
-@pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the clone")
 async def test_cluster_reports_equal_local_reports(temporal_server: str, tmp_path: Path) -> None:
+    assert CASES.is_dir(), f"the shared acceptance cases are missing: {CASES}"
     client = await connect(temporal_server)
     with recording(lambda r: Answer.of(200, {"id": 41, "name": r.json()["name"]})) as stub:
         runs = [*_runs(), ("forward", webhook_forward(stub.url),
