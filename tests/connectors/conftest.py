@@ -1,5 +1,6 @@
-"""Fixtures the connector tests share: the local fake of Google's APIs and a browser that
-goes through its consent screen."""
+"""Fixtures the connector tests share: the app a test module is about (its `CONNECTOR`
+folder), the local fake of Google's APIs and a browser that goes through its consent
+screen."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from typing import Any
 
 import pytest
 
+from engine.apps import App, load_makecomapp
 from tests.support import fake_google as support
 from tests.support.fake_google import FakeGoogle
 
 fake_google = support.fake_google
+
+
+@pytest.fixture(scope="module")
+def app(request: pytest.FixtureRequest) -> App:
+    """The shipped app of the test module's `CONNECTOR` folder, loaded once per module."""
+    connector = getattr(request.module, "CONNECTOR", None)
+    assert connector is not None, f"{request.module.__name__} names no CONNECTOR folder"
+    return load_makecomapp(connector)
 
 
 @pytest.fixture

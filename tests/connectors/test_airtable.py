@@ -49,11 +49,6 @@ CORPUS_TYPES = {"ActionUpdateRecords", "ActionCreateRecord", "ActionSearchRecord
 
 
 @pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
-
-
-@pytest.fixture(scope="module")
 def specs(app: App) -> dict[str, ModuleSpec]:
     return {s.id.split(":")[1]: s for s in module_specs(app)}
 

@@ -17,7 +17,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
     verify_connection,
@@ -36,11 +35,6 @@ CONNECTOR = Path(__file__).resolve().parents[2] / "connectors" / "discord"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "blueprints"
 GAS_ALERT = ("bicced__make-integromat-crypto-workflows__workflows__"
              "hourly_discord_alert_for_eth_gas_fee.json")
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
     verify_connection,
@@ -36,11 +35,6 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 INVOICE = {"Invoice number": "INV-1042", "Invoice date": "2026-02-27",
            "Vendor name": "Desert Supplies LLC", "Total amount": "1050.00",
            "Tax amount": "50.00", "Currency": "AED", "Due date": "2026-03-29"}
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
     samples,
@@ -52,11 +51,6 @@ def seed_modules() -> list[str]:
         above = (lines[i] for i in range(index - 1, -1, -1))
         headings.append(next(t for t in above if t and len(t) < 40 and not t.endswith(".")))
     return headings
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

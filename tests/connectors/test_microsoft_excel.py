@@ -21,7 +21,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
 )
@@ -37,11 +36,6 @@ from tests.support.fake_graph import FakeGraph
 fake_graph = support.fake_graph  # the fixture
 
 CONNECTOR = Path(__file__).resolve().parents[2] / "connectors" / "microsoft-excel"
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

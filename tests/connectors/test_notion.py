@@ -20,7 +20,6 @@ from engine.apps import (
     bind_connections,
     check_app,
     discover_apps,
-    load_makecomapp,
     module_specs,
     run_rpc,
     verify_connection,
@@ -85,11 +84,6 @@ def tickets(fake: FakeNotion) -> str:
         "Category": {"id": "ywWh", "type": "select", "options": []},
     })
     return database.data_source
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

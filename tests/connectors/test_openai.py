@@ -16,7 +16,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
     verify_connection,
@@ -34,11 +33,6 @@ fake_openai = support.fake_openai  # the fixture
 
 CONNECTOR = Path(__file__).resolve().parents[2] / "connectors" / "openai"
 CORPUS_TYPES = {"CreateCompletion", "GenerateImage", "generateAnAudio", "createModelResponse"}
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

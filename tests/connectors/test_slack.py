@@ -16,7 +16,6 @@ from engine.apps import (
     ConnectionData,
     bind_connections,
     check_app,
-    load_makecomapp,
     module_specs,
     run_rpc,
     verify_connection,
@@ -32,11 +31,6 @@ fake_slack = support.fake_slack  # the fixture
 
 CONNECTOR = Path(__file__).resolve().parents[2] / "connectors" / "slack"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "blueprints"
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")

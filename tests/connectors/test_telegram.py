@@ -18,7 +18,6 @@ from engine.apps import (
     bind_connections,
     check_app,
     detach_webhook,
-    load_makecomapp,
     module_specs,
     verify_connection,
 )
@@ -37,11 +36,6 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "blueprints
 EXPORTED = {"text": "Gas: {{1.fast}}", "chatId": "CHAT_ID", "parseMode": "", "replyMarkup": "",
             "messageThreadId": "", "replyToMessageId": "",
             "replyMarkupAssembleType": "reply_markup_enter"}
-
-
-@pytest.fixture(scope="module")
-def app() -> App:
-    return load_makecomapp(CONNECTOR)
 
 
 @pytest.fixture(scope="module")
