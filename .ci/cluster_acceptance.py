@@ -8,7 +8,6 @@ so every `scenarist run` submits its run to the cluster and reports it as a loca
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,17 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT.parent / "shared" / "acceptance" / "run.py"
 WORKERS = 2
 
-# One task queue partition: a single-node dev server otherwise spreads each queue over four,
-# and a poll waits on an empty one (~70 ms more per workflow or activity task).
-ONE_PARTITION = ["--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-                 "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def wait_for(predicate, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
@@ -39,49 +27,35 @@ def wait_for(predicate, what: str, timeout: float = 60) -> None:  # type: ignore
         time.sleep(0.1)
 
 
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def main() -> int:
-    temporal = Path(sys.executable).parent / "temporal"
-    port = free_port()
-    target = f"127.0.0.1:{port}"
+    from engine.temporal.dev_server import dev_server
+
     started: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="scenarist-cluster-") as tmp:
         logs = Path(tmp)
         env = {**os.environ, "SCENARIST_HOME": str(logs / "home")}
-        try:
-            started.append(subprocess.Popen(
-                [str(temporal), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-                 "--port", str(port), "--http-port", str(free_port()),
-                 "--metrics-port", str(free_port()), "--log-level", "error", *ONE_PARTITION],
-                stdout=subprocess.DEVNULL, stderr=(logs / "server.log").open("wb")))
-            wait_for(lambda: listening(port), "the Temporal dev server")
-            for n in range(WORKERS):
-                log = logs / f"worker{n}.log"
-                started.append(subprocess.Popen(
-                    [sys.executable, "-m", "app", "worker", "--temporal", target,
-                     "--any-workspace"],  # each case's --data-dir
-                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")))
-                wait_for(lambda log=log: b"serving" in log.read_bytes(), f"worker {n}")
-            harness = subprocess.run(
-                [sys.executable, str(HARNESS), *sys.argv[1:]],
-                env={**env, "SCENARIST_TEMPORAL": target,
-                     "SCENARIST_CMD": os.environ.get("SCENARIST_CMD", "uv run scenarist")})
-            return harness.returncode
-        finally:
-            for proc in reversed(started):
-                proc.terminate()
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        with (logs / "server.log").open("wb") as server_log, dev_server(server_log) as target:
+            try:
+                for n in range(WORKERS):
+                    log = logs / f"worker{n}.log"
+                    started.append(subprocess.Popen(
+                        [sys.executable, "-m", "app", "worker", "--temporal", target,
+                         "--any-workspace"],  # each case's --data-dir
+                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")))
+                    wait_for(lambda log=log: b"serving" in log.read_bytes(), f"worker {n}")
+                harness = subprocess.run(
+                    [sys.executable, str(HARNESS), *sys.argv[1:]],
+                    env={**env, "SCENARIST_TEMPORAL": target,
+                         "SCENARIST_CMD": os.environ.get("SCENARIST_CMD", "uv run scenarist")})
+                return harness.returncode
+            finally:
+                for proc in reversed(started):
+                    proc.terminate()
+                    try:
+                        proc.wait(15)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
 
 
 if __name__ == "__main__":

@@ -30,19 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from engine.temporal.dev_server import dev_server, free_port
+
 CONCURRENCY = 64
-
-# One task queue partition: a single-node dev server otherwise spreads each queue over four,
-# and a poll waits on an empty one (~70 ms more per workflow or activity task).
-ONE_PARTITION = ["--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-                 "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def _stub(port: int) -> None:
     class Handler(BaseHTTPRequestHandler):
@@ -177,22 +167,15 @@ def main() -> None:
     args = parser.parse_args()
     from engine.loading import blueprint_from_data
 
-    stub_port, port = free_port(), free_port()
+    stub_port = free_port()
     stub = multiprocessing.Process(target=_stub, args=(stub_port,), daemon=True)
     stub.start()
     blueprint = blueprint_from_data(scenario(f"http://127.0.0.1:{stub_port}"))
-    temporal = Path(sys.executable).parent / "temporal"
-    target = f"127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, dev_server() as target:
         tmp = Path(tmp_name)
         os.environ["SCENARIST_HOME"] = str(tmp / "home")
-        server = subprocess.Popen(
-            [str(temporal), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-             "--port", str(port), "--http-port", str(free_port()),
-             "--metrics-port", str(free_port()), "--log-level", "error", *ONE_PARTITION],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_until(lambda: listening(port) and listening(stub_port), "the dev server")
+            wait_until(lambda: listening(stub_port), "the stub")
             local = asyncio.run(local_latency(blueprint, tmp / "local", args.latency_runs))
             rows = []
             for count in (int(n) for n in args.workers.split(",")):
@@ -208,8 +191,6 @@ def main() -> None:
                 rows.append((count, rate))
                 print(f"{count} worker(s): {rate:,.0f} executions/s", flush=True)
         finally:
-            server.terminate()
-            server.wait(15)
             stub.terminate()
     cores = os.cpu_count() or 1
     print(f"\nmachine: {cores} cores; n8n queue mode: 162 requests/s on 16 vCPUs "

