@@ -51,3 +51,23 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     from engine.secrets import use_master_password
 
     use_master_password(None)  # a password the desktop app was given lives per process
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a PostgreSQL started for this session (Debian's `postgresql` package, run
+    as its `postgres` user when the tests run as root), on a free 127.0.0.1 port."""
+    from engine.store.pg_server import pg_server
+
+    log = tmp_path_factory.mktemp("postgres") / "server.log"
+    with log.open("wb") as out, pg_server(out) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty database of the session's PostgreSQL (dropped after the test)."""
+    from tests.support.postgres import fresh_database
+
+    with fresh_database(postgres_server) as url:
+        yield url
