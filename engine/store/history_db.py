@@ -1,4 +1,5 @@
-"""The workspace's history database, `history.db`: a second SQLite file, apart from state.db.
+"""The workspace's history database, `history.db`: a second SQLite file, apart from state.db
+(or the schema `scenarist_history` of a shared PostgreSQL, `engine.store.database`).
 
 Heavy history logging must never block webhook intake or data stores, so it gets its own file
 (and so its own write lock). Connections get the settings of state.db
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from engine.store.database import HISTORY_SCHEMA, database_of
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine
 from engine.store.sqlite_db import stored_revision as stored_revision
@@ -152,13 +154,21 @@ def history_db_path(workspace: Path) -> Path:
     return Path(workspace) / HISTORY_DB_NAME
 
 
+def history_exists(workspace: Path) -> bool:
+    """Whether the workspace has history to read (always, on PostgreSQL: it is shared; the
+    schema is made on first open)."""
+    return database_of(workspace) is not None or history_db_path(workspace).exists()
+
+
 def blobs_dir(workspace: Path) -> Path:
     return Path(workspace) / BLOBS_DIR_NAME
 
 
 def open_history_engine(workspace: Path) -> Engine:
-    """A new engine on `<workspace>/history.db`, schema migrated (the caller disposes it)."""
+    """A new engine on `<workspace>/history.db` (or the workspace's PostgreSQL), schema
+    migrated (the caller disposes it)."""
     return open_migrated_engine(
         history_db_path(workspace), HEAD_REVISION, MIGRATIONS_PACKAGE,
+        database=database_of(workspace), schema=HISTORY_SCHEMA,
         hide_parameters=True,  # error messages must never carry bundle data (or secrets)
     )

@@ -1,4 +1,5 @@
-"""What the workspace's SQLite files (state.db, history.db) share: connections and migrations.
+"""What the workspace's SQLite files (state.db, history.db) share: connections and migrations
+(and, for a workspace on PostgreSQL, `engine.store.pg_db`, the dialect seams below).
 
 Connections get a busy timeout, `journal_mode=WAL`, `synchronous=NORMAL` and `foreign_keys=ON`,
 so a reader never waits for a writer and a writer waits (briefly) instead of failing.
@@ -64,9 +65,14 @@ def _switch_to_wal(cursor: Any) -> None:
 
 def stored_revision(conn: Connection) -> str | None:
     """The Alembic revision a database is at (None: never migrated)."""
-    versioned = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-    ).scalar()
+    if conn.dialect.name == "postgresql":
+        from engine.store.pg_db import has_table
+
+        versioned = has_table(conn, "alembic_version")
+    else:
+        versioned = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).scalar()
     if not versioned:
         return None
     revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
@@ -106,10 +112,17 @@ def upgrade_to_head(engine: Engine, head: str, migrations_package: str) -> None:
 
 
 def open_migrated_engine(
-    path: Path, head: str, migrations_package: str, **options: Any
+    path: Path, head: str, migrations_package: str, *, database: str | None = None,
+    schema: str = "", **options: Any
 ) -> Engine:
-    """A new engine on `path`, schema migrated to `head` (the caller disposes it)."""
-    engine = create_sqlite_engine(path, **options)
+    """A new engine on `path` (or on `schema` of the PostgreSQL at `database`), schema
+    migrated to `head` (the caller disposes it)."""
+    if database is not None:
+        from engine.store.pg_db import create_pg_engine
+
+        engine = create_pg_engine(database, schema, **options)
+    else:
+        engine = create_sqlite_engine(path, **options)
     try:
         upgrade_to_head(engine, head, migrations_package)
     except BaseException:
@@ -163,10 +176,16 @@ def known_stored_revision(conn: Connection, script: ScriptDirectory, db_name: st
 
 @contextmanager
 def write_locked(conn: Connection) -> Iterator[None]:
-    """One transaction that takes SQLite's write lock first, committed unless it raises."""
+    """One transaction that takes the write lock first (SQLite's, or on PostgreSQL a lock on
+    migrating the connection's schema), committed unless it raises."""
     try:
         # The write lock first, then decide: another process may have just migrated.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.dialect.name == "postgresql":
+            from engine.store.pg_db import lock_for_migration
+
+            lock_for_migration(conn)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         yield
         conn.commit()
     except BaseException:

@@ -1,4 +1,5 @@
-"""The workspace's state database, `state.db`: one SQLite file, WAL, short transactions.
+"""The workspace's state database, `state.db`: one SQLite file, WAL, short transactions
+(or the schema `scenarist_state` of a shared PostgreSQL, `engine.store.database`).
 
 Connections get `journal_mode=WAL`, `synchronous=NORMAL`, `foreign_keys=ON` and a busy timeout
 (`engine.store.sqlite_db`, shared with history.db), so a reader never waits for a writer and a
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from engine.store.database import STATE_SCHEMA, database_of
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine, upgrade_to_head
 from engine.store.sqlite_db import stored_revision as stored_revision
@@ -35,12 +37,17 @@ MIGRATIONS_PACKAGE = "engine.store.migrations"
 
 HEAD_REVISION = head_revision(Path(__file__).resolve().parent / "migrations" / "versions")
 
-_engines: dict[Path, Engine] = {}
+_engines: dict[Path | str, Engine] = {}  # by folder, or by URL for PostgreSQL
 _lock = threading.Lock()
 
 
 def state_db_path(workspace: Path) -> Path:
     return Path(workspace) / STATE_DB_NAME
+
+
+def state_exists(workspace: Path) -> bool:
+    """Whether the workspace has state to read (always, on PostgreSQL: it is shared)."""
+    return database_of(workspace) is not None or state_db_path(workspace).exists()
 
 
 def upgrade_state_db(engine: Engine) -> None:
@@ -49,17 +56,20 @@ def upgrade_state_db(engine: Engine) -> None:
 
 
 def open_state_engine(workspace: Path) -> Engine:
-    """A new engine on `<workspace>/state.db`, schema migrated (the caller disposes it)."""
-    return open_migrated_engine(state_db_path(workspace), HEAD_REVISION, MIGRATIONS_PACKAGE)
+    """A new engine on `<workspace>/state.db` (or the workspace's PostgreSQL), schema
+    migrated (the caller disposes it)."""
+    return open_migrated_engine(state_db_path(workspace), HEAD_REVISION, MIGRATIONS_PACKAGE,
+                                database=database_of(workspace), schema=STATE_SCHEMA)
 
 
 def state_engine(workspace: Path) -> Engine:
     """The shared engine of a workspace's state database, opened on first use."""
-    key = Path(workspace).resolve()
+    folder = Path(workspace).resolve()
+    key: Path | str = database_of(folder) or folder
     with _lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = _engines[key] = open_state_engine(key)
+            engine = _engines[key] = open_state_engine(folder)
         return engine
 
 

@@ -56,6 +56,10 @@ def state_metadata() -> MetaData:
 
 def upgrade(engine: Engine) -> None:
     """Bring `state.db` to the head revision (not thread-safe: Alembic's context is global)."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, sqlite_db.write_locked(conn):
+            _upgrade_locked(conn)
+        return
     with engine.connect() as conn:
         # Off outside the transaction: a table rebuilt by batch mode must not cascade deletes.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
@@ -77,6 +81,8 @@ def _upgrade_locked(conn: Connection) -> None:
     elif _table_names(conn):
         _adopt_unversioned(conn, config)
     command.upgrade(config, "head")
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL checks foreign keys itself and has no user_version
     violations = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
     if violations:
         raise ScenaristError(f"state.db migration broke foreign keys: {violations[:5]}")
@@ -85,6 +91,10 @@ def _upgrade_locked(conn: Connection) -> None:
 
 def _adopt_unversioned(conn: Connection, config: Config) -> None:
     """Stamp a pre-migrations database at the first revision if its schema is that one."""
+    if conn.dialect.name != "sqlite":
+        raise ScenaristError(
+            "the state schema has tables but no schema revision: it was not made by"
+            " Scenarist; point --database at an empty database")
     found = schema_signature(conn)
     expected = _first_revision_signature()
     if found != expected:
@@ -107,6 +117,10 @@ def _first_revision_signature() -> dict[str, Any]:
 
 
 def _table_names(conn: Connection) -> list[str]:
+    if conn.dialect.name == "postgresql":
+        from engine.store.pg_db import table_names
+
+        return [name for name in table_names(conn) if name != "alembic_version"]
     rows = conn.exec_driver_sql(
         "SELECT name FROM sqlite_master WHERE type='table'"
         " AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name"

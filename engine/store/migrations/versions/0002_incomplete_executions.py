@@ -43,9 +43,9 @@ def upgrade() -> None:
         sa.Column("scenario", sa.String(), nullable=False),
         sa.Column("consecutive_errors", sa.Integer(), nullable=False),
         sa.Column("deactivated", sa.Boolean(), nullable=False),
-        sa.Column("deactivated_at", sa.DateTime(), nullable=True),
+        sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scenario"),
     )
     op.create_table(
@@ -62,10 +62,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(), nullable=False),
         sa.Column("retry", sa.String(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_retry_at", sa.DateTime(), nullable=True),
+        sa.Column("next_retry_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_execution_id", sa.String(), nullable=True),
         sa.Column("resolved_by", sa.String(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -25,12 +25,12 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("schedule", sa.String(), nullable=True),
         sa.Column("catch_up", sa.String(), nullable=False),
-        sa.Column("next_run", sa.DateTime(), nullable=True),
-        sa.Column("last_run", sa.DateTime(), nullable=True),
+        sa.Column("next_run", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_run", sa.DateTime(timezone=True), nullable=True),
         sa.Column("start_from", sa.String(), nullable=True),
         sa.Column("deactivated_reason", sa.String(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("make_id", sa.String(), nullable=True),
         sa.Column("options", sa.String(), nullable=False),
         sa.Column("api_keys_ref", sa.String(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("token"),
     )
     with op.batch_alter_table("webhook", schema=None) as batch_op:
@@ -50,7 +50,7 @@ def upgrade() -> None:
         "setting",
         sa.Column("key", sa.String(), nullable=False),
         sa.Column("value", sa.String(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("scenario", sa.String(), nullable=False),
         sa.Column("module_id", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scenario", "module_id"),
     )
 
