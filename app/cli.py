@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from app.commands import COMMANDS
+
+DATABASE_HELP = ("where state and history live: postgresql://USER@HOST:PORT/DB, shared by a"
+                 " cluster's workers and windows (default: $SCENARIST_DATABASE, else the"
+                 " workspace's SQLite files)")
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -29,6 +34,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             metavar="DIR",
             help="workspace folder (default: $SCENARIST_HOME, else the user data folder)",
         )
+        cmd.add_argument("--database", metavar="URL", help=DATABASE_HELP)
         cmd.set_defaults(handler=module.run)
     return parser
 
@@ -41,8 +47,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.commands.open import run_default
 
         return run_default()
-    code: int = args.handler(args)
+    if not _use_database(getattr(args, "database", None)):
+        return 2
+    from engine.store.database import DatabaseUnreachable
+
+    try:
+        code: int = args.handler(args)
+    except DatabaseUnreachable as exc:
+        print(f"scenarist {args.command}: {exc}", file=sys.stderr)
+        return 1
     return code
+
+
+def _use_database(url: str | None) -> bool:
+    """`--database` becomes $SCENARIST_DATABASE, so this process (every workspace it opens)
+    and the processes it starts use it; a location Scenarist cannot use is refused here."""
+    from engine.store.database import DATABASE_ENV, BadDatabase, checked_database
+
+    try:
+        if url is not None:
+            checked_database(url, "--database")
+            os.environ[DATABASE_ENV] = url
+        else:
+            checked_database(os.environ.get(DATABASE_ENV), f"${DATABASE_ENV}")
+    except BadDatabase as exc:
+        print(f"scenarist: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":

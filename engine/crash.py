@@ -271,9 +271,9 @@ def _finished(workspace: Path, state: Any, execution_id: str) -> bool:
 
 
 def history_status(workspace: Path, execution_id: str) -> str | None:
-    from engine.store.history_db import history_db_path
+    from engine.store.history_db import history_exists
 
-    if not history_db_path(workspace).exists():
+    if not history_exists(workspace):
         return None
     from sqlalchemy import select
 
@@ -294,9 +294,9 @@ def history_status(workspace: Path, execution_id: str) -> str | None:
 
 
 def _mark_history_interrupted(workspace: Path, execution_id: str) -> None:
-    from engine.store.history_db import history_db_path
+    from engine.store.history_db import history_exists
 
-    if not history_db_path(workspace).exists():
+    if not history_exists(workspace):
         return
     from sqlalchemy import update
 

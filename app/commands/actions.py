@@ -9,8 +9,8 @@ AddAction = Callable[[str, str], argparse.ArgumentParser]
 
 
 def action_adder(parser: argparse.ArgumentParser) -> AddAction:
-    """A function adding one action; each also takes `--data-dir` after the action name
-    (SUPPRESS keeps a value given before it)."""
+    """A function adding one action; each also takes `--data-dir` and `--database` after the
+    action name (SUPPRESS keeps a value given before it)."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     def action(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -18,6 +18,8 @@ def action_adder(parser: argparse.ArgumentParser) -> AddAction:
                                                           description=help_text)
         cmd.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
                          help="workspace folder")
+        cmd.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
+                         help="where state and history live (postgresql://…)")
         return cmd
 
     return action

@@ -17,7 +17,7 @@ from engine.history.queries import (
     stored_blueprint,
 )
 from engine.history.retention import RetentionSettings, prune
-from engine.store.history_db import history_db_path, open_history_engine
+from engine.store.history_db import history_exists, open_history_engine
 from engine.store.workspace import resolve_workspace
 
 STATUSES = ["success", "warning", "error", "running"]
@@ -66,7 +66,7 @@ def _print_json(value: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workspace = resolve_workspace(args.data_dir)
-    if not history_db_path(workspace).exists() and args.action != "prune":
+    if not history_exists(workspace) and args.action != "prune":
         if args.action == "list":
             _print_json([]) if args.json else print("no runs recorded yet")
             return 0

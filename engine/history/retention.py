@@ -193,9 +193,9 @@ def prune_if_due(engine: Engine, workspace: Path,
 def prune_workspace(workspace: Path) -> int:
     """Retention now, by the workspace's settings (the user just shortened how long history
     is kept); how many executions left. 0 when there is no history yet."""
-    from engine.store.history_db import open_history_engine
+    from engine.store.history_db import history_exists, open_history_engine
 
-    if not history_db_path(workspace).is_file():
+    if not history_exists(workspace):
         return 0
     engine = open_history_engine(workspace)
     try:

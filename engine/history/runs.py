@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from engine.store.history_db import Execution, history_db_path, open_history_engine
+from engine.store.history_db import Execution, history_exists, open_history_engine
 
 _EXECUTION = Execution.__table__  # type: ignore[attr-defined]
 _COLUMNS = (
@@ -110,7 +110,7 @@ class HistoryReader:
 
     def engine(self) -> Engine | None:
         if self._engine is None and self.workspace is not None \
-                and history_db_path(self.workspace).exists():
+                and history_exists(self.workspace):
             self._engine = open_history_engine(self.workspace)
         return self._engine
 

@@ -77,9 +77,9 @@ def load_recorded(workspace: Path, execution_id: str) -> RecordedRun:
         recorded_value,
         stored_blueprint,
     )
-    from engine.store.history_db import history_db_path, open_history_engine
+    from engine.store.history_db import history_exists, open_history_engine
 
-    if not history_db_path(workspace).exists():
+    if not history_exists(workspace):
         raise ReplayError(f"no history in {workspace}: nothing to replay")
     engine = open_history_engine(workspace)
     try:

@@ -19,10 +19,10 @@ def workspace_output_context(folder: Path | None, scenario: str) -> OutputContex
     """An OutputContext whose structures and webhook options are the workspace's."""
     if folder is None:
         return OutputContext()
-    from engine.store.state_db import state_db_path
+    from engine.store.state_db import state_exists
 
     def has_state() -> bool:
-        return state_db_path(folder).exists()
+        return state_exists(folder)
 
     def structure(structure_id: Any) -> list[dict[str, Any]] | None:
         if structure_id in (None, "") or not has_state():

@@ -1,5 +1,9 @@
 """The object that owns a workspace: its folder, its two databases, its lock, its recovery.
 
+The databases are the folder's SQLite files, or a shared PostgreSQL (`database`, from
+`Workspace(folder, database=URL)`, `--database` or $SCENARIST_DATABASE); the folder keeps
+what is local to the machine either way (lock, blobs, keyring file, settings).
+
 - `state`: state.db's shared engine (`engine.store.state_db.state_engine`, opened once per
   folder and cached there, so every `Workspace` on a folder shares it);
 - `history`: a history.db engine for readers, opened on first use and cached on this object
@@ -63,19 +67,27 @@ class Owner:
 
 
 class Workspace:
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(self, folder: str | os.PathLike[str], *, database: str | None = None
+                 ) -> None:
+        """`database`: a postgresql:// URL where state and history live (bound to this
+        folder for the whole process); None: $SCENARIST_DATABASE, else the folder's SQLite
+        files (`engine.store.database`)."""
         self.folder = Path(folder).expanduser().resolve()
+        if database is not None:
+            from engine.store.database import bind_database
+
+            bind_database(self.folder, database)
         self._history: Engine | None = None
         self._state: Engine | None = None
         self._owned: Owner | None = None
 
     @classmethod
-    def resolve(cls, data_dir: str | os.PathLike[str] | None = None, *, create: bool = True
-                ) -> Workspace:
+    def resolve(cls, data_dir: str | os.PathLike[str] | None = None, *, create: bool = True,
+                database: str | None = None) -> Workspace:
         """`--data-dir`, else `$SCENARIST_HOME`, else the user data dir (engine.store.workspace)."""
         from engine.store.workspace import resolve_workspace
 
-        return cls(resolve_workspace(data_dir, create=create))
+        return cls(resolve_workspace(data_dir, create=create), database=database)
 
     @classmethod
     def of(cls, workspace: Workspace | str | os.PathLike[str]) -> Workspace:
@@ -90,6 +102,13 @@ class Workspace:
     # ------------------------------------------------------------- databases
 
     @property
+    def database(self) -> str | None:
+        """The PostgreSQL URL state and history live at, or None: the folder's SQLite files."""
+        from engine.store.database import database_of
+
+        return database_of(self.folder)
+
+    @property
     def state(self) -> Engine:
         """state.db's engine, schema migrated, shared by the whole process (looked up once
         per Workspace: the lookup resolves the folder's path, a few system calls)."""
@@ -100,25 +119,25 @@ class Workspace:
         return self._state
 
     def has_state(self) -> bool:
-        from engine.store.state_db import state_db_path
+        from engine.store.state_db import state_exists
 
-        return state_db_path(self.folder).exists()
+        return state_exists(self.folder)
 
     @property
     def history(self) -> Engine | None:
         """A history.db engine for reading, or None while there is no history.db."""
         if self._history is None:
-            from engine.store.history_db import history_db_path, open_history_engine
+            from engine.store.history_db import history_exists, open_history_engine
 
-            if not history_db_path(self.folder).exists():
+            if not history_exists(self.folder):
                 return None
             self._history = open_history_engine(self.folder)
         return self._history
 
     def has_history(self) -> bool:
-        from engine.store.history_db import history_db_path
+        from engine.store.history_db import history_exists
 
-        return history_db_path(self.folder).exists()
+        return history_exists(self.folder)
 
     def close(self) -> None:
         """Dispose of the history engine this object opened (state.db's is shared)."""

@@ -31,6 +31,10 @@ class BadDatabase(ScenaristError):
     """A database location Scenarist cannot use."""
 
 
+class DatabaseUnreachable(ScenaristError):
+    """PostgreSQL did not accept a connection (the message names host and port)."""
+
+
 def checked_database(url: str | None, source: str = "--database") -> str | None:
     """The SQLAlchemy URL of a PostgreSQL location (psycopg driver), or None for the
     workspace's SQLite files; anything else is refused naming where it came from."""
@@ -52,6 +56,12 @@ def bind_database(folder: Path, url: str | None) -> None:
     process, whatever $SCENARIST_DATABASE says."""
     with _lock:
         _bound[Path(folder).resolve()] = checked_database(url)
+
+
+def unbind_database(folder: Path) -> None:
+    """Forget `bind_database(folder, ...)` (a temporary folder about to be deleted)."""
+    with _lock:
+        _bound.pop(Path(folder).resolve(), None)
 
 
 def database_of(folder: Path | str | os.PathLike[str]) -> str | None:

@@ -37,6 +37,7 @@ from sqlmodel import Field, SQLModel
 
 from engine.errors import ModuleError
 from engine.store.data_structures import DataStructure, get_structure
+from engine.store.database import bind_database, unbind_database
 from engine.store.state_db import release_state_engine, state_engine
 from engine.store.tagged_json import decode_value as decode_value  # re-exported
 from engine.store.tagged_json import dumps_tagged
@@ -404,6 +405,7 @@ class DataStoreSession:
         self._held.clear()
         if self._temp_dir is not None:
             release_state_engine(self._temp_dir)
+            unbind_database(self._temp_dir)
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
@@ -460,6 +462,7 @@ def datastore_session(run: RunServices) -> DataStoreSession:
             return DataStoreSession(state_engine(Path(run.data_dir)), auto_commit=run.auto_commit,
                                     journal=journal, effects=run.effects)
         temp = Path(tempfile.mkdtemp(prefix="scenarist-"))
+        bind_database(temp, None)  # a run without a workspace never touches a shared one
         return DataStoreSession(state_engine(temp), auto_commit=run.auto_commit, temp_dir=temp,
                                 effects=run.effects)
 

@@ -13,13 +13,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import create_engine
 
-from engine.errors import ScenaristError
+from engine.store.database import DatabaseUnreachable
 
 CONNECT_TIMEOUT_S = 10
-
-
-class DatabaseUnreachable(ScenaristError):
-    """PostgreSQL did not accept a connection."""
 
 
 def create_pg_engine(url: str, schema: str, **options: Any) -> Engine:

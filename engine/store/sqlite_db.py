@@ -72,7 +72,7 @@ def stored_revision(conn: Connection) -> str | None:
     else:
         versioned = conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).scalar()
+        ).scalar() is not None
     if not versioned:
         return None
     revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

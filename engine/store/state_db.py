@@ -75,7 +75,8 @@ def state_engine(workspace: Path) -> Engine:
 
 def release_state_engine(workspace: Path) -> None:
     """Close the pooled connections of a workspace (before deleting it, or at shutdown)."""
+    folder = Path(workspace).resolve()
     with _lock:
-        engine = _engines.pop(Path(workspace).resolve(), None)
+        engine = _engines.pop(database_of(folder) or folder, None)
     if engine is not None:
         engine.dispose()

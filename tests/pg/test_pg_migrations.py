@@ -13,10 +13,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, types
 from sqlalchemy.engine import Connection, Engine
 
-from engine.store.database import HISTORY_SCHEMA, STATE_SCHEMA
+from engine.store.database import HISTORY_SCHEMA, STATE_SCHEMA, DatabaseUnreachable
 from engine.store.history_db import HEAD_REVISION as HISTORY_HEAD
 from engine.store.history_db import HISTORY_METADATA, open_history_engine
-from engine.store.pg_db import DatabaseUnreachable, create_pg_engine
+from engine.store.pg_db import create_pg_engine
 from engine.store.sqlite_db import open_migrated_engine, stored_revision
 from engine.store.state_db import HEAD_REVISION as STATE_HEAD
 from engine.store.state_db import open_state_engine
