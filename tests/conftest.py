@@ -71,3 +71,14 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 
     with fresh_database(postgres_server) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs the test twice: on the workspace's SQLite files, and with its state and history
+    in a fresh PostgreSQL database ($SCENARIST_DATABASE, as `--database` sets it)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("SCENARIST_DATABASE", request.getfixturevalue("postgres_url"))
+    else:
+        monkeypatch.delenv("SCENARIST_DATABASE", raising=False)
+    return str(request.param)

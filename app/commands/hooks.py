@@ -136,7 +136,7 @@ def _requests(workspace: Any, hook: Any, args: argparse.Namespace) -> int:
 
     waiting = [{"id": q.id, "received_at": q.received_at, "method": q.method,
                 "headers": q.headers, "query": q.query, "body": encode_value(q.body)}
-               for q in queued_requests(workspace.state, hook.token)]
+               for q in queued_requests(workspace.local_state, hook.token)]
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(waiting) + b"\n")
         return 0
@@ -151,7 +151,7 @@ def _requests(workspace: Any, hook: Any, args: argparse.Namespace) -> int:
 def _delete_requests(workspace: Any, hook: Any, args: argparse.Namespace) -> int:
     from engine.runtime.webhook_queue import discard_queued
 
-    deleted = discard_queued(workspace.state, hook.token, args.ids)
+    deleted = discard_queued(workspace.local_state, hook.token, args.ids)
     print(f"{hook.name}: {deleted} queued request(s) deleted")
     return 0
 

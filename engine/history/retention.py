@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from engine.store.dialects import upsert
 from engine.store.history_db import (
     BlueprintVersion,
     Execution,
@@ -138,7 +138,7 @@ def prune(
             select(func.count()).select_from(_EXECUTION).where(_EXECUTION.c.status == "running")
         ).scalar()
         conn.execute(
-            sqlite_insert(_META).values(key="pruned_at", value=now.isoformat())
+            upsert(conn, _META).values(key="pruned_at", value=now.isoformat())
             .on_conflict_do_update(index_elements=["key"], set_={"value": now.isoformat()})
         )
     grace = BLOB_GRACE_S if running else 0.0
@@ -169,7 +169,8 @@ def vacuum(engine: Engine) -> None:
     """Give freed pages back to the file system, and empty the WAL."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def prune_if_due(engine: Engine, workspace: Path,

@@ -19,12 +19,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.errors import ScenaristError
 from engine.runtime.schedule_model import Schedule, ScheduleError
+from engine.store.dialects import upsert
 
 __all__ = [
     "CATCH_UP_POLICIES", "RegistryError", "ScenarioEntry", "ScenarioRow", "activate",
@@ -165,7 +165,7 @@ def register(
         values["start_from"] = orjson.dumps(start_from).decode()
     with engine.begin() as conn:
         conn.execute(
-            sqlite_insert(_TABLE)
+            upsert(conn, _TABLE)
             .values(**{"name": name, "created_at": now, "active": False,
                        "catch_up": "run_once", **values})
             .on_conflict_do_update(index_elements=["name"], set_=values)

@@ -27,11 +27,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.errors import ScenaristError
+from engine.store.dialects import upsert
 
 __all__ = ["LAN_HOST", "THEMES", "RuntimeSettings", "SettingRow", "SettingsError",
            "load_settings", "local_zone_name", "save_setting"]
@@ -140,7 +140,7 @@ def save_setting(engine: Engine, key: str, value: Any) -> RuntimeSettings:
     _check(RuntimeSettings(**candidate))
     with engine.begin() as conn:
         conn.execute(
-            sqlite_insert(_TABLE)
+            upsert(conn, _TABLE)
             .values(key=key, value=orjson.dumps(value).decode(), updated_at=datetime.now(UTC))
             .on_conflict_do_update(index_elements=["key"], set_={
                 "value": orjson.dumps(value).decode(), "updated_at": datetime.now(UTC)})

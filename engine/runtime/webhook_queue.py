@@ -1,5 +1,7 @@
 """The webhook queue in state.db: every request a hook accepts is stored before it is answered,
-and runs consume it (Make: "every request is stored in the webhook's queue").
+and runs consume it (Make: "every request is stored in the webhook's queue"). It is always
+the workspace folder's own state.db (`local_state_engine`), also when the rest of the state
+is in a shared PostgreSQL: a request belongs to the node that answered it.
 
 One writer owns all writes. Requests arriving together are committed in one transaction
 (group commit: everything that arrived while the previous batch was written, optionally
@@ -42,7 +44,7 @@ from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
 from engine.store.sqlite_db import configure_connection
-from engine.store.state_db import state_db_path, state_engine
+from engine.store.state_db import local_state_engine, state_db_path
 
 __all__ = [
     "DEFAULT_QUEUE_LIMIT", "DONE", "FAILED", "INCOMPLETE", "QUEUED", "RUNNING",
@@ -197,7 +199,7 @@ class WebhookQueue:
         loop = asyncio.get_running_loop()
 
         def connect() -> sqlite3.Connection:
-            state_engine(workspace)  # migrates the file to the head revision
+            local_state_engine(workspace)  # migrates the file to the head revision
             conn = sqlite3.connect(state_db_path(workspace), isolation_level=None,
                                    check_same_thread=False)
             configure_connection(conn)

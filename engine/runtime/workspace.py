@@ -118,6 +118,13 @@ class Workspace:
             self._state = state_engine(self.folder)
         return self._state
 
+    @property
+    def local_state(self) -> Engine:
+        """The folder's own state.db (the webhook queue's), also when `state` is shared."""
+        from engine.store.state_db import local_state_engine
+
+        return local_state_engine(self.folder)
+
     def has_state(self) -> bool:
         from engine.store.state_db import state_exists
 

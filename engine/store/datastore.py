@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, insert, literal_column, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel
@@ -38,6 +37,7 @@ from sqlmodel import Field, SQLModel
 from engine.errors import ModuleError
 from engine.store.data_structures import DataStructure, get_structure
 from engine.store.database import bind_database, unbind_database
+from engine.store.dialects import insertion_order, upsert
 from engine.store.state_db import release_state_engine, state_engine
 from engine.store.tagged_json import decode_value as decode_value  # re-exported
 from engine.store.tagged_json import dumps_tagged
@@ -73,6 +73,8 @@ class DataStoreRecordRow(SQLModel, table=True):
     data: str  # tagged JSON, see encode_value
     created_at: datetime = Field(default_factory=_utc_now)
     updated_at: datetime = Field(default_factory=_utc_now)
+    # Insertion order on PostgreSQL (a sequence, migration 0008); SQLite uses its rowid.
+    added: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class DataStoreJournalRow(SQLModel, table=True):
@@ -144,9 +146,9 @@ class DataStoreSession:
         if sid not in self._known_stores and not self._replaying:
             with self._write() as conn:
                 conn.execute(
-                    insert(_STORES).prefix_with("OR IGNORE").values(
+                    upsert(conn, _STORES).values(
                         id=sid, name=name or f"Data store {sid}", created_at=_utc_now()
-                    )
+                    ).on_conflict_do_nothing()
                 )
             self._known_stores.add(sid)
         return sid
@@ -213,7 +215,9 @@ class DataStoreSession:
         from engine.store.record_search import candidates, plan
 
         sid = self.ensure_store(store_id)
-        lookups = None if sid in self._held else plan(conditions, self.structure(sid))
+        # Narrowing reads SQLite's JSON functions; on PostgreSQL every record is checked.
+        lookups = None if sid in self._held or self.engine.dialect.name != "sqlite" \
+            else plan(conditions, self.structure(sid))
         if lookups is None:
             yield from self._records(sid)
             return
@@ -290,7 +294,7 @@ class DataStoreSession:
             rows = conn.execute(
                 select(_RECORDS.c.key, _RECORDS.c.data)
                 .where(_RECORDS.c.store_id == sid)
-                .order_by(literal_column("rowid"))
+                .order_by(*insertion_order(conn, _RECORDS))
             ).all()
         for key, text in rows:
             yield key, loads_record(text)
@@ -434,7 +438,7 @@ class _WriteTransaction:
 
 def _upsert(conn: Connection, sid: str, key: str, data: dict[str, Any]) -> None:
     now = _utc_now()
-    statement = sqlite_insert(_RECORDS).values(
+    statement = upsert(conn, _RECORDS).values(
         store_id=sid, key=key, data=dumps_record(data), created_at=now, updated_at=now
     )
     conn.execute(statement.on_conflict_do_update(
@@ -473,7 +477,7 @@ def datastore_session(run: RunServices) -> DataStoreSession:
 def set_store_structure(engine: Engine, store_id: Any, structure_id: Any, name: str = "") -> None:
     """Create or update a store's record and the data structure it uses."""
     sid = str(store_id)
-    statement = sqlite_insert(_STORES).values(
+    statement = upsert(engine, _STORES).values(
         id=sid, name=name or f"Data store {sid}",
         data_structure_id=None if structure_id is None else str(structure_id),
         created_at=_utc_now(),
@@ -499,7 +503,7 @@ def undo_journal(engine: Engine, execution_id: str) -> int:
                 conn.execute(delete(_RECORDS).where(_RECORDS.c.store_id == sid,
                                                     _RECORDS.c.key == key))
                 continue
-            statement = sqlite_insert(_RECORDS).values(
+            statement = upsert(conn, _RECORDS).values(
                 store_id=sid, key=key, data=previous, created_at=now, updated_at=now)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[_RECORDS.c.store_id, _RECORDS.c.key],

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Column, Index, Text, delete, func, literal_column, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, Column, Index, Text, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
+from engine.store.dialects import insertion_order, upsert
 
 if TYPE_CHECKING:
     from engine.secrets import SecretStore
@@ -69,6 +69,8 @@ class IncompleteExecutionRow(SQLModel, table=True):
     updated_at: datetime
     last_execution_id: str | None = None  # the latest retry's execution
     resolved_by: str | None = None  # the execution that finished it
+    # Insertion order on PostgreSQL (a sequence, migration 0008); SQLite uses its rowid.
+    added: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ScenarioHealthRow(SQLModel, table=True):
@@ -87,7 +89,6 @@ class ScenarioHealthRow(SQLModel, table=True):
 _BLUEPRINTS = IncompleteBlueprintRow.__table__  # type: ignore[attr-defined]
 _INCOMPLETE = IncompleteExecutionRow.__table__  # type: ignore[attr-defined]
 _HEALTH = ScenarioHealthRow.__table__  # type: ignore[attr-defined]
-_ROWID: Any = literal_column("incomplete_execution.rowid")  # insertion order breaks ties
 
 
 # ------------------------------------------------------------------------ values
@@ -218,7 +219,7 @@ def add_incomplete(
     new_id = uuid.uuid4().hex
     with engine.begin() as conn:
         conn.execute(
-            sqlite_insert(_BLUEPRINTS)
+            upsert(conn, _BLUEPRINTS)
             .values(sha256=sha, content=orjson.dumps(blueprint_json).decode())
             .on_conflict_do_nothing()
         )
@@ -288,7 +289,7 @@ def store_blueprint(engine: Engine, blueprint_json: Any) -> str:
     sha = blueprint_sha(blueprint_json)
     with engine.begin() as conn:
         conn.execute(
-            sqlite_insert(_BLUEPRINTS)
+            upsert(conn, _BLUEPRINTS)
             .values(sha256=sha, content=orjson.dumps(blueprint_json).decode())
             .on_conflict_do_nothing()
         )
@@ -360,7 +361,7 @@ def list_incomplete(
     engine: Engine, *, scenario: str | None = None, status: str | None = PENDING
 ) -> list[Incomplete]:
     """Oldest first: the order Make resolves them in."""
-    query = select(_INCOMPLETE).order_by(_INCOMPLETE.c.created_at, _ROWID)
+    query = select(_INCOMPLETE).order_by(_INCOMPLETE.c.created_at, *_added(engine))
     if scenario is not None:
         query = query.where(_INCOMPLETE.c.scenario == scenario)
     if status is not None:
@@ -384,7 +385,7 @@ def due_incomplete(engine: Engine, now: datetime) -> list[Incomplete]:
             select(_INCOMPLETE)
             .where(_INCOMPLETE.c.status == PENDING, _INCOMPLETE.c.next_retry_at.is_not(None),
                    _INCOMPLETE.c.next_retry_at <= _utc(now))
-            .order_by(_INCOMPLETE.c.next_retry_at, _INCOMPLETE.c.created_at, _ROWID)
+            .order_by(_INCOMPLETE.c.next_retry_at, _INCOMPLETE.c.created_at, *_added(engine))
         ).all()
     return [_from_row(row) for row in rows]
 
@@ -411,12 +412,16 @@ class ScenarioHealth:
     last_error: dict[str, Any] | None = None
 
 
+def _added(engine: Engine) -> list[Any]:
+    """Insertion order, which breaks ties of created_at."""
+    return insertion_order(engine, _INCOMPLETE)
+
+
 def consecutive_errors(engine: Engine, scenario: str) -> int:
     """The scenario's count alone, read on the driver (every background run asks)."""
     with engine.connect() as conn:
-        found = conn.exec_driver_sql(
-            "SELECT consecutive_errors FROM scenario_health WHERE scenario = ?", (scenario,)
-        ).scalar()
+        found = conn.execute(select(_HEALTH.c.consecutive_errors).where(
+            _HEALTH.c.scenario == scenario)).scalar()
     return int(found or 0)
 
 
@@ -437,7 +442,7 @@ def save_health(engine: Engine, health: ScenarioHealth) -> None:
         "last_error": None if health.last_error is None else dumps(health.last_error),
         "updated_at": now,
     }
-    statement = sqlite_insert(_HEALTH).values(scenario=health.scenario, **values)
+    statement = upsert(engine, _HEALTH).values(scenario=health.scenario, **values)
     with engine.begin() as conn:
         conn.execute(statement.on_conflict_do_update(index_elements=[_HEALTH.c.scenario],
                                                      set_=values))

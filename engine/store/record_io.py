@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from engine.store.data_structures import DataStructure, coerce_record, get_structure
 from engine.store.datastore import DataStoreRecordRow, dumps_record, loads_record
+from engine.store.dialects import dbapi_sql
 from engine.store.store_admin import store_info
 from engine.store.structure_check import validate
 from engine.values import to_text
@@ -102,9 +103,10 @@ def _write(engine: Engine, batch: list[tuple[str, str, str, str, str]],
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.executemany(_UPSERT, batch)
-        size, limit = cursor.execute("SELECT size_bytes, max_size_mb FROM data_store "
-                                     "WHERE id = ?", (batch[0][0],)).fetchone()
+        cursor.executemany(dbapi_sql(engine, _UPSERT), batch)
+        cursor.execute(dbapi_sql(engine, "SELECT size_bytes, max_size_mb FROM data_store "
+                                 "WHERE id = ?"), (batch[0][0],))
+        size, limit = cursor.fetchone() or (0, None)
         if limit is not None and size > limit * 1024 * 1024:
             raw.rollback()
             result.full = True
@@ -215,12 +217,29 @@ def _stored(engine: Engine, sid: str) -> Iterable[tuple[str, dict[str, Any]]]:
 
 def _field_names(engine: Engine, sid: str) -> list[str]:
     """Every top-level field any record has, in first-seen order."""
+    if engine.dialect.name != "sqlite":
+        return _field_names_read(engine, sid)
     with engine.connect() as conn:
         names = conn.execute(text(
             "SELECT j.key FROM data_store_record AS r, json_each(r.data) AS j "
             "WHERE r.store_id = :sid GROUP BY j.key ORDER BY min(r.rowid), min(j.id)"),
             {"sid": sid}).scalars().all()
     return [str(n) for n in names]
+
+
+def _field_names_read(engine: Engine, sid: str) -> list[str]:
+    """`_field_names` without SQLite's json_each: every record read, in insertion order."""
+    from engine.store.dialects import insertion_order
+
+    seen: dict[str, None] = {}
+    with engine.connect() as conn:
+        for (data,) in conn.execute(
+                select(_RECORDS.c.data).where(_RECORDS.c.store_id == sid)
+                .order_by(*insertion_order(conn, _RECORDS))):
+            record = orjson.loads(data)
+            if isinstance(record, dict):
+                seen.update(dict.fromkeys(record))
+    return list(seen)
 
 
 def _cell(value: Any) -> str:

@@ -70,9 +70,18 @@ def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int, *,
     column: Any = _RECORDS.c.updated_at if query.order.endswith("updated") else _RECORDS.c.key
     if query.sort_field is not None:
         column = _field_column(engine, query.sort_field)
-        if not query.search:  # the whole store in the field's order: on its index
+        # The whole store in the field's order: on its index, walked by rowid (SQLite's).
+        if not query.search and engine.dialect.name == "sqlite":
             return _field_page(engine, query, offset, limit, descending, total)
     ordered = column.desc() if descending else column.asc()
+    ties: list[Any] = [_RECORDS.c.key]
+    if query.sort_field is not None and engine.dialect.name != "sqlite":
+        # As SQLite sorts: records without the field first, equal values by age.
+        from engine.store.dialects import insertion_order
+
+        ordered = ordered.nulls_last() if descending else ordered.nulls_first()
+        ties = [t.desc() if descending else t
+                for t in insertion_order(engine, _RECORDS)]
     statement = query._where(select(_RECORDS.c.key, _RECORDS.c.data, _RECORDS.c.updated_at))
     with engine.connect() as conn:
         if by_key and after is not None:
@@ -86,7 +95,7 @@ def read_page(engine: Engine, query: RecordQuery, offset: int, limit: int, *,
             statement = statement.where(_RECORDS.c.key <= anchor if descending
                                         else _RECORDS.c.key >= anchor)
             offset = 0
-        rows = conn.execute(statement.order_by(ordered, _RECORDS.c.key).limit(limit)
+        rows = conn.execute(statement.order_by(ordered, *ties).limit(limit)
                             .offset(max(0, offset))).all()
     return [Record(key, loads_record(data), updated) for key, data, updated in rows]
 
@@ -136,7 +145,7 @@ def _field_column(engine: Engine, name: str) -> Any:
         raise ValueError(f"Records cannot be sorted by {name!r}.")
     with engine.begin() as conn:
         ensure_index(conn, name)
-    return literal_column(field_expression(name))
+    return literal_column(field_expression(name, engine.dialect.name))
 
 
 def get_record(engine: Engine, store_id: Any, key: str) -> Record | None:

@@ -73,10 +73,23 @@ def state_engine(workspace: Path) -> Engine:
         return engine
 
 
+def local_state_engine(workspace: Path) -> Engine:
+    """The folder's own state.db, whatever database the workspace's shared state is in: the
+    webhook queue lives there (requests are the intake of the node that answered them)."""
+    folder = Path(workspace).resolve()
+    with _lock:
+        engine = _engines.get(folder)
+        if engine is None:
+            engine = _engines[folder] = open_migrated_engine(
+                state_db_path(folder), HEAD_REVISION, MIGRATIONS_PACKAGE)
+        return engine
+
+
 def release_state_engine(workspace: Path) -> None:
     """Close the pooled connections of a workspace (before deleting it, or at shutdown)."""
     folder = Path(workspace).resolve()
     with _lock:
-        engine = _engines.pop(database_of(folder) or folder, None)
-    if engine is not None:
-        engine.dispose()
+        engines = [_engines.pop(key, None) for key in {database_of(folder) or folder, folder}]
+    for engine in engines:
+        if engine is not None:
+            engine.dispose()

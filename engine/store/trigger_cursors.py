@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
+
+from engine.store.dialects import upsert
 
 __all__ = ["TriggerCursorRow", "forget_cursors", "read_cursor", "write_cursor"]
 
@@ -49,7 +50,7 @@ def write_cursor(workspace: Path, scenario: str, module_id: int, state: dict[str
     now = datetime.now(UTC)
     with _engine(workspace).begin() as conn:
         conn.execute(
-            sqlite_insert(_TABLE)
+            upsert(conn, _TABLE)
             .values(scenario=scenario, module_id=module_id, state=text, updated_at=now)
             .on_conflict_do_update(index_elements=["scenario", "module_id"],
                                    set_={"state": text, "updated_at": now})

@@ -6,8 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.incomplete.helpers import cli, cli_json, write_json
 from tests.runtime.helpers import http_blueprint, webhook_blueprint
+
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def ws_args(tmp_path: Path) -> list[str]:

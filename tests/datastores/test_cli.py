@@ -7,8 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.incomplete.helpers import cli, cli_json
 from tests.support.http_stub import http_stub
+
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 DEDUPE = Path("/work/shared/acceptance/cases/datastore-dedupe")
 

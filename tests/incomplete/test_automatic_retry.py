@@ -22,6 +22,9 @@ from tests.incomplete.helpers import (
     write_json,
 )
 
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 

@@ -17,6 +17,9 @@ from tests.incomplete.helpers import (
     write_json,
 )
 
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def test_break_leaves_one_incomplete_execution_that_retry_completes(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")

@@ -29,6 +29,9 @@ from tests.incomplete.helpers import (
     write_json,
 )
 
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 MY_TABLES = {"incomplete_execution", "incomplete_blueprint", "scenario_health",
              "data_store_journal"}
 

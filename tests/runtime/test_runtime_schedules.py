@@ -8,12 +8,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from engine.runtime import registry
 from engine.runtime.events import ScenarioDeactivated
 from engine.runtime.settings import save_setting
 from engine.runtime.workspace import Workspace
 from tests.runtime.helpers import activate, http_blueprint, running
 from tests.support.http_stub import http_stub
+
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

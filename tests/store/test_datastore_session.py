@@ -19,6 +19,7 @@ def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_records_persist_across_sessions(engine) -> None:  # type: ignore[no-untyped-def]
     first = DataStoreSession(engine)
     first.put(1, "a", {"email": "a@example.com"})
@@ -30,6 +31,7 @@ def test_records_persist_across_sessions(engine) -> None:  # type: ignore[no-unt
     assert second.count(1) == 2
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_replacing_keeps_the_record_in_place(engine) -> None:  # type: ignore[no-untyped-def]
     session = DataStoreSession(engine)
     for key in ("a", "b", "c"):
@@ -38,6 +40,7 @@ def test_replacing_keeps_the_record_in_place(engine) -> None:  # type: ignore[no
     assert session.records(1) == [("a", {"n": "A"}), ("b", {"n": "b"}), ("c", {"n": "c"})]
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_stores_are_separate_and_created_on_first_use(engine) -> None:  # type: ignore[no-untyped-def]
     session = DataStoreSession(engine)
     assert session.get(5, "x") is None and session.count(5) == 0
@@ -48,6 +51,7 @@ def test_stores_are_separate_and_created_on_first_use(engine) -> None:  # type: 
     assert ids == {"5", "6"}
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_values_keep_their_make_types(engine) -> None:  # type: ignore[no-untyped-def]
     when = datetime(2024, 3, 1, 12, 30, 15, 123000, tzinfo=timezone(timedelta(hours=2)))
     record = {"when": when, "file": b"\x00\xff", "n": 1.5, "ok": True, "none": None,
@@ -58,11 +62,13 @@ def test_values_keep_their_make_types(engine) -> None:  # type: ignore[no-untype
     assert isinstance(back["when"], datetime) and back["when"].utcoffset() == timedelta(hours=2)
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_codec_round_trips_tag_like_collections() -> None:
     value = {"$date": "2024-01-01"}
     assert decode_value(encode_value(value)) == value
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_auto_commit_writes_are_visible_to_others_at_once(engine) -> None:  # type: ignore[no-untyped-def]
     writer = DataStoreSession(engine, auto_commit=True)
     writer.put(1, "k", {"v": 1})
@@ -70,6 +76,7 @@ def test_auto_commit_writes_are_visible_to_others_at_once(engine) -> None:  # ty
     assert DataStoreSession(engine).get(1, "k") == {"v": 1}
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_held_writes_are_seen_by_their_run_and_committed_at_the_end(engine) -> None:  # type: ignore[no-untyped-def]
     run = DataStoreSession(engine, auto_commit=False)
     other = DataStoreSession(engine)
@@ -83,6 +90,7 @@ def test_held_writes_are_seen_by_their_run_and_committed_at_the_end(engine) -> N
     assert other.get(1, "new") == {"v": 1} and other.get(1, "old") is None
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_rollback_drops_held_writes(engine) -> None:  # type: ignore[no-untyped-def]
     DataStoreSession(engine).put(1, "keep", {"v": 0})
     run = DataStoreSession(engine, auto_commit=False)
@@ -95,6 +103,7 @@ def test_rollback_drops_held_writes(engine) -> None:  # type: ignore[no-untyped-
     assert DataStoreSession(engine).records(1) == [("keep", {"v": 0})]
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_delete_all_then_writes_commit_in_order(engine) -> None:  # type: ignore[no-untyped-def]
     DataStoreSession(engine).put(1, "a", {"v": 0})
     run = DataStoreSession(engine, auto_commit=False)

@@ -16,6 +16,9 @@ from engine.store.record_pages import RecordQuery, get_record, read_page
 from engine.store.state_db import open_state_engine
 from engine.store.store_admin import create_store
 
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:

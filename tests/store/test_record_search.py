@@ -44,6 +44,7 @@ def session(tmp_path: Path) -> Iterator[DataStoreSession]:
     [[{"a": "city", "o": "text:equal", "b": "Oslo"}, {"a": "n", "o": "number:greater",
                                                       "b": 1}]],
 ])
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_narrowed_search_finds_what_a_scan_finds(session: DataStoreSession,
                                                  conditions: list) -> None:  # type: ignore[type-arg]
     scanned = [k for k, r in session.records(1) if _matches(k, r, conditions)]
@@ -63,12 +64,14 @@ def test_a_field_search_uses_an_index(session: DataStoreSession) -> None:
     assert "USING INDEX ix_data_store_field_" in plan
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_a_search_without_sort_stops_at_its_limit(session: DataStoreSession) -> None:
     everyone = [[{"a": "n", "o": "exist"}]]
     found = session.search(1, everyone, lambda k, r: _matches(k, r, everyone), limit=2)
     assert [k for k, _ in found] == ["a", "b"]
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_held_writes_are_seen_by_a_search(tmp_path: Path) -> None:
     engine = open_state_engine(tmp_path)
     run = DataStoreSession(engine, auto_commit=False)

@@ -29,6 +29,9 @@ from engine.store.store_admin import (
     update_store,
 )
 
+# State on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:

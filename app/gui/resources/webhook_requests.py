@@ -79,7 +79,7 @@ class QueuedRequestsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.requests = read_queued(self.workspace.state, self.hook.token)
+        self.requests = read_queued(self.workspace.local_state, self.hook.token)
         self.table.setRowCount(len(self.requests))
         for row, request in enumerate(self.requests):
             received = datetime.fromtimestamp(request.received_at).strftime("%Y-%m-%d %H:%M:%S")
@@ -123,7 +123,7 @@ class QueuedRequestsDialog(QDialog):
         return self._delete(None)
 
     def _delete(self, ids: list[int] | None) -> int:
-        deleted = discard_queued(self.workspace.state, self.hook.token, ids)
+        deleted = discard_queued(self.workspace.local_state, self.hook.token, ids)
         queue = self.queue_of()
         if queue is not None:  # this window's runtime: count its queue again
             self.task = asyncio.ensure_future(queue.discard(self.hook.token, []))
