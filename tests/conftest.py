@@ -35,6 +35,10 @@ class MemoryKeyring(KeyringBackend):
 def _private_workspace(tmp_path_factory: pytest.TempPathFactory,
                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCENARIST_HOME", str(tmp_path_factory.mktemp("scenarist-home")))
+    # The workspace's own SQLite files unless a test says otherwise; set, then removed, so
+    # the variable is gone after the test even if the CLI (run in-process) set it.
+    monkeypatch.setenv("SCENARIST_DATABASE", "")
+    monkeypatch.delenv("SCENARIST_DATABASE")
 
 
 @pytest.fixture(autouse=True)

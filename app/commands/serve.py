@@ -47,7 +47,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def _migrate_apart(folder: Any) -> None:
     """Migrating a database loads Alembic (~14 MB that would stay for the server's whole
-    life): when state.db or history.db is new or behind, a short-lived child migrates it."""
+    life): when state.db or history.db is new or behind, a short-lived child migrates it
+    (with a shared PostgreSQL, only the child can tell, so it always runs)."""
     import sqlite3
     import subprocess
 
@@ -69,15 +70,18 @@ def _migrate_apart(folder: Any) -> None:
             return True
         return row is None or row[0] != head
 
-    if not (behind(state_db_path(folder), STATE_HEAD)
+    from engine.store.database import database_of
+
+    if database_of(folder) is None and not (behind(state_db_path(folder), STATE_HEAD)
             or behind(history_db_path(folder), HISTORY_HEAD)):
         return
     code = ("import sys\n"
             "from engine.store.history_db import open_history_engine\n"
-            "from engine.store.state_db import open_state_engine\n"
+            "from engine.store.state_db import local_state_engine, open_state_engine\n"
             "from pathlib import Path\n"
             "folder = Path(sys.argv[1])\n"
             "open_state_engine(folder).dispose()\n"
+            "local_state_engine(folder).dispose()  # the webhook queue's, if state is shared\n"
             "open_history_engine(folder).dispose()\n")
     subprocess.run([sys.executable, "-c", code, str(folder)], check=False)
 
