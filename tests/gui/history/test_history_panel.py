@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 
@@ -114,6 +115,7 @@ def _add_runs(workspace: Path, scenario: str, count: int, check_runs: int) -> No
         engine.dispose()
 
 
+@pytest.mark.usefixtures("backend")  # history on SQLite and on PostgreSQL
 def test_thousands_of_runs_arrive_a_page_at_a_time(qtbot: QtBot, workspace: Path) -> None:
     _add_runs(workspace, "Busy", 2 * PAGE + 50 + 5, check_runs=5)
     _add_runs(workspace, "Other", 3, check_runs=0)
