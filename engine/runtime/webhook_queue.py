@@ -41,7 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
-from engine.store.sqlite_db import configure_connection
+from engine.store.sqlite_file import configure_connection
 from engine.store.state_db import state_db_path, state_engine
 
 __all__ = [

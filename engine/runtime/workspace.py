@@ -100,9 +100,13 @@ class Workspace:
         return self._state
 
     def has_state(self) -> bool:
-        from engine.store.state_db import state_db_path
+        from engine.store.state_file import state_db_path
 
         return state_db_path(self.folder).exists()
+
+    def state_is_file(self) -> bool:
+        """Is the workspace's state its own state.db (readable without SQLAlchemy)?"""
+        return True
 
     @property
     def history(self) -> Engine | None:
@@ -116,7 +120,7 @@ class Workspace:
         return self._history
 
     def has_history(self) -> bool:
-        from engine.store.history_db import history_db_path
+        from engine.store.history_file import history_db_path
 
         return history_db_path(self.folder).exists()
 

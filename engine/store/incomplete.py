@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
+from engine.incomplete.health import ScenarioHealth as ScenarioHealth
 from engine.store.datastore import decode_value, encode_value
 
 if TYPE_CHECKING:
@@ -402,13 +403,6 @@ def load_blueprint_json(engine: Engine, sha256: str) -> Any:
 # ------------------------------------------------------------- scenario health
 
 
-@dataclass
-class ScenarioHealth:
-    scenario: str
-    consecutive_errors: int = 0
-    deactivated: bool = False
-    deactivated_at: datetime | None = None
-    last_error: dict[str, Any] | None = None
 
 
 def consecutive_errors(engine: Engine, scenario: str) -> int:
