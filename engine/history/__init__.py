@@ -11,11 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from engine.blueprint import Blueprint
 from engine.context import RunServices
-from engine.errors import ScenaristError
 from engine.executor.plan import Plan
 from engine.history.recorder import HistoryRecorder
 from engine.history.writer import HistoryWriter
@@ -51,7 +48,7 @@ def start_recording(
     warning in its report) and goes on unrecorded."""
     try:
         writer = HistoryWriter(workspace)
-    except (ScenaristError, SQLAlchemyError, OSError) as exc:
+    except Exception as exc:  # any database's error: history must never stop a run
         if services is not None:
             services.warn(f"this run is not recorded in history: {exc}")
         return NotRecording()

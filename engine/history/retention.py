@@ -5,7 +5,7 @@ fit in `max_total_mb`; then blueprint versions and blob files nobody refers to a
 VACUUM so the file itself shrinks. Defaults: the workspace's `history_days` setting, 30
 days (Make keeps 30 days of logs on most plans), and 1 GB. Environment overrides:
 SCENARIST_HISTORY_MAX_AGE_DAYS, SCENARIST_HISTORY_MAX_MB (0 or empty: no limit). Writers run
-it at most once a day.
+it at most once a day, when they close (engine.history.writer).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ _BLUEPRINT = BlueprintVersion.__table__  # type: ignore[attr-defined]
 _BLOB = ExecutionBlob.__table__  # type: ignore[attr-defined]
 _META = HistoryMeta.__table__  # type: ignore[attr-defined]
 
-PRUNE_EVERY_S = 24 * 3600
 BLOB_GRACE_S = 3600  # a blob newer than this may belong to a run still being written
 _DELETE_CHUNK = 500
 
@@ -171,24 +170,6 @@ def vacuum(engine: Engine) -> None:
         conn.exec_driver_sql("VACUUM")
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def prune_if_due(engine: Engine, workspace: Path,
-                 settings: RetentionSettings | None = None) -> PruneResult | None:
-    """Run retention when it last ran more than a day ago (or never)."""
-    with engine.connect() as conn:
-        last = conn.execute(select(_META.c.value).where(_META.c.key == "pruned_at")).scalar()
-        count = conn.execute(select(func.count()).select_from(_EXECUTION)).scalar() or 0
-    now = datetime.now(UTC)
-    if last is not None:
-        try:
-            if (now - datetime.fromisoformat(last)).total_seconds() < PRUNE_EVERY_S:
-                return None
-        except ValueError:
-            pass
-    if count == 0:
-        return None
-    return prune(engine, workspace, settings, now=now)
 
 
 def prune_workspace(workspace: Path) -> int:

@@ -24,22 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
-
+from engine.history import statements as sql
 from engine.history.batches import encode_batch
+from engine.history.database import HistoryDatabase, history_database
 from engine.history.payloads import PayloadCodec
-from engine.store.history_db import (
-    BlueprintVersion,
-    Execution,
-    ExecutionBlob,
-    Operation,
-    OperationBatch,
-    blobs_dir,
-    open_history_engine,
-)
+from engine.store.history_file import blobs_dir
 from engine.values import json_safe
 
 log = logging.getLogger("scenarist.history")
@@ -50,28 +39,46 @@ MAX_JOBS_PER_TRANSACTION = 256
 # loop a few times a run instead of for every job. A flush cuts the wait short.
 GATHER_S = 0.02
 MAX_PROBLEMS_PER_RUN = 20  # a 100,000-bundle run with one bad field per bundle: one line
+PRUNE_EVERY_S = 24 * 3600  # retention runs when a writer closes, at most once a day
 
-# Statements built once: each run's few rows cost their execution, not SQLAlchemy's building
-# and hashing a statement for each (a background runtime writes thousands of runs a minute).
-_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
-_INSERT_EXECUTION = insert(_EXECUTION)
-_INSERT_BLUEPRINT = sqlite_insert(
-    BlueprintVersion.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
-_INSERT_RECORD = insert(Operation.__table__)  # type: ignore[attr-defined]
-_INSERT_BLOB = sqlite_insert(
-    ExecutionBlob.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
-_FINISH = update(_EXECUTION).where(_EXECUTION.c.num == bindparam("finished_num"))
 # Blueprint versions this process has stored, by database: a scenario run again and again
 # has its version encoded and offered once, not on every run.
 _STORED_VERSIONS: dict[str, set[str]] = {}
 
-_BATCH_COLUMNS = ["execution_num", "first_seq", "count", "cycle", "content"]
-# The Core insert, compiled once, run on the driver (no column needs a type conversion).
-_INSERT_BATCH = str(
-    insert(OperationBatch.__table__).compile(  # type: ignore[attr-defined]
-        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=_BATCH_COLUMNS
-    )
-)
+
+class Tx:
+    """One transaction of the writer: its statements on the database's cursor."""
+
+    __slots__ = ("cursor", "db", "finishes", "statements")
+
+    def __init__(self, cursor: Any, db: HistoryDatabase, statements: dict[str, str]) -> None:
+        self.cursor = cursor
+        self.db = db
+        self.statements = statements
+        self.finishes: dict[tuple[str, ...], str] = {}  # by the columns a run's end sets
+
+    def run(self, name: str, values: dict[str, Any]) -> None:
+        self.cursor.execute(self.statements[name], self.db.adapt(values))
+
+    def many(self, name: str, rows: list[dict[str, Any]]) -> None:
+        self.cursor.executemany(self.statements[name], [self.db.adapt(r) for r in rows])
+
+    def finish(self, values: dict[str, Any], num: int) -> None:
+        """Set `values` on execution row `num`."""
+        columns = tuple(values)
+        statement = self.finishes.get(columns)
+        if statement is None:
+            statement = self.finishes[columns] = self.db.sql(sql.finish(columns))
+        self.cursor.execute(statement, self.db.adapt({**values, "num": num}))
+
+    def insert_key(self, name: str, values: dict[str, Any], key: str) -> int:
+        return self.db.insert_key(self.cursor, self.statements[name], self.db.adapt(values),
+                                  key)
+
+
+_STATEMENTS = {name: getattr(sql, name) for name in (
+    "INSERT_EXECUTION", "INSERT_BLUEPRINT", "INSERT_RECORD", "INSERT_BATCH", "INSERT_BLOB",
+    "PRUNED_AT", "ANY_EXECUTION")}
 
 
 class RunSink:
@@ -131,20 +138,19 @@ class StartJob:
     blueprint: Any  # the blueprint JSON value
     sink: RunSink
 
-    def apply(self, conn: Connection) -> None:
+    def apply(self, tx: Tx) -> None:
         sha = self.blueprint_sha256
-        stored = _STORED_VERSIONS.setdefault(str(conn.engine.url), set())
+        stored = _STORED_VERSIONS.setdefault(tx.db.key, set())
         if sha is not None and sha not in stored:
             content = self.sink.encode(self.blueprint, "the blueprint")
-            conn.execute(_INSERT_BLUEPRINT, {
+            tx.run("INSERT_BLUEPRINT", {
                 "sha256": sha, "scenario": self.execution["scenario"], "content": content,
                 "size": len(content), "created_at": datetime.now(UTC)})
             stored.add(sha)  # forgotten if its transaction rolls back (HistoryWriter._write)
         execution = {k: json_safe(v) if isinstance(v, str) else v
                      for k, v in self.execution.items()}  # SQLite refuses lone surrogates too
-        inserted = conn.execute(_INSERT_EXECUTION, {**execution, "blueprint_sha256": sha})
-        key = inserted.inserted_primary_key
-        self.sink.num = None if key is None else int(key[0])
+        self.sink.num = tx.insert_key("INSERT_EXECUTION", {
+            **sql.EXECUTION_DEFAULTS, **execution, "blueprint_sha256": sha}, "num")
 
 
 @dataclass(slots=True)
@@ -160,7 +166,7 @@ class OperationsJob:
     parts: list[bytes] = field(default_factory=list)
     count: int = 0  # operations in `parts`
 
-    def apply(self, conn: Connection) -> None:
+    def apply(self, tx: Tx) -> None:
         count = self.count if self.parts else len(self.rows)
         if self.sink.num is None or not count:
             return  # the execution's row could not be written: neither can its operations
@@ -168,8 +174,8 @@ class OperationsJob:
             content = self.sink.codec.pack_arrays(self.parts)
         else:
             content = encode_batch(self.sink, self.rows)
-        conn.exec_driver_sql(_INSERT_BATCH, (self.sink.num, self.first_seq, count, self.cycle,
-                                             content))
+        tx.run("INSERT_BATCH", {"execution_num": self.sink.num, "first_seq": self.first_seq,
+                                "count": count, "cycle": self.cycle, "content": content})
 
 
 @dataclass(slots=True)
@@ -183,13 +189,14 @@ class RecordJob:
     seq: int
     value: Any
 
-    def apply(self, conn: Connection) -> None:
+    def apply(self, tx: Tx) -> None:
         if self.sink.num is None:
             return
         what = "the trigger's input" if self.kind == "trigger" else f"the run's {self.kind}"
-        conn.execute(_INSERT_RECORD, {
-            "execution_num": self.sink.num, "seq": self.seq, "kind": self.kind, "cycle": 0,
-            "module_id": 0, "input": self.sink.encode(self.value, what)})
+        tx.run("INSERT_RECORD", {
+            **sql.RECORD_DEFAULTS, "execution_num": self.sink.num, "seq": self.seq,
+            "kind": self.kind, "cycle": 0, "module_id": 0,
+            "input": self.sink.encode(self.value, what)})
 
 
 @dataclass(slots=True)
@@ -199,7 +206,7 @@ class FinishJob:
     error: Any = None
     summary: Any = None
 
-    def apply(self, conn: Connection) -> None:
+    def apply(self, tx: Tx) -> None:
         if self.sink.num is None:
             return
         sink, codec = self.sink, self.sink.codec
@@ -207,10 +214,10 @@ class FinishJob:
         values["error"] = None if self.error is None else sink.encode(self.error, "the error")
         values["summary"] = self._summary()
         if codec.blob_refs:
-            conn.execute(_INSERT_BLOB, [{"execution_num": self.sink.num, "sha256": sha}
-                                        for sha in sorted(codec.blob_refs)])
+            tx.many("INSERT_BLOB", [{"execution_num": self.sink.num, "sha256": sha}
+                                    for sha in sorted(codec.blob_refs)])
         values["stored_bytes"] = codec.stored_bytes
-        conn.execute(_FINISH, {**values, "finished_num": self.sink.num})
+        tx.finish(values, self.sink.num)
 
     def _summary(self) -> bytes | None:
         """The stored report, whose warnings include what history could not store as it was
@@ -248,9 +255,12 @@ Job = StartJob | OperationsJob | RecordJob | FinishJob
 class HistoryWriter:
     """Owns history.db's write side for one workspace; one per process is enough."""
 
-    def __init__(self, workspace: Path, engine: Engine | None = None) -> None:
+    def __init__(self, workspace: Path, database: HistoryDatabase | None = None) -> None:
         self.workspace = Path(workspace)
-        self.engine = engine if engine is not None else open_history_engine(self.workspace)
+        self.database = database if database is not None else history_database(self.workspace)
+        self._conn = self.database.connect()  # here, so a file that can't open says so now
+        self._tx = Tx(self._conn.cursor(), self.database,
+                      {name: self.database.sql(text) for name, text in _STATEMENTS.items()})
         self.blobs = blobs_dir(self.workspace)
         self.commits = 0
         self.failures = 0
@@ -284,13 +294,33 @@ class HistoryWriter:
         self._hurry.set()
         self._thread.join()
         if prune:
-            from engine.history.retention import prune_if_due
-
             try:
-                prune_if_due(self.engine, self.workspace)
+                self._prune_if_due()
             except Exception:
                 log.exception("history retention failed")
-        self.engine.dispose()
+        self._conn.close()
+
+    def _prune_if_due(self) -> None:
+        """Retention, when it last ran more than a day ago (or never) and there is history
+        to trim. Only then are SQLAlchemy and the retention code loaded."""
+        cursor, statements = self._tx.cursor, self._tx.statements
+        last = cursor.execute(statements["PRUNED_AT"]).fetchone()
+        now = datetime.now(UTC)
+        if last is not None:
+            try:
+                if (now - datetime.fromisoformat(last[0])).total_seconds() < PRUNE_EVERY_S:
+                    return
+            except (TypeError, ValueError):
+                pass
+        if cursor.execute(statements["ANY_EXECUTION"]).fetchone() is None:
+            return
+        from engine.history.retention import prune
+
+        engine = self.database.engine()
+        try:
+            prune(engine, self.workspace, now=now)
+        finally:
+            engine.dispose()
 
     # ---------------------------------------------------------------- thread
 
@@ -317,10 +347,7 @@ class HistoryWriter:
 
     def _write(self, jobs: list[Job]) -> None:
         try:
-            with self.engine.begin() as conn:
-                for job in jobs:
-                    job.apply(conn)
-            self.commits += 1
+            self._commit(jobs)
             return
         except Exception as exc:  # find the job(s) at fault; the others must not pay
             log.info("history write failed (%s); retrying its %d jobs one by one",
@@ -328,17 +355,27 @@ class HistoryWriter:
         for job in jobs:  # the transaction rolled back: so did the rows these keys name
             if isinstance(job, StartJob):
                 job.sink.num = None
-        _STORED_VERSIONS.pop(str(self.engine.url), None)  # and the versions it stored
+        _STORED_VERSIONS.pop(self.database.key, None)  # and the versions it stored
         for job in jobs:
             try:
-                with self.engine.begin() as conn:
-                    job.apply(conn)
-                self.commits += 1
+                self._commit([job])
             except Exception as exc:
-                _STORED_VERSIONS.pop(str(self.engine.url), None)
+                _STORED_VERSIONS.pop(self.database.key, None)
                 self.failures += 1
                 log.exception("history write failed (1 job dropped)")
                 job.sink.problem(_dropped(job, exc))
+
+
+    def _commit(self, jobs: list[Job]) -> None:
+        """The jobs in one transaction: all written, or none (and the exception raised)."""
+        try:
+            for job in jobs:
+                job.apply(self._tx)
+            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()
+            raise
+        self.commits += 1
 
 
 def _dropped(job: Job, exc: Exception) -> str:

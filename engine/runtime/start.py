@@ -43,15 +43,16 @@ from engine.executor.events import Event, OperationFinished
 from engine.executor.plan import Plan, compile_plan
 from engine.executor.result import IncompleteState, ResumePoint, RunResult
 from engine.executor.run import Executor, Gate, Listener
+from engine.incomplete.health import ScenarioHealth
 from engine.runtime.policy import RunPolicy
 from engine.runtime.workspace import Workspace
 from engine.sensitive import Redactor, ScenarioSecrets, secrets_of_source
+from engine.store.state_file import counted_errors
 
 if TYPE_CHECKING:
     from engine.connections.runtime import Prepared
     from engine.history.writer import HistoryWriter
     from engine.incomplete.policy import OutcomeCounter
-    from engine.store.incomplete import ScenarioHealth
 
 _POLICY_DECIDES: Any = object()  # `effects` not given: a new log when the policy records
 
@@ -298,9 +299,15 @@ class RunHandle:
         return ids
 
     def _count(self, result: RunResult) -> None:
+        assert self.workspace is not None
+        name = self.services.scenario_name
+        if self.outcomes is None and result.status != "error" \
+                and self.workspace.state_is_file() \
+                and counted_errors(self.workspace.folder, name) == 0:
+            self.health = ScenarioHealth(name)  # nothing to count: no SQLAlchemy for a run
+            return
         from engine.incomplete.policy import record_outcome
 
-        assert self.workspace is not None
         count = self.outcomes.record if self.outcomes is not None else record_outcome
         self.health = count(
             self.workspace.state, self.services.scenario_name, result.status,

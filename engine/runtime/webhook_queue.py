@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from engine.store.datastore import decode_value, encode_value
-from engine.store.sqlite_db import configure_connection
+from engine.store.sqlite_file import configure_connection
 from engine.store.state_db import local_state_engine, state_db_path
 
 __all__ = [

@@ -130,6 +130,10 @@ class Workspace:
 
         return state_exists(self.folder)
 
+    def state_is_file(self) -> bool:
+        """Is the workspace's state its own state.db (readable without SQLAlchemy)?"""
+        return self.database is None
+
     @property
     def history(self) -> Engine | None:
         """A history.db engine for reading, or None while there is no history.db."""

@@ -24,12 +24,15 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from engine.store.database import HISTORY_SCHEMA, database_of
+from engine.store.history_file import BLOBS_DIR_NAME as BLOBS_DIR_NAME
+from engine.store.history_file import HEAD_REVISION as HEAD_REVISION
+from engine.store.history_file import HISTORY_DB_NAME as HISTORY_DB_NAME
+from engine.store.history_file import blobs_dir as blobs_dir
+from engine.store.history_file import history_db_path as history_db_path
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
-from engine.store.sqlite_db import head_revision, open_migrated_engine
+from engine.store.sqlite_db import open_migrated_engine
 from engine.store.sqlite_db import stored_revision as stored_revision
 
-HISTORY_DB_NAME = "history.db"
-BLOBS_DIR_NAME = "blobs"
 MIGRATIONS_PACKAGE = "engine.store.history_migrations"
 
 
@@ -145,23 +148,10 @@ class HistoryMeta(HistoryTable, table=True):
 HISTORY_METADATA = HistoryTable.metadata
 
 
-HEAD_REVISION = head_revision(
-    Path(__file__).resolve().parent / "history_migrations" / "versions"
-)
-
-
-def history_db_path(workspace: Path) -> Path:
-    return Path(workspace) / HISTORY_DB_NAME
-
-
 def history_exists(workspace: Path) -> bool:
     """Whether the workspace has history to read (always, on PostgreSQL: it is shared; the
     schema is made on first open)."""
     return database_of(workspace) is not None or history_db_path(workspace).exists()
-
-
-def blobs_dir(workspace: Path) -> Path:
-    return Path(workspace) / BLOBS_DIR_NAME
 
 
 def open_history_engine(workspace: Path) -> Engine:

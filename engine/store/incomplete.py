@@ -26,6 +26,7 @@ from sqlalchemy import BigInteger, Column, Index, Text, delete, func, select, up
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
+from engine.incomplete.health import ScenarioHealth as ScenarioHealth
 from engine.store.datastore import decode_value, encode_value
 from engine.store.dialects import insertion_order, upsert
 
@@ -403,13 +404,6 @@ def load_blueprint_json(engine: Engine, sha256: str) -> Any:
 # ------------------------------------------------------------- scenario health
 
 
-@dataclass
-class ScenarioHealth:
-    scenario: str
-    consecutive_errors: int = 0
-    deactivated: bool = False
-    deactivated_at: datetime | None = None
-    last_error: dict[str, Any] | None = None
 
 
 def _added(engine: Engine) -> list[Any]:

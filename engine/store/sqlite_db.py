@@ -11,10 +11,7 @@ loads Alembic: Alembic is imported only inside the functions that need it.
 from __future__ import annotations
 
 import importlib
-import os
-import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,42 +22,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
 from engine.errors import ScenaristError
+from engine.store.sqlite_file import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from engine.store.sqlite_file import configure_connection as configure_connection
+from engine.store.sqlite_file import head_revision as head_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-BUSY_TIMEOUT_MS = 5000
-
 _migration_lock = threading.Lock()  # Alembic's migration context is process-global
-
-
-def configure_connection(dbapi_connection: Any, _record: Any = None) -> None:
-    """The settings of every connection (a SQLAlchemy "connect" event listener)."""
-    cursor = dbapi_connection.cursor()
-    try:
-        # The busy timeout first: switching a new file to WAL needs the write lock.
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        _switch_to_wal(cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def _switch_to_wal(cursor: Any) -> None:
-    """WAL mode. Switching a brand-new file can fail at once with "database is locked" when
-    several connections create it together (SQLite does not wait on the busy handler
-    there), so it is retried briefly; an existing WAL file needs no switch at all."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
 
 
 def stored_revision(conn: Connection) -> str | None:
@@ -77,15 +47,6 @@ def stored_revision(conn: Connection) -> str | None:
         return None
     revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     return None if revision is None else str(revision)
-
-
-def head_revision(versions_dir: Path) -> str:
-    """The newest revision of a script folder, read from its file names (no Alembic)."""
-    # Revisions are numbered like their files (versions/0001_initial.py is "0001");
-    # the migrations tests check this.
-    numbers = [name[:4] for name in os.listdir(versions_dir)
-               if name.endswith(".py") and name[:4].isdigit()]
-    return max(numbers)
 
 
 def create_sqlite_engine(path: Path, **options: Any) -> Engine:

@@ -20,8 +20,9 @@ from engine.store.database import STATE_SCHEMA, database_of
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine, upgrade_to_head
 from engine.store.sqlite_db import stored_revision as stored_revision
+from engine.store.state_file import STATE_DB_NAME as STATE_DB_NAME
+from engine.store.state_file import state_db_path as state_db_path
 
-STATE_DB_NAME = "state.db"
 # `PRAGMA user_version` of every state.db Scenarist makes: 1 marks "ours" (the create_all era
 # had it too). The schema's own version is Alembic's revision in `alembic_version`.
 SCHEMA_VERSION = 1
@@ -39,10 +40,6 @@ HEAD_REVISION = head_revision(Path(__file__).resolve().parent / "migrations" / "
 
 _engines: dict[Path | str, Engine] = {}  # by folder, or by URL for PostgreSQL
 _lock = threading.Lock()
-
-
-def state_db_path(workspace: Path) -> Path:
-    return Path(workspace) / STATE_DB_NAME
 
 
 def state_exists(workspace: Path) -> bool:

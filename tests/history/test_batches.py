@@ -19,6 +19,7 @@ from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.queries import operations
+from tests.history.helpers import read_engine
 
 ITEMS = [{"n": i, "json": "{}" if i != 3 else "not json"} for i in range(5)]
 
@@ -58,7 +59,7 @@ def _record(workspace: Path, blueprint: dict[str, Any]) -> tuple[list[OperationF
 
 def test_every_operation_comes_back_as_the_executor_reported_it(tmp_path: Path) -> None:
     seen, writer = _record(tmp_path, _blueprint())
-    stored = operations(writer.engine, tmp_path, "run-b")
+    stored = operations(read_engine(writer), tmp_path, "run-b")
     writer.close()
     assert [op["seq"] for op in stored] == list(range(len(seen)))
     for op, event in zip(stored, seen, strict=True):
@@ -78,7 +79,7 @@ def test_every_operation_comes_back_as_the_executor_reported_it(tmp_path: Path) 
 
 def test_a_confidential_run_keeps_counts_not_bundles(tmp_path: Path) -> None:
     seen, writer = _record(tmp_path, _blueprint(confidential=True))
-    stored = operations(writer.engine, tmp_path, "run-b")
+    stored = operations(read_engine(writer), tmp_path, "run-b")
     writer.close()
     assert [op["output_count"] for op in stored] == [len(e.outputs) for e in seen]
     assert all(op["input"] is None and op["outputs"] is None for op in stored)
@@ -101,7 +102,7 @@ def test_runs_recorded_one_row_per_operation_still_read(tmp_path: Path) -> None:
     finally:
         conn.close()
     reopened = HistoryWriter(tmp_path)
-    stored = operations(reopened.engine, tmp_path, "run-b")
+    stored = operations(read_engine(reopened), tmp_path, "run-b")
     reopened.close()
     assert [op["seq"] for op in stored] == list(range(count + 1))
     assert stored[-1]["input"] == {"a": 1} and stored[-1]["outputs"] == [{"b": 2}]

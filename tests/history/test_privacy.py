@@ -17,7 +17,7 @@ from engine.executor.run import run_plan
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.payloads import REDACTED, unpack
 from engine.history.queries import operations, show_execution
-from tests.history.helpers import cli_json, leads_blueprint, run_leads
+from tests.history.helpers import cli_json, leads_blueprint, read_engine, run_leads
 
 SECRET = "skliveHqZtWqPpXyz"  # no digits: parseNumber must fail on it
 CANARY = "canary-visible-value"
@@ -75,10 +75,10 @@ def test_secret_values_are_never_stored(tmp_path: Path,
     recorder.finish(result)
     writer.close()
 
-    report = show_execution(writer.engine, workspace, "run-1", with_operations=True)
+    report = show_execution(read_engine(writer), workspace, "run-1", with_operations=True)
     assert report["error"]["message"] == (
         f"module 3, field value, column 3: function 'parseNumber': '{REDACTED}' is not a number")
-    log = operations(writer.engine, workspace, "run-1")
+    log = operations(read_engine(writer), workspace, "run-1")
     assert log[0]["outputs"][0]["token"] == REDACTED
     assert log[0]["outputs"][0]["nested"] == {REDACTED: [f"a{REDACTED}b"]}  # only the secret
     assert log[1]["outputs"][0]["canary"] == CANARY  # the rest is kept

@@ -11,15 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from engine.blueprint import Blueprint
 from engine.context import RunServices
 from engine.executor.plan import compile_plan
 from engine.executor.run import run_plan
 from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.queries import list_executions, operations, show_execution
-from engine.history.writer import FinishJob, OperationsJob, RunSink, StartJob
+from engine.history.writer import FinishJob, OperationsJob, RunSink, StartJob, Tx
+from tests.history.helpers import read_engine
 from tests.incomplete.helpers import scenarist
 
 
@@ -86,11 +85,11 @@ def test_an_integer_beyond_64_bits_in_a_bundle_is_stored_as_a_double(tmp_path: P
         "status": "success", "finished_at": now, "operations": 1, "data_transfer": 0,
         "incomplete_executions": 0, "check_run": False}, summary=summary))
     assert writer.flush(10)
-    [entry] = list_executions(writer.engine, tmp_path)
+    [entry] = list_executions(read_engine(writer), tmp_path)
     assert (entry["id"], entry["status"]) == ("big", "success")
-    [op] = operations(writer.engine, tmp_path, "big")
+    [op] = operations(read_engine(writer), tmp_path, "big")
     assert op["outputs"] == [{"v": 1e30, "ok": 1}] and op["input"] == {"n": 2.0**70}
-    warnings = show_execution(writer.engine, tmp_path, "big")["warnings"]
+    warnings = show_execution(read_engine(writer), tmp_path, "big")["warnings"]
     assert [w.split(" could")[0] for w in warnings] == [
         "history: module 1's input bundle", "history: module 1's output bundles"]
     assert "Integer exceeds 64-bit range" in warnings[0]
@@ -106,7 +105,7 @@ class _Held:
         self.release = threading.Event()
         self.started = threading.Event()
 
-    def apply(self, conn: Connection) -> None:
+    def apply(self, tx: Tx) -> None:
         self.started.set()
         self.release.wait(10)
 
@@ -115,8 +114,8 @@ class _Broken:
     def __init__(self, sink: RunSink) -> None:
         self.sink = sink
 
-    def apply(self, conn: Connection) -> None:
-        conn.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
+    def apply(self, tx: Tx) -> None:
+        tx.cursor.execute("INSERT INTO no_such_table VALUES (1)")
 
 
 def test_a_failing_job_costs_only_itself_not_its_batch_nor_the_rest_of_its_run(
@@ -145,13 +144,14 @@ def test_a_failing_job_costs_only_itself_not_its_batch_nor_the_rest_of_its_run(
     held.release.set()
     assert writer.flush(10)
 
-    listed = {e["id"]: e for e in list_executions(writer.engine, tmp_path)}
+    listed = {e["id"]: e for e in list_executions(read_engine(writer), tmp_path)}
     assert set(listed) == {"first", "second"}
     assert listed["second"]["status"] == "success"  # its finish was written, after the failure
-    assert [op["outputs"] for op in operations(writer.engine, tmp_path, "second")] == [
+    assert [op["outputs"] for op in operations(read_engine(writer), tmp_path, "second")] == [
         [{"v": "two"}]]
     assert writer.failures == 1
     [problem] = recorder._sink.problems
     assert "could not be recorded" in problem and "no_such_table" in problem
-    assert any(problem in w for w in show_execution(writer.engine, tmp_path, "second")["warnings"])
+    warnings = show_execution(read_engine(writer), tmp_path, "second")["warnings"]
+    assert any(problem in w for w in warnings)
     writer.close()

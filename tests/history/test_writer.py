@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from engine.blueprint import Blueprint
 from engine.context import RunServices
@@ -20,7 +19,7 @@ from engine.history import HistoryRecorder, HistoryWriter
 from engine.history.queries import list_executions, operations
 from engine.store.datastore import DataStoreSession
 from engine.store.state_db import open_state_engine
-from tests.history.helpers import leads_blueprint
+from tests.history.helpers import WatchedHistory, leads_blueprint, read_engine
 
 
 def _run(workspace: Path, writer: HistoryWriter, items: int) -> tuple[HistoryRecorder, Any]:
@@ -35,32 +34,30 @@ def _run(workspace: Path, writer: HistoryWriter, items: int) -> tuple[HistoryRec
 
 
 def test_writer_commits_per_batch_never_per_bundle(tmp_path: Path) -> None:
-    writer = HistoryWriter(tmp_path)
-    commits: list[int] = []
-    event.listen(writer.engine, "commit", lambda _conn: commits.append(1))
+    database = WatchedHistory(tmp_path)
+    writer = HistoryWriter(tmp_path, database)
     recorder, result = _run(tmp_path, writer, 5000)
     recorder.finish(result)  # flushes
     assert result.operations == 5002
-    ops = operations(writer.engine, tmp_path, "run-5000")
+    ops = operations(read_engine(writer), tmp_path, "run-5000")
     assert len(ops) == 5002
     assert [op["seq"] for op in ops] == list(range(5002))
     assert ops[-1]["outputs"] == [{"value": "Hello person 4999"}]
     assert all(op["cycle"] == 1 for op in ops)
-    assert 1 <= len(commits) <= 6, len(commits)  # start + 3 batches + finish at most
-    assert writer.commits == len(commits)
+    assert 1 <= database.commits <= 6, database.commits  # start + 3 batches + finish at most
+    assert writer.commits == database.commits
     writer.close()
 
 
 def test_state_db_writes_are_not_blocked_while_history_writes(tmp_path: Path) -> None:
-    writer = HistoryWriter(tmp_path)
     inside = threading.Event()
 
-    def hold_the_write_lock(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def hold_the_write_lock(statement: str) -> None:
         if statement.startswith("INSERT INTO operation") and not inside.is_set():
             inside.set()
             time.sleep(1.0)  # a slow, big batch: history.db's write lock is held meanwhile
 
-    event.listen(writer.engine, "after_cursor_execute", hold_the_write_lock)
+    writer = HistoryWriter(tmp_path, WatchedHistory(tmp_path, hold_the_write_lock))
     recorder, result = _run(tmp_path, writer, 20_000)
     recorder.finish(result, wait=False)
     assert inside.wait(10)
@@ -83,7 +80,7 @@ def test_state_db_writes_are_not_blocked_while_history_writes(tmp_path: Path) ->
     state.dispose()
 
     writer.flush()
-    [row] = list_executions(writer.engine, tmp_path)
+    [row] = list_executions(read_engine(writer), tmp_path)
     assert row["operations"] == 20_002 and row["status"] == "success"
     writer.close()
 
