@@ -85,5 +85,13 @@ def pyformat(statement: str) -> str:
 
 
 def history_database(workspace: Path) -> HistoryDatabase:
-    """Where the workspace's history is written."""
+    """Where the workspace's history is written: its history.db, or the shared PostgreSQL
+    it is bound to (`engine.store.database`)."""
+    from engine.store.database import database_of
+
+    url = database_of(workspace)
+    if url is not None:
+        from engine.history.pg_history import PostgresHistory
+
+        return PostgresHistory(workspace, url)
     return SqliteHistory(workspace)

@@ -80,8 +80,20 @@ class RetentionSettings:
 class PruneResult:
     deleted_executions: int
     deleted_blobs: int
-    size_before: int  # bytes of history.db (+ its WAL)
+    size_before: int  # bytes of history.db (+ its WAL), or of its PostgreSQL tables
     size_after: int
+
+
+def _size(engine: Engine, workspace: Path) -> int:
+    """Bytes history takes: history.db and its WAL, or on PostgreSQL its schema's tables."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            total = conn.exec_driver_sql(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class AS c"
+                " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = current_schema() AND c.relkind = 'r'").scalar()
+            return int(total or 0)
+    return _file_size(workspace)
 
 
 def _file_size(workspace: Path) -> int:
@@ -104,7 +116,7 @@ def prune(
 ) -> PruneResult:
     settings = settings or RetentionSettings.for_workspace(workspace)
     now = now or datetime.now(UTC)
-    size_before = _file_size(workspace)
+    size_before = _size(engine, workspace)
     doomed: list[str] = []
     with engine.begin() as conn:
         if settings.max_age_days is not None:
@@ -144,7 +156,7 @@ def prune(
     deleted_blobs = _delete_unreferenced_blobs(blobs_dir(workspace), referenced, grace)
     if settings.vacuum and (doomed or deleted_blobs):
         vacuum(engine)
-    return PruneResult(len(doomed), deleted_blobs, size_before, _file_size(workspace))
+    return PruneResult(len(doomed), deleted_blobs, size_before, _size(engine, workspace))
 
 
 def _delete_unreferenced_blobs(blobs: Path, referenced: set[str], grace_s: float) -> int:

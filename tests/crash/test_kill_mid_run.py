@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from engine.crash import RunGuard, recover_interrupted
 from engine.incomplete.retry import retry_incomplete
@@ -135,6 +136,7 @@ def test_kill_9_without_autocommit_leaves_the_data_store_untouched(tmp_path: Pat
     assert not any((ws / "running").glob("*.json"))
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_a_run_still_alive_is_left_alone(tmp_path: Path) -> None:
     guard = RunGuard(tmp_path, "abc123", scenario="Live", blueprint_json={"flow": []})
     guard.start()  # this very process: alive

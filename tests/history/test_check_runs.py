@@ -9,6 +9,9 @@ import pytest
 
 from tests.history.helpers import cli, cli_json, write_json
 
+# History on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def poller(items: str) -> dict[str, Any]:
     """A polling-style first module (an iterator over fixed data) and one module after it."""

@@ -10,6 +10,7 @@ from app.cli import main
 from tests.history.helpers import cli, cli_json, leads_blueprint, run_leads, write_json
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_run_is_recorded_and_listed_newest_first(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     ws = str(tmp_path / "ws")
@@ -29,6 +30,7 @@ def test_run_is_recorded_and_listed_newest_first(tmp_path: Path,
     assert cli_json(capsys, "history", "--data-dir", ws, "list", "--json") == rows
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_list_filters_by_scenario_and_status(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     ws = str(tmp_path / "ws")
@@ -46,6 +48,7 @@ def test_list_filters_by_scenario_and_status(tmp_path: Path,
     assert [r["scenario"] for r in ok] == ["Leads"]
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_no_history_records_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_leads(tmp_path, capsys, ["Ann"], None, "--no-history")
     assert not (tmp_path / "ws" / "history.db").exists()
@@ -53,6 +56,7 @@ def test_no_history_records_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
                     str(tmp_path / "ws")) == []
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_show_is_the_run_report_plus_ids_and_times(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     blueprint = leads_blueprint()
@@ -91,6 +95,7 @@ def test_show_is_the_run_report_plus_ids_and_times(tmp_path: Path,
     assert again == shown
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_show_blueprint_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ws = str(tmp_path / "ws")
     run_leads(tmp_path, capsys, ["Ann"])
@@ -106,6 +111,7 @@ def test_show_blueprint_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert ops["log"][2]["input"] == {"value": "Hello Ann"}
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_unknown_execution_is_an_error(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     run_leads(tmp_path, capsys, ["Ann"])

@@ -8,6 +8,9 @@ import pytest
 
 from tests.history.helpers import cli, cli_json, run_leads
 
+# History on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def _ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     rows = cli_json(capsys, "history", "list", "--json", "--data-dir", str(tmp_path / "ws"))

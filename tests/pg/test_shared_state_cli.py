@@ -12,7 +12,7 @@ from tests.support.http_stub import http_stub
 DEDUPE = Path("/work/shared/acceptance/cases/datastore-dedupe")
 
 
-def test_a_run_stores_records_another_folder_reads(tmp_path: Path, postgres_url: str) -> None:
+def test_a_run_stores_records_and_history_another_folder_reads(tmp_path: Path, postgres_url: str) -> None:
     assert DEDUPE.is_dir(), f"the acceptance case is missing: {DEDUPE}"
     case = json.loads((DEDUPE / "case.json").read_text())
     runner, reader = tmp_path / "runner", tmp_path / "reader"
@@ -35,6 +35,14 @@ def test_a_run_stores_records_another_folder_reads(tmp_path: Path, postgres_url:
                              "--database", postgres_url)
     assert [r["key"] for r in records] == ["rec-1"]
     assert records[0]["data"]["email"] == "first@example.com"
+    # Both runs are in the shared history, listed from a folder that ran neither.
+    runs = scenarist_json("history", "list", "--json", "--data-dir", str(reader),
+                          "--database", postgres_url)
+    assert [(r["status"], r["operations"]) for r in runs] == [("success", 2), ("success", 4)]
+    shown = scenarist_json("history", "show", runs[1]["id"], "--json", "--data-dir",
+                           str(reader), "--database", postgres_url)
+    assert shown["modules"]["3"]["outputs"][0]["key"] == "rec-1"
     # Nothing of it is in the folders' own SQLite files.
     local = scenarist_json("datastores", "list", "--json", "--data-dir", str(runner))
     assert local == []
+    assert not (runner / "history.db").exists()

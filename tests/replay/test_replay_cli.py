@@ -34,6 +34,7 @@ def comparable(report: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(clean))
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_deterministic_replay_reproduces_the_report_with_the_stub_stopped(
     tmp_path: Path,
 ) -> None:
@@ -84,6 +85,7 @@ def effects_blueprint(url: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_every_effect_is_fed_back_and_the_data_store_is_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -106,6 +108,7 @@ def test_every_effect_is_fed_back_and_the_data_store_is_left_alone(
     assert session.get("7", "p1") == {"price": 999}  # the replay wrote nothing
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_plain_replay_reruns_live_with_the_original_trigger_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -125,6 +128,7 @@ def test_plain_replay_reruns_live_with_the_original_trigger_data(
     assert replayed["replay_of"] == entry["id"] and replayed["deterministic"] is False
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_replay_from_a_module_with_an_edited_input_bundle(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,6 +155,7 @@ def test_replay_from_a_module_with_an_edited_input_bundle(
     assert code == 1 and "module 7 ran 0 time(s)" in err
 
 
+@pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 def test_confidential_scenarios_cannot_be_replayed_deterministically(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
