@@ -1,6 +1,7 @@
 """Two `scenarist worker` processes with workspace folders of their own share one
 PostgreSQL (`$SCENARIST_DATABASE`): what runs on either writes its data store records
-there, where any other folder pointed at the database reads them."""
+there, the runs' history is recorded there, and any other folder pointed at the database
+reads both."""
 
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ async def test_workers_in_different_folders_share_one_database(
         str(tmp_path / "reader"))
     assert sorted(r["key"] for r in records) == sorted(
         {run["input"]["body"]["id"] for run in case["runs"]})
+    # The runs' history is in the database too, listed from a folder that ran none of them.
+    runs = await asyncio.to_thread(scenarist_json, "history", "list", "--json",
+                                   "--data-dir", str(tmp_path / "reader"))
+    assert [r["operations"] for r in reversed(runs)] == [
+        run["expect"]["operations"] for run in case["runs"]]
+    assert not (tmp_path / "submitter" / "history.db").exists()
     for n in (1, 2):  # nothing landed in the workers' own files
         assert scenarist_json("datastores", "list", "--json", "--data-dir",
                               str(tmp_path / f"worker-{n}"), "--database", "sqlite") == []
