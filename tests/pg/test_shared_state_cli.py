@@ -12,7 +12,8 @@ from tests.support.http_stub import http_stub
 DEDUPE = Path("/work/shared/acceptance/cases/datastore-dedupe")
 
 
-def test_a_run_stores_records_and_history_another_folder_reads(tmp_path: Path, postgres_url: str) -> None:
+def test_a_run_stores_records_and_history_another_folder_reads(
+        tmp_path: Path, postgres_url: str) -> None:
     assert DEDUPE.is_dir(), f"the acceptance case is missing: {DEDUPE}"
     case = json.loads((DEDUPE / "case.json").read_text())
     runner, reader = tmp_path / "runner", tmp_path / "reader"
