@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.incomplete.helpers import ROOT, scenarist, scenarist_json
 from tests.support.http_stub import Answer, Recorded, http_stub, serve
@@ -96,6 +97,7 @@ def wait_until(predicate: Any, timeout: float = 120, what: str = "") -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.usefixtures("backend")  # state and history on SQLite and PostgreSQL
 def test_serve_runs_each_of_1000_posts_exactly_once(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     with http_stub({"POST /leads": (201, {"id": "lead-1", "status": "created"})}) as stub:
@@ -123,6 +125,7 @@ def test_serve_runs_each_of_1000_posts_exactly_once(tmp_path: Path) -> None:
     assert listed(ws)["Webhook to HTTP"]["queue"] == 0
 
 
+@pytest.mark.usefixtures("backend")  # state and history on SQLite and PostgreSQL
 def test_a_scheduled_scenario_fires_on_time_in_serve(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     arrived: list[float] = []
