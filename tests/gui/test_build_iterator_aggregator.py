@@ -17,15 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.gui.editor import ScenarioEditor
 from app.gui.main_window import MainWindow
 from tests.support.http_stub import Stub, http_stub
+from tests.support.make_user import (
+    click_action,
+    drop_from_palette,
+    select,
+    type_into,
+    wire,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = Path("/work/shared/acceptance/cases/iterator-aggregator")
@@ -56,69 +61,6 @@ def window(qtbot: QtBot, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Ma
 
 
 # ----------------------------------------------------------------------- gestures
-
-
-def click_action(window: MainWindow, action: Any) -> None:
-    toolbar = window.findChild(QToolBar, "main_toolbar")
-    button = toolbar.widgetForAction(action)
-    QTest.mouseClick(button, LEFT)
-
-
-def viewport_point(editor: ScenarioEditor, scene_pos: QPointF) -> QPoint:
-    view: Any = editor.view
-    point = view.mapFromScene(scene_pos)
-    assert view.viewport().rect().contains(point), f"{scene_pos} is off screen"
-    return point
-
-
-def drop_from_palette(editor: ScenarioEditor, module_type: str, search: str,
-                      scene_pos: QPointF) -> int:
-    """Search the palette, take the entry's own drag payload, drop it on the canvas."""
-    palette: Any = editor.palette
-    palette.search.clear()
-    QTest.keyClicks(palette.search, search)
-    item = palette.item_for(module_type)
-    assert item is not None and not item.isHidden() and not item.parent().isHidden()
-    assert module_type in palette.visible_types()
-    mime = palette.tree.mimeData([item])
-    viewport = editor.view.viewport()  # type: ignore[attr-defined]
-    pos = viewport_point(editor, scene_pos)
-    copy = Qt.DropAction.CopyAction
-    before = set(editor.document.graph().modules)
-    QApplication.sendEvent(viewport, QDragEnterEvent(pos, copy, mime, LEFT, NO_MOD))
-    QApplication.sendEvent(viewport, QDragMoveEvent(pos, copy, mime, LEFT, NO_MOD))
-    drop = QDropEvent(QPointF(pos), copy, mime, LEFT, NO_MOD)
-    QApplication.sendEvent(viewport, drop)
-    assert drop.isAccepted()
-    [added] = set(editor.document.graph().modules) - before
-    return added
-
-
-def wire(editor: ScenarioEditor, source: int, target: int) -> None:
-    """Press on the source's connector handle, move over the target, release."""
-    canvas: Any = editor.canvas
-    viewport = editor.view.viewport()  # type: ignore[attr-defined]
-    start = viewport_point(editor, canvas.modules[source].handle_scene_pos())
-    end = viewport_point(editor, canvas.modules[target].pos())
-    QTest.mousePress(viewport, LEFT, NO_MOD, start)
-    for k in range(1, 9):
-        QTest.mouseMove(viewport, start + (end - start) * k / 8)
-    QTest.mouseRelease(viewport, LEFT, NO_MOD, end)
-
-
-def select(editor: ScenarioEditor, module_id: int) -> Any:
-    """Click the bubble: the settings panel shows its form."""
-    canvas: Any = editor.canvas
-    QTest.mouseClick(editor.view.viewport(), LEFT, NO_MOD,  # type: ignore[attr-defined]
-                     viewport_point(editor, canvas.modules[module_id].pos()))
-    settings: Any = editor.settings
-    assert settings.module_id == module_id
-    return settings
-
-
-def type_into(widget: QWidget, text: str) -> None:
-    QTest.mouseClick(widget, LEFT, NO_MOD, QPoint(8, 8))
-    QTest.keyClicks(widget, text)
 
 
 def choose(combo: QWidget, text: str) -> None:

@@ -40,13 +40,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl
 
-import httpx
 import pytest
 
 from tests.support.airtable_formula import FormulaError, matches, text_of
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, consent_in_browser, served
 
 DEFAULT_TOKEN = "patQ3fz1VrZL8MhXa.0123456789abcdef"
 COMPUTED = {"createdTime", "lastModifiedTime", "autoNumber", "formula", "rollup", "count",
@@ -141,14 +140,14 @@ class FakeAirtable:
     def browser(self, url: str) -> None:
         """What the user's browser does: the consent page, then the redirect with a code
         (the fake user grants access at once)."""
-        query = dict(parse_qsl(urlsplit(url).query))
-        httpx.get(url, timeout=10)
-        code = f"code-{next(self._ids)}"
-        self._codes[code] = {"challenge": query["code_challenge"],
-                             "redirect_uri": query["redirect_uri"],
-                             "method": query.get("code_challenge_method", "")}
-        back = f"{query['redirect_uri']}?code={code}&state={query['state']}"
-        assert httpx.get(back, timeout=10).status_code == 200
+        def grant(query: dict[str, str]) -> str:
+            code = f"code-{next(self._ids)}"
+            self._codes[code] = {"challenge": query["code_challenge"],
+                                 "redirect_uri": query["redirect_uri"],
+                                 "method": query.get("code_challenge_method", "")}
+            return code
+
+        consent_in_browser(url, grant)
 
     def revoke_access(self) -> None:
         """Airtable stops accepting the current access token (its next use answers 401)."""
@@ -494,10 +493,8 @@ def _list_query(query: dict[str, list[str]]) -> dict[str, Any]:
 
 @contextmanager
 def serve_fake_airtable(fake: FakeAirtable | None = None) -> Iterator[FakeAirtable]:
-    fake = fake or FakeAirtable()
-    with serve(fake.respond) as port:
-        fake.port = port
-        yield fake
+    with served(fake or FakeAirtable()) as served_fake:
+        yield served_fake
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, served
 
 DEFAULT_KEY = "AIzaSyFake-Key_0123456789abcdefghijk"
 BODY_FIELDS = {"contents", "system_instruction", "systemInstruction", "generationConfig",
@@ -212,10 +212,8 @@ class FakeGemini:
 
 @contextmanager
 def serve_fake_gemini(fake: FakeGemini | None = None) -> Iterator[FakeGemini]:
-    fake = fake or FakeGemini()
-    with serve(fake.respond) as port:
-        fake.port = port
-        yield fake
+    with served(fake or FakeGemini()) as served_fake:
+        yield served_fake
 
 
 @pytest.fixture

@@ -31,12 +31,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote
 
-import httpx
 import pytest
 
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, consent_in_browser, serve
 
 
 class GraphError(Exception):
@@ -105,13 +104,12 @@ class FakeGraph:
         return self.tables[name]
 
     def browser(self, url: str) -> None:
-        query = dict(parse_qsl(urlsplit(url).query))
-        httpx.get(url, timeout=10)
-        code = f"M.C5{len(self._codes)}_BAY.2.U"
-        self._codes[code] = query
-        redirect = urlencode({"code": code, "state": query["state"]})
-        page = httpx.get(f"{query['redirect_uri']}?{redirect}", timeout=10)
-        assert page.status_code == 200
+        def grant(query: dict[str, str]) -> str:
+            code = f"M.C5{len(self._codes)}_BAY.2.U"
+            self._codes[code] = query
+            return code
+
+        consent_in_browser(url, grant)
 
     # -- the API -----------------------------------------------------------------------
 

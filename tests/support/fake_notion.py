@@ -33,12 +33,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote
 
-import httpx
 import pytest
 
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, consent_in_browser, served
 
 DEFAULT_TOKEN = "ntn_4512345678901fakeSecretAbCdEfGhIjKlMnOpQr"
 LEGACY, DATA_SOURCES = "2022-06-28", "2025-09-03"
@@ -159,12 +158,12 @@ class FakeNotion:
                 if r.method == method and path_part in r.path and r.body]
 
     def browser(self, url: str) -> None:
-        query = dict(parse_qsl(urlsplit(url).query))
-        httpx.get(url, timeout=10)
-        code = f"notion-code-{next(self._ids)}"
-        self._codes[code] = query["redirect_uri"]
-        back = f"{query['redirect_uri']}?code={code}&state={query['state']}"
-        assert httpx.get(back, timeout=10).status_code == 200
+        def grant(query: dict[str, str]) -> str:
+            code = f"notion-code-{next(self._ids)}"
+            self._codes[code] = query["redirect_uri"]
+            return code
+
+        consent_in_browser(url, grant)
 
     def revoke_access(self) -> None:
         self.access_tokens.clear()
@@ -559,10 +558,8 @@ def _sortable(prop: dict[str, Any]) -> Any:
 
 @contextmanager
 def serve_fake_notion(fake: FakeNotion | None = None) -> Iterator[FakeNotion]:
-    fake = fake or FakeNotion()
-    with serve(fake.respond) as port:
-        fake.port = port
-        yield fake
+    with served(fake or FakeNotion()) as served_fake:
+        yield served_fake
 
 
 @pytest.fixture

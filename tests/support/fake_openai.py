@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, served
 
 DEFAULT_KEY = "sk-proj-fakeKey0123456789abcdefTEST"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9Q"
@@ -284,10 +284,8 @@ class FakeOpenAI:
 
 @contextmanager
 def serve_fake_openai(fake: FakeOpenAI | None = None) -> Iterator[FakeOpenAI]:
-    fake = fake or FakeOpenAI()
-    with serve(fake.respond) as port:
-        fake.port = port
-        yield fake
+    with served(fake or FakeOpenAI()) as served_fake:
+        yield served_fake
 
 
 @pytest.fixture

@@ -32,12 +32,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl
 
-import httpx
 import pytest
 
-from tests.support.http_stub import Answer, Recorded, serve
+from tests.support.http_stub import Answer, Recorded, consent_in_browser, serve
 
 BOT_SCOPES = {"chat:write", "channels:read", "channels:history", "groups:read", "im:read",
               "mpim:read", "reactions:write", "users:read"}
@@ -136,13 +135,12 @@ class FakeSlack:
 
     def browser(self, url: str) -> None:
         """The user's browser: the consent page, then the redirect with a code."""
-        query = dict(parse_qsl(urlsplit(url).query))
-        httpx.get(url, timeout=10)
-        code = f"code-{len(self._codes)}"
-        self._codes[code] = query
-        redirect = urlencode({"code": code, "state": query["state"]})
-        page = httpx.get(f"{query['redirect_uri']}?{redirect}", timeout=10)
-        assert page.status_code == 200
+        def grant(query: dict[str, str]) -> str:
+            code = f"code-{len(self._codes)}"
+            self._codes[code] = query
+            return code
+
+        consent_in_browser(url, grant)
 
     # -- the API -----------------------------------------------------------------------
 

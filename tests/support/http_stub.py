@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs
+from typing import Any, Protocol, TypeVar
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+
+import httpx
 
 
 @dataclass
@@ -136,3 +138,32 @@ def http_stub(answers: dict[str, tuple[int, Any]] | None = None) -> Iterator[Stu
 
     with recording(respond, stub) as recorded:
         yield recorded
+
+
+class _Served(Protocol):
+    port: int
+
+    def respond(self, request: Recorded) -> Answer | None: ...
+
+
+ServedFake = TypeVar("ServedFake", bound=_Served)
+
+
+@contextmanager
+def served(fake: ServedFake) -> Iterator[ServedFake]:
+    """A fake service answering on a free port (its `port`) until the block ends."""
+    with serve(fake.respond) as port:
+        fake.port = port
+        yield fake
+
+
+def consent_in_browser(authorize_url: str, grant: Callable[[dict[str, str]], str]) -> None:
+    """What the user's browser does for an OAuth authorization: it opens the service's
+    consent page, the user allows at once, and the service redirects to the app's
+    redirect_uri with a new code and the state. `grant(query)` is the service keeping the
+    authorize URL's query and choosing the code, before the redirect (which exchanges it)."""
+    query = dict(parse_qsl(urlsplit(authorize_url).query))
+    httpx.get(authorize_url, timeout=10)
+    code = grant(query)
+    back = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
+    assert httpx.get(back, timeout=10).status_code == 200

@@ -1,6 +1,8 @@
 """A webhook's settings (Make's "Advanced settings" of a hook): pass the request's headers and
-method, JSON pass-through, the IP allowlist, API keys and the data structure that validates
-requests. API keys are secrets: they are only counted here; a new one is typed masked.
+method, JSON pass-through, the IP allowlist, API keys, the data structure that validates
+requests, and its limits (largest body: 413 beyond; queue size: 400 when full, as Make; an
+optional rate limit: 429 beyond it, Make's 300 requests per 10 s offered). API keys are
+secrets: they are only counted here; a new one is typed masked.
 Saving writes the hook's options (engine.runtime.hook_store); a running runtime applies them
 within seconds.
 """
@@ -15,19 +17,25 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.runtime.hook_listing import HookListing
 from engine.runtime.hook_store import hooks_by_token, set_hook_options
+from engine.runtime.webhook_hooks import DEFAULT_MAX_BODY, MAKE_RATE_LIMIT
+from engine.runtime.webhook_queue import DEFAULT_QUEUE_LIMIT
 from engine.runtime.workspace import Workspace
 from engine.store.data_structures import list_structures
 
 _INLINE = "__inline__"
+_MB = 1024 * 1024
 
 
 class WebhookForm(QDialog):
@@ -57,6 +65,7 @@ class WebhookForm(QDialog):
         self.structure = QComboBox(self)
         self.structure.setObjectName("data_structure")
         self._fill_structures()
+        self._limits(options)
         self.status = QLabel(self)
         self.status.setStyleSheet("color: #d1242f")
         self.status.setWordWrap(True)
@@ -69,6 +78,10 @@ class WebhookForm(QDialog):
         form.addRow("", self.new_key)
         form.addRow("", self.remove_keys)
         form.addRow("Data structure", self.structure)
+        form.addRow("Largest request", self.max_body)
+        form.addRow("Queue size", self.queue_limit)
+        form.addRow(self.rate_on)
+        form.addRow("", self.rate_row)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -78,6 +91,48 @@ class WebhookForm(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+
+    def _limits(self, options: dict[str, Any]) -> None:
+        self._body_bytes = int(options.get("max_body") or DEFAULT_MAX_BODY)
+        self.max_body = QDoubleSpinBox(self)
+        self.max_body.setObjectName("max_body")
+        self.max_body.setRange(0.01, 1024.0)
+        self.max_body.setDecimals(2)
+        self.max_body.setSuffix(" MB")
+        self.max_body.setToolTip("Bigger requests are answered 413 (Make's limit is 5 MB)")
+        self.max_body.setValue(self._body_bytes / _MB)
+        self._body_shown = self.max_body.value()
+        self.queue_limit = QSpinBox(self)
+        self.queue_limit.setObjectName("queue_limit")
+        self.queue_limit.setRange(1, 10_000_000)
+        self.queue_limit.setGroupSeparatorShown(True)
+        self.queue_limit.setSuffix(" requests")
+        self.queue_limit.setToolTip("When this many wait, new requests are answered 400, as "
+                                    "Make does")
+        self.queue_limit.setValue(int(options.get("queue_limit") or DEFAULT_QUEUE_LIMIT))
+        rate = options.get("rate_limit")
+        count, seconds = rate if rate else MAKE_RATE_LIMIT
+        self.rate_on = QCheckBox("Limit the request rate (429 beyond it)", self)
+        self.rate_on.setObjectName("rate_limit")
+        self.rate_on.setChecked(bool(rate))
+        self.rate_count = QSpinBox(self)
+        self.rate_count.setRange(1, 1_000_000)
+        self.rate_count.setValue(int(count))
+        self.rate_count.setSuffix(" requests")
+        self.rate_seconds = QDoubleSpinBox(self)
+        self.rate_seconds.setRange(0.1, 86_400.0)
+        self.rate_seconds.setDecimals(1)
+        self.rate_seconds.setValue(float(seconds))
+        self.rate_seconds.setSuffix(" s")
+        self.rate_row = QWidget(self)
+        row = QHBoxLayout(self.rate_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.rate_count)
+        row.addWidget(QLabel("per", self.rate_row))
+        row.addWidget(self.rate_seconds)
+        row.addStretch(1)
+        self.rate_row.setEnabled(self.rate_on.isChecked())
+        self.rate_on.toggled.connect(self.rate_row.setEnabled)
 
     def _keys_text(self) -> str:
         count = len(self._keys())
@@ -112,6 +167,12 @@ class WebhookForm(QDialog):
         if chosen != _INLINE:
             changes["structure"] = chosen
             changes["data_structure"] = None
+        # A size set in bytes from the command line stays as it was unless changed here.
+        changes["max_body"] = (self._body_bytes if self.max_body.value() == self._body_shown
+                               else round(self.max_body.value() * _MB))
+        changes["queue_limit"] = self.queue_limit.value()
+        changes["rate_limit"] = ([self.rate_count.value(), self.rate_seconds.value()]
+                                 if self.rate_on.isChecked() else None)
         new_key = self.new_key.text()
         if new_key or self.remove_keys.isChecked():
             kept = [] if self.remove_keys.isChecked() else self._keys()

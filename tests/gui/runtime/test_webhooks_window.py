@@ -131,3 +131,51 @@ async def test_the_webhooks_window_lists_sets_and_empties_a_hook(
         assert form is not None
         assert form.structure.currentText() == "Greeter webhook (from a request)"
         form.reject()
+
+
+async def test_a_hooks_limits_are_set_in_its_settings_and_enforced(
+        new_window: Callable[[], MainWindow], workspace: Path) -> None:
+    path = write(workspace, greeter())
+    activate_file(Workspace(workspace), path, active=False)  # switched off: requests wait
+    window = new_window()
+    async with hosting(window):
+        window.act_webhooks.trigger()
+        hooks = window.webhooks_window
+        assert hooks is not None
+        url = row(hooks)["URL"]
+
+        def settings() -> Any:
+            hooks.table.selectRow(0)
+            click(hooks.edit_button)
+            assert hooks.form is not None
+            return hooks.form
+
+        form = settings()  # Make's defaults until changed
+        assert (form.max_body.value(), form.queue_limit.value()) == (5.0, 10_000)
+        assert not form.rate_on.isChecked() and not form.rate_row.isEnabled()
+        form.max_body.setValue(0.01)  # about 10 KB
+        click(form.save_button)
+        refused = await answered(url, {"name": "x" * 20_000}, 413)
+        assert refused.status_code == 413
+        assert (await post(url, {"name": "small"})).status_code == 200
+
+        form = settings()
+        form.rate_on.setChecked(True)
+        assert form.rate_row.isEnabled()
+        form.rate_count.setValue(2)
+        form.rate_seconds.setValue(60)
+        click(form.save_button)
+        await answered(url, {"name": "again"}, 429)
+
+        form = settings()
+        assert form.rate_on.isChecked() and form.rate_count.value() == 2
+        form.rate_on.setChecked(False)
+        form.queue_limit.setValue(1)  # one request waits already
+        click(form.save_button)
+        full = await answered(url, {"name": "one more"}, 400)
+        assert "queue" in full.text.lower()
+
+        form = settings()  # what was saved comes back
+        assert (form.max_body.value(), form.queue_limit.value()) == (0.01, 1)
+        assert not form.rate_on.isChecked()
+        form.reject()
