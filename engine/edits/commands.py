@@ -224,9 +224,18 @@ def _merging(blueprint: Blueprint, if_else_id: int) -> int:
 def _owner(blueprint: Blueprint, link: Link) -> int:
     """The If-else a merge link belongs to (its source is a branch's last module, or the
     If-else itself for an empty branch)."""
-    if find(blueprint, link.source).module == IF_ELSE:
-        return link.source
-    return int(place_of(blueprint, link.source).flow[1])
+    place = place_of(blueprint, link.source)
+    node = find(blueprint, link.source)
+    if node.module == IF_ELSE and link.index is not None:
+        branches = node.branches or []
+        flow = resolve(blueprint, place.flow)
+        follows = flow[place.index + 1].id if place.index + 1 < len(flow) else None
+        # An If-else may also be the last module of another If-else's branch: it owns the
+        # link only when the Merge follows it and the link's branch of its own is empty.
+        if follows == link.target and link.index < len(branches) \
+                and not branches[link.index].flow:
+            return link.source
+    return int(place.flow[1])
 
 
 def set_else_branch(blueprint: Blueprint, if_else_id: int, index: int) -> Edit:

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.blueprint import Blueprint
@@ -164,8 +164,15 @@ steps = st.lists(
 )
 
 
+# An If-else dropped at the end of another If-else's merging branch: its merge link belongs
+# to the outer If-else (both edits once wrote `branches` as an object on the inner one).
+_NESTED_IF_ELSE = [("add", 0, 0)] * 5 + [("link", 0, 0), ("insert", 286, 267)]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, len(SEEDS) - 1), actions=steps)
+@example(seed=3, actions=[*_NESTED_IF_ELSE, ("unlink", 725, 0)])
+@example(seed=3, actions=[*_NESTED_IF_ELSE, ("insert", 725, 0)])
 def test_random_edits_keep_the_blueprint_valid_and_undo_exactly(
     seed: int, actions: list[tuple[str, int, int]]
 ) -> None:
