@@ -41,7 +41,7 @@ from engine.runtime.events import (
     ScenarioDeactivated,
     ScenarioProblem,
 )
-from engine.runtime.execution import Execution, Respond, run_in_background
+from engine.runtime.execution import Execution, Respond, StartedElsewhere, run_in_background
 from engine.runtime.hook_store import hooks
 from engine.runtime.loaded import (
     LoadedScenario,
@@ -346,11 +346,15 @@ class Runtime:
 
     async def execute(self, loaded: LoadedScenario, trigger: str, *,
                       request: dict[str, Any] | None = None, execution_id: str | None = None,
-                      on_response: Respond | None = None) -> Execution:
+                      on_response: Respond | None = None, due: datetime | None = None,
+                      request_key: tuple[int, float] | None = None) -> Execution:
+        """One run, here or on the cluster. `due` (a scheduled run's planned time) and
+        `request_key` (a webhook request's stored id and arrival) name the run for the
+        cluster, where a run another node already started raises StartedElsewhere."""
         if self.cluster is not None:
             cluster_run: Execution = await self.cluster.execute(
                 self, loaded, trigger, request=request, execution_id=execution_id,
-                on_response=on_response)
+                on_response=on_response, due=due, request_key=request_key)
             return cluster_run
         policy = (RunPolicy.webhook(history=self.history) if trigger == "webhook"
                   else RunPolicy.scheduled_run(history=self.history))
@@ -363,8 +367,12 @@ class Runtime:
             on_response=on_response, history_writer=self.history_writer, on_started=started,
             outcomes=self.outcomes)
 
-    async def run_scheduled(self, loaded: LoadedScenario) -> None:
-        execution = await self.execute(loaded, "schedule")
+    async def run_scheduled(self, loaded: LoadedScenario, due: datetime | None = None) -> None:
+        try:
+            execution = await self.execute(loaded, "schedule", due=due)
+        except StartedElsewhere as exc:
+            log.info("%s", exc)
+            return
         execution.settle()
         self.finished(loaded, execution)
 

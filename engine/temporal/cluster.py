@@ -2,6 +2,12 @@
 running here (`Runtime.cluster`). Webhook intake, schedules, queues and history stay with
 the serve node (several may run behind a load balancer); workers run the scenarios.
 
+Several nodes: each run's workflow id is one every node computes alike (engine.temporal.ids),
+so a scheduled time that two nodes both reach starts one workflow: the node whose start is
+refused raises StartedElsewhere and records nothing. A webhook request is stored by the node
+that accepted it; should that node dispatch it again (after a crash), it follows the
+workflow the first dispatch started instead of starting another.
+
 A webhook is answered once the cluster has accepted the workflow's start ("Accepted"),
 unless its scenario has a Webhook response module: then the node waits for the response
 the workflow sets (its `webhook_response` query), as a local run's caller waits. The run is
@@ -14,19 +20,25 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from engine.runtime.execution import Execution, Respond, failed
+from engine.runtime.execution import Execution, Respond, StartedElsewhere, failed
 from engine.runtime.policy import RunPolicy
 from engine.temporal.client import start_execution, webhook_response
+from engine.temporal.ids import scheduled_run_id, webhook_run_id
+from engine.temporal.node import node_id
 from engine.temporal.recording import start_recording
 from engine.temporal.results import result_of
 
 if TYPE_CHECKING:
     from engine.runtime.loaded import LoadedScenario
     from engine.runtime.runtime import Runtime
+    from engine.runtime.start import RunHandle
 
 RESPONSE_POLL_S = 0.02
 
@@ -35,27 +47,45 @@ class ClusterEngine:
     def __init__(self, client: Client, task_queue: str) -> None:
         self.client = client
         self.task_queue = task_queue
+        self._node: str | None = None
+
+    def node(self, runtime: Runtime) -> str:
+        if self._node is None:
+            self._node = node_id(runtime.workspace.folder)
+        return self._node
 
     async def execute(self, runtime: Runtime, loaded: LoadedScenario, trigger: str, *,
                       request: dict[str, Any] | None = None, execution_id: str | None = None,
-                      on_response: Respond | None = None) -> Execution:
+                      on_response: Respond | None = None, due: datetime | None = None,
+                      request_key: tuple[int, float] | None = None) -> Execution:
+        """Run on the cluster; `due` names a scheduled time, `request_key` a stored webhook
+        request (its id and when it came), for ids that other nodes compute alike."""
         policy = (RunPolicy.webhook(history=runtime.history) if trigger == "webhook"
                   else RunPolicy.scheduled_run(history=runtime.history))
         execution_id = execution_id or uuid.uuid4().hex
         begun = time.monotonic()
-        recorded = start_recording(
-            runtime.workspace, loaded.blueprint, policy, plan=loaded.plan, scenario=loaded.name,
-            request=request, execution_id=execution_id, history_writer=runtime.history_writer,
-            outcomes=runtime.outcomes)
+        workflow_id = None
+        if due is not None:
+            workflow_id = scheduled_run_id(loaded.name, loaded.schedule, due)
+        elif request_key is not None:
+            workflow_id = webhook_run_id(loaded.name, self.node(runtime), *request_key)
         try:
             handle = await start_execution(
                 self.client, loaded.blueprint, scenario=loaded.name, request=request,
                 report="summary", task_queue=self.task_queue, execution_id=execution_id,
-                data_dir=str(runtime.workspace.folder))
+                data_dir=str(runtime.workspace.folder), workflow_id=workflow_id,
+                id_reuse=WorkflowIDReusePolicy.REJECT_DUPLICATE if workflow_id
+                else WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            if request_key is None or workflow_id is None:
+                raise StartedElsewhere(f"{loaded.name}'s run {workflow_id}") from None
+            handle = self.client.get_workflow_handle(workflow_id, result_type=dict)
         except Exception as exc:  # the cluster refused or can't be reached
             result = failed(f"the cluster did not accept the run: {exc}")
+            recorded = self._record(runtime, loaded, policy, request, execution_id)
             recorded.finish(result)
             return Execution(loaded.name, execution_id, policy.trigger, recorded, result, 0.0)
+        recorded = self._record(runtime, loaded, policy, request, execution_id)
         if on_response is not None and not loaded.responds:
             on_response(None)  # accepted
         waiting = (asyncio.get_running_loop().create_task(_relay(handle, on_response))
@@ -74,6 +104,14 @@ class ClusterEngine:
         await asyncio.to_thread(recorded.finish, result)
         return Execution(loaded.name, execution_id, policy.trigger, recorded, result,
                          time.monotonic() - begun, incomplete_ids)
+
+    @staticmethod
+    def _record(runtime: Runtime, loaded: LoadedScenario, policy: RunPolicy,
+                request: dict[str, Any] | None, execution_id: str) -> RunHandle:
+        return start_recording(
+            runtime.workspace, loaded.blueprint, policy, plan=loaded.plan, scenario=loaded.name,
+            request=request, execution_id=execution_id, history_writer=runtime.history_writer,
+            outcomes=runtime.outcomes)
 
 
 async def _relay(handle: WorkflowHandle[Any, Any], on_response: Respond) -> None:
