@@ -450,32 +450,10 @@ class Runtime:
             await asyncio.sleep(self.retry_interval)
 
     async def retry_due(self) -> int:
-        """Run the due automatic retries of active scenarios' incomplete executions."""
-        from engine.incomplete.retry import RetryRefused, due, retry_incomplete
+        """Run the due automatic retries (engine.runtime.retries)."""
+        from engine.runtime.retries import retry_due
 
-        now = self.now()
-        records = await asyncio.to_thread(due, self.workspace, now)
-        done = 0
-        for record in records:
-            loaded = self.runnable(record.scenario)
-            if loaded is None:
-                continue
-            self.emit(BackgroundRunStarted(record.scenario, record.execution_id, "retry"))
-            try:
-                outcome = await retry_incomplete(self.workspace, record.id,
-                                                 history=self.history, trigger="schedule",
-                                                 now=now)
-            except RetryRefused as exc:
-                log.warning("automatic retry of %s: %s", record.id, exc)
-                continue
-            done += 1
-            self.emit(BackgroundRunFinished(
-                record.scenario, outcome.execution_id, "retry", outcome.result.status,
-                outcome.result.operations, 0.0, outcome.result.error,
-                tuple(outcome.new_incomplete_ids)))
-            if outcome.resolved and loaded.sequential:
-                self.dispatcher.wake(record.scenario)
-        return done
+        return await retry_due(self)
 
 
 def _replan(before: registry.ScenarioEntry, now: registry.ScenarioEntry) -> bool:

@@ -30,15 +30,20 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from engine.runtime.execution import Execution, Respond, StartedElsewhere, failed
 from engine.runtime.policy import RunPolicy
 from engine.temporal.client import start_execution, webhook_response
-from engine.temporal.ids import scheduled_run_id, webhook_run_id
+from engine.temporal.ids import retry_run_id, scheduled_run_id, webhook_run_id
 from engine.temporal.node import node_id
 from engine.temporal.recording import start_recording
 from engine.temporal.results import result_of
+from engine.temporal.retry_workflow import RETRY_WORKFLOW
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from engine.runtime.loaded import LoadedScenario
+    from engine.runtime.retries import RetryDone
     from engine.runtime.runtime import Runtime
     from engine.runtime.start import RunHandle
+    from engine.store.incomplete import Incomplete
 
 RESPONSE_POLL_S = 0.02
 
@@ -104,6 +109,29 @@ class ClusterEngine:
         await asyncio.to_thread(recorded.finish, result)
         return Execution(loaded.name, execution_id, policy.trigger, recorded, result,
                          time.monotonic() - begun, incomplete_ids)
+
+    async def retry(self, runtime: Runtime, record: Incomplete,
+                    on_started: Callable[[], None]) -> RetryDone | None:
+        """A due automatic retry as a workflow (engine.temporal.retry_workflow); None when
+        the worker found this attempt made already. StartedElsewhere: another node has it."""
+        from engine.runtime.retries import RetryDone
+
+        attempt = record.attempts + 1
+        workflow_id = retry_run_id(record.scenario, record.id, attempt)
+        task = {"incomplete_id": record.id, "attempt": attempt,
+                "context": {"scenario": record.scenario,
+                            "data_dir": str(runtime.workspace.folder)}}
+        try:
+            handle = await self.client.start_workflow(
+                RETRY_WORKFLOW, task, id=workflow_id, task_queue=self.task_queue,
+                result_type=dict,
+                # a failed attempt's workflow (a refusal) may be started again; a made one not
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+        except WorkflowAlreadyStartedError:
+            raise StartedElsewhere(f"the retry {workflow_id}") from None
+        on_started()
+        done = await handle.result()
+        return RetryDone.of(done) if done.get("made") else None
 
     @staticmethod
     def _record(runtime: Runtime, loaded: LoadedScenario, policy: RunPolicy,
