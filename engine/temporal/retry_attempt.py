@@ -4,8 +4,8 @@ workspace, so its bookkeeping is the local one and its secrets stay on the worke
 
 An activity may run again after its worker was lost. An attempt the stored record shows as
 made already (more attempts counted, or resolved) is not made twice: the answer says so
-(`made: false`). Operations that ran before the loss may run again (the retry resumes from
-the stored state, as a local retry after a crash does)."""
+(`made: false`). Operations that ran before the loss run again: the attempt resumes from the
+stored state, as one operation of the cluster's."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ async def make_attempt(folder: Path, incomplete_id: str, attempt: int) -> dict[s
     if record.attempts != attempt - 1:
         raise RetryRefused(f"incomplete execution {incomplete_id} has {record.attempts} "
                            f"attempts; attempt {attempt} is not the next")
-    outcome = await retry_incomplete(workspace, incomplete_id, trigger="schedule")
+    # No crash guard: were this worker lost, the cluster makes the attempt on another, and
+    # a guard would make a serve node sharing the workspace store the run once more.
+    outcome = await retry_incomplete(workspace, incomplete_id, trigger="schedule", guard=False)
     result = outcome.result
     return {"made": True, "execution_id": outcome.execution_id, "status": result.status,
             "operations": result.operations, "error": result.error,
