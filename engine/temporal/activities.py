@@ -142,7 +142,8 @@ class ScenarioActivities:
             return await make_attempt(self.folder(task.get("context") or {}),
                                       task["incomplete_id"], int(task["attempt"]))
         except RetryRefused as exc:
-            raise ApplicationError(str(exc), type="RetryRefused", non_retryable=True) from None
+            raise ApplicationError(str(exc), type="RetryRefused", non_retryable=True,
+                                   category=ApplicationErrorCategory.BENIGN) from None
         finally:
             beating.cancel()
 

@@ -23,7 +23,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -114,6 +114,7 @@ class ClusterEngine:
                     on_started: Callable[[], None]) -> RetryDone | None:
         """A due automatic retry as a workflow (engine.temporal.retry_workflow); None when
         the worker found this attempt made already. StartedElsewhere: another node has it."""
+        from engine.incomplete.retry import RetryRefused
         from engine.runtime.retries import RetryDone
 
         attempt = record.attempts + 1
@@ -130,7 +131,10 @@ class ClusterEngine:
         except WorkflowAlreadyStartedError:
             raise StartedElsewhere(f"the retry {workflow_id}") from None
         on_started()
-        done = await handle.result()
+        try:
+            done = await handle.result()
+        except WorkflowFailureError as exc:  # refused on the worker, as RetryRefused locally
+            raise RetryRefused(f"{workflow_id}: {_innermost(exc)}") from None
         return RetryDone.of(done) if done.get("made") else None
 
     @staticmethod
@@ -140,6 +144,13 @@ class ClusterEngine:
             runtime.workspace, loaded.blueprint, policy, plan=loaded.plan, scenario=loaded.name,
             request=request, execution_id=execution_id, history_writer=runtime.history_writer,
             outcomes=runtime.outcomes)
+
+
+def _innermost(exc: BaseException) -> str:
+    """The message of the failure behind a workflow's (its activity's own error)."""
+    while getattr(exc, "cause", None) is not None:
+        exc = exc.cause  # type: ignore[attr-defined]
+    return getattr(exc, "message", None) or str(exc)
 
 
 async def _relay(handle: WorkflowHandle[Any, Any], on_response: Respond) -> None:

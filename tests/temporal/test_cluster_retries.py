@@ -5,6 +5,7 @@ same attempt twice), and its outcome is kept as a local retry keeps it."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 from datetime import UTC, datetime
@@ -12,6 +13,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+from engine.incomplete.retry import RetryRefused
 from engine.loading import blueprint_from_data
 from engine.runtime.execution import StartedElsewhere
 from engine.runtime.retries import RetryDone
@@ -131,3 +135,24 @@ async def test_two_nodes_make_one_attempt(temporal_server: str, tmp_path: Path) 
     assert [type(d) for d in again] == [StartedElsewhere] and started == ["x"]
     assert [r.path for r in stub.requests] == ["/orders", "/orders"]
     assert (await make_attempt(tmp_path, incomplete_id, 1))["made"] is False
+
+
+async def test_an_attempt_the_worker_refuses_says_why(temporal_server: str,
+                                                      tmp_path: Path) -> None:
+    """An attempt that is not the next one (a node with an outdated view) is refused on the
+    worker, and the node is told why, as a local retry's refusal tells it."""
+    with recording(_fails_once()) as stub:
+        client = await connect(temporal_server)
+        engine = ClusterEngine(client, "t-retry-refused")
+        runtime = SimpleNamespace(workspace=Workspace(tmp_path))
+        async with make_worker(client, Workspace(tmp_path), task_queue="t-retry-refused"):
+            first = await start_execution(client, blueprint_from_data(_orders(stub.url)),
+                                          scenario="Orders", request=REQUEST,
+                                          task_queue="t-retry-refused")
+            [incomplete_id] = (await first.result())["incomplete_ids"]
+            record = get_incomplete(Workspace(tmp_path).state, incomplete_id)
+            ahead = dataclasses.replace(record, attempts=4)
+            with pytest.raises(RetryRefused, match="has 0 attempts; attempt 5 is not the next"):
+                await engine.retry(runtime, ahead, lambda: None)  # type: ignore[arg-type]
+    assert [r.path for r in stub.requests] == ["/orders"]  # nothing retried
+    assert get_incomplete(Workspace(tmp_path).state, incomplete_id).attempts == 0
