@@ -8,6 +8,7 @@ more attempt, the new error and state, and its next automatic attempt (if any) s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,8 +58,10 @@ async def retry_incomplete(
     listeners: Iterable[Listener] = (),
     trigger: str = "manual",
     now: datetime | None = None,
+    guard: bool = True,
 ) -> RetryOutcome:
-    """Resume one incomplete execution and record how it went."""
+    """Resume one incomplete execution and record how it went. `guard=False`: no crash guard
+    (a cluster retries the attempt itself when its worker is lost)."""
     ws = Workspace.of(workspace)
     engine = ws.state
     record = get_incomplete(engine, incomplete_id)
@@ -75,7 +78,8 @@ async def retry_incomplete(
     plan = compile_plan(blueprint)
     resume = ResumePoint(record.module_id, dict(stored.bundles), dict(stored.execution_vars))
     tracked = start_run(
-        ws, blueprint, RunPolicy.retry(history=history, trigger=trigger), plan=plan,
+        ws, blueprint, dataclasses.replace(RunPolicy.retry(history=history, trigger=trigger),
+                                           guard=guard), plan=plan,
         scenario=record.scenario, request=stored.trigger, listeners=listeners, resume=resume,
         resumed_from=record.execution_id or None,
     )

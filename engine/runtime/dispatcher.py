@@ -116,7 +116,7 @@ class WebhookDispatcher:
         try:
             execution: Execution = await runtime.execute(
                 loaded, "webhook", request=queued.request, execution_id=execution_id,
-                on_response=respond)
+                on_response=respond, request_key=(queued.id, queued.received_at))
         except CancelledRun as stopped:  # shutting down: kept as an incomplete execution
             await asyncio.shield(queue.complete(queued.id, INCOMPLETE, execution_id))
             respond(None)

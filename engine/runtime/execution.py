@@ -151,3 +151,12 @@ class CancelledRun(asyncio.CancelledError):
         super().__init__(f"run {execution_id} stopped; incomplete execution {incomplete_id}")
         self.execution_id = execution_id
         self.incomplete_id = incomplete_id
+
+
+class StartedElsewhere(Exception):
+    """Another serve node already started this run (a scheduled time, a retry's attempt):
+    nothing was run or recorded here."""
+
+    def __init__(self, run: str) -> None:
+        super().__init__(f"{run} was already started by another node")
+        self.run = run

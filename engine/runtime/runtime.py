@@ -41,7 +41,7 @@ from engine.runtime.events import (
     ScenarioDeactivated,
     ScenarioProblem,
 )
-from engine.runtime.execution import Execution, Respond, run_in_background
+from engine.runtime.execution import Execution, Respond, StartedElsewhere, run_in_background
 from engine.runtime.hook_store import hooks
 from engine.runtime.loaded import (
     LoadedScenario,
@@ -346,11 +346,15 @@ class Runtime:
 
     async def execute(self, loaded: LoadedScenario, trigger: str, *,
                       request: dict[str, Any] | None = None, execution_id: str | None = None,
-                      on_response: Respond | None = None) -> Execution:
+                      on_response: Respond | None = None, due: datetime | None = None,
+                      request_key: tuple[int, float] | None = None) -> Execution:
+        """One run, here or on the cluster. `due` (a scheduled run's planned time) and
+        `request_key` (a webhook request's stored id and arrival) name the run for the
+        cluster, where a run another node already started raises StartedElsewhere."""
         if self.cluster is not None:
             cluster_run: Execution = await self.cluster.execute(
                 self, loaded, trigger, request=request, execution_id=execution_id,
-                on_response=on_response)
+                on_response=on_response, due=due, request_key=request_key)
             return cluster_run
         policy = (RunPolicy.webhook(history=self.history) if trigger == "webhook"
                   else RunPolicy.scheduled_run(history=self.history))
@@ -363,8 +367,12 @@ class Runtime:
             on_response=on_response, history_writer=self.history_writer, on_started=started,
             outcomes=self.outcomes)
 
-    async def run_scheduled(self, loaded: LoadedScenario) -> None:
-        execution = await self.execute(loaded, "schedule")
+    async def run_scheduled(self, loaded: LoadedScenario, due: datetime | None = None) -> None:
+        try:
+            execution = await self.execute(loaded, "schedule", due=due)
+        except StartedElsewhere as exc:
+            log.info("%s", exc)
+            return
         execution.settle()
         self.finished(loaded, execution)
 
@@ -442,32 +450,10 @@ class Runtime:
             await asyncio.sleep(self.retry_interval)
 
     async def retry_due(self) -> int:
-        """Run the due automatic retries of active scenarios' incomplete executions."""
-        from engine.incomplete.retry import RetryRefused, due, retry_incomplete
+        """Run the due automatic retries (engine.runtime.retries)."""
+        from engine.runtime.retries import retry_due
 
-        now = self.now()
-        records = await asyncio.to_thread(due, self.workspace, now)
-        done = 0
-        for record in records:
-            loaded = self.runnable(record.scenario)
-            if loaded is None:
-                continue
-            self.emit(BackgroundRunStarted(record.scenario, record.execution_id, "retry"))
-            try:
-                outcome = await retry_incomplete(self.workspace, record.id,
-                                                 history=self.history, trigger="schedule",
-                                                 now=now)
-            except RetryRefused as exc:
-                log.warning("automatic retry of %s: %s", record.id, exc)
-                continue
-            done += 1
-            self.emit(BackgroundRunFinished(
-                record.scenario, outcome.execution_id, "retry", outcome.result.status,
-                outcome.result.operations, 0.0, outcome.result.error,
-                tuple(outcome.new_incomplete_ids)))
-            if outcome.resolved and loaded.sequential:
-                self.dispatcher.wake(record.scenario)
-        return done
+        return await retry_due(self)
 
 
 def _replan(before: registry.ScenarioEntry, now: registry.ScenarioEntry) -> bool:

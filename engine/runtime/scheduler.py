@@ -97,7 +97,7 @@ class Scheduler:
                     log.info("%r is still running: its run planned for %s is skipped",
                              name, planned.isoformat())
                 else:
-                    self._start(loaded)
+                    self._start(loaded, planned)
                     started.append(name)
             elif following is not None:
                 log.info("%r missed its run planned for %s (catch-up: skip)", name,
@@ -109,12 +109,12 @@ class Scheduler:
         task = self.runs.get(name)
         return task is not None and not task.done()
 
-    def _start(self, loaded: LoadedScenario) -> None:
+    def _start(self, loaded: LoadedScenario, planned: datetime) -> None:
         if loaded.starts_with == "webhook":  # a scheduled webhook scenario: its queue
             self.runtime.dispatcher.wake(loaded.name, drain=True)
             return
         self.runs[loaded.name] = asyncio.get_running_loop().create_task(
-            self.runtime.run_scheduled(loaded), name=f"scheduled-run:{loaded.name}")
+            self.runtime.run_scheduled(loaded, planned), name=f"scheduled-run:{loaded.name}")
 
     # -------------------------------------------------------------------- loop
 

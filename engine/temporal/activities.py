@@ -31,6 +31,7 @@ from engine.runtime.workspace import Workspace
 from engine.spec import ModuleCall
 from engine.temporal.codec import decode, encode
 from engine.temporal.retries import HEARTBEAT_EVERY_S
+from engine.temporal.retry_workflow import RETRY_ATTEMPT
 
 OPERATE = "scenarist.operate"
 OPEN_CONNECTIONS = "scenarist.open_connections"
@@ -129,6 +130,22 @@ class ScenarioActivities:
         finally:
             await services.aclose()
         return services.warnings
+
+    @activity.defn(name=RETRY_ATTEMPT)
+    async def retry_attempt(self, task: dict[str, Any]) -> dict[str, Any]:
+        """An automatic retry of an incomplete execution (engine.temporal.retry_attempt)."""
+        from engine.incomplete.retry import RetryRefused
+        from engine.temporal.retry_attempt import make_attempt
+
+        beating = asyncio.create_task(_heartbeat())
+        try:
+            return await make_attempt(self.folder(task.get("context") or {}),
+                                      task["incomplete_id"], int(task["attempt"]))
+        except RetryRefused as exc:
+            raise ApplicationError(str(exc), type="RetryRefused", non_retryable=True,
+                                   category=ApplicationErrorCategory.BENIGN) from None
+        finally:
+            beating.cancel()
 
     @activity.defn(name=STORE_INCOMPLETE)
     async def store_incomplete(self, task: dict[str, Any]) -> list[str]:

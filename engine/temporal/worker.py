@@ -14,6 +14,7 @@ from engine.registry import Registry
 from engine.runtime.workspace import Workspace
 from engine.temporal import workflow as scenario_workflow
 from engine.temporal.activities import ScenarioActivities
+from engine.temporal.retry_workflow import RetryWorkflow
 
 DEFAULT_TASK_QUEUE = "scenarist"
 
@@ -26,8 +27,9 @@ def make_worker(client: Client, workspace: Workspace, *, task_queue: str = DEFAU
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[scenario_workflow.ScenarioWorkflow],
-        activities=[hosted.operate, hosted.open_connections, hosted.store_incomplete],
+        workflows=[scenario_workflow.ScenarioWorkflow, RetryWorkflow],
+        activities=[hosted.operate, hosted.open_connections, hosted.store_incomplete,
+                    hosted.retry_attempt],
         max_concurrent_activities=max_concurrent,
         # The engine is deterministic where the workflow needs it (time, uuid and random
         # come from the workflow); its modules are imported once, not per run.

@@ -108,7 +108,8 @@ def test_a_scheduled_run_becomes_a_workflow(temporal_server: str, tmp_path: Path
     [run] = _history(ws)
     assert (run["scenario"], run["trigger"], run["status"]) == ("Poll", "schedule", "success")
     assert [r.path for r in stub.requests] == ["/status"]
-    assert asyncio.run(_workflow_ids(temporal_server)) >= {f"scenarist-{run['id']}"}
+    # named by its planned time, so another node reaching that time starts no second one
+    assert asyncio.run(_workflow_ids(temporal_server)) >= {f"Poll/schedule/{at.isoformat()}"}
 
 
 async def _workflow_ids(target: str) -> set[str]:
