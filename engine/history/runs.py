@@ -3,27 +3,35 @@
 Only the list's columns are read (no error or summary payloads to decompress), a page at a
 time (LIMIT/OFFSET over the (scenario, started_at) index), so a scenario with thousands of
 runs costs the panel what one page costs.
+
+SQLAlchemy and the history's tables load at the first read, not on import: the window
+builds its panels before its first frame and reads them just after.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
-from engine.store.history_db import Execution, history_db_path, open_history_engine
 
-_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
-_COLUMNS = (
-    _EXECUTION.c.id, _EXECUTION.c.status, _EXECUTION.c.started_at, _EXECUTION.c.finished_at,
-    _EXECUTION.c.operations, _EXECUTION.c.data_transfer, _EXECUTION.c.trigger,
-    _EXECUTION.c.kind, _EXECUTION.c.check_run, _EXECUTION.c.resumed_from,
-    _EXECUTION.c.paused_s,
-)
+@functools.cache
+def _table() -> Any:
+    from engine.store.history_db import Execution
+
+    return Execution.__table__  # type: ignore[attr-defined]
+
+
+def _columns() -> tuple[Any, ...]:
+    table = _table()
+    return (table.c.id, table.c.status, table.c.started_at, table.c.finished_at,
+            table.c.operations, table.c.data_transfer, table.c.trigger, table.c.kind,
+            table.c.check_run, table.c.resumed_from, table.c.paused_s)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _where(query: Any, run_filter: RunFilter) -> Any:
+    _EXECUTION = _table()
     query = query.where(_EXECUTION.c.scenario == run_filter.scenario)
     if run_filter.status is not None:
         query = query.where(_EXECUTION.c.status == run_filter.status)
@@ -84,7 +93,10 @@ def _where(query: Any, run_filter: RunFilter) -> Any:
 
 
 def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -> list[RunRow]:
-    query = _where(select(*_COLUMNS), run_filter).order_by(
+    from sqlalchemy import select
+
+    _EXECUTION = _table()
+    query = _where(select(*_columns()), run_filter).order_by(
         _EXECUTION.c.started_at.desc(), _EXECUTION.c.num.desc()).offset(offset).limit(limit)
     with engine.connect() as conn:
         return [
@@ -96,7 +108,9 @@ def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -
 
 
 def count_runs(engine: Engine, run_filter: RunFilter) -> int:
-    query = _where(select(func.count()).select_from(_EXECUTION), run_filter)
+    from sqlalchemy import func, select
+
+    query = _where(select(func.count()).select_from(_table()), run_filter)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar() or 0)
 
@@ -109,6 +123,8 @@ class HistoryReader:
         self._engine: Engine | None = None
 
     def engine(self) -> Engine | None:
+        from engine.store.history_db import history_db_path, open_history_engine
+
         if self._engine is None and self.workspace is not None \
                 and history_db_path(self.workspace).exists():
             self._engine = open_history_engine(self.workspace)
