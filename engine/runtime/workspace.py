@@ -100,9 +100,9 @@ class Workspace:
         return self._state
 
     def has_state(self) -> bool:
-        from engine.store.state_db import state_db_path
+        from engine.store.state_peek import STATE_DB_NAME  # no SQLAlchemy to ask this
 
-        return state_db_path(self.folder).exists()
+        return (self.folder / STATE_DB_NAME).exists()
 
     @property
     def history(self) -> Engine | None:

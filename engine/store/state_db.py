@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine, upgrade_to_head
 from engine.store.sqlite_db import stored_revision as stored_revision
+from engine.store.state_peek import STATE_DB_NAME as STATE_DB_NAME
 
-STATE_DB_NAME = "state.db"
 # `PRAGMA user_version` of every state.db Scenarist makes: 1 marks "ours" (the create_all era
 # had it too). The schema's own version is Alembic's revision in `alembic_version`.
 SCHEMA_VERSION = 1

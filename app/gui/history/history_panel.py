@@ -190,6 +190,8 @@ class HistoryPanel(QWidget):
     def __init__(self, reader: HistoryReader, scenario: Callable[[], str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # When reads may happen: at once, or (the window's first frame) just after it.
+        self.later: Callable[[Callable[[], object]], None] = lambda fn: fn()
         self.reader = reader
         self._scenario = scenario
 
@@ -258,4 +260,5 @@ class HistoryPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self.refresh()  # the tab (or the dock) came forward: runs may have happened meanwhile
+        # The tab (or the dock) came forward: runs may have happened meanwhile.
+        self.later(self.refresh)

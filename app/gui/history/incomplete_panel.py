@@ -129,6 +129,8 @@ class IncompletePanel(QWidget):
         self.task: asyncio.Task[Any] | None = None
         self.busy = False  # retrying
         self._names: dict[str, dict[int, str]] = {}
+        # When reads may happen: at once, or (the window's first frame) just after it.
+        self.later: Callable[[Callable[[], object]], None] = lambda fn: fn()
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -325,4 +327,4 @@ class IncompletePanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self.refresh()
+        self.later(self.refresh)
