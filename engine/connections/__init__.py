@@ -26,14 +26,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Loaded at once: its function `keychains` shares the submodule's name, which the import
+# system would otherwise set on this package when the submodule loads after the function
+# was looked up. It needs no more than kinds.py and store.py (no SQLAlchemy, no HTTP).
+from engine.connections.keychains import (
+    KEYCHAIN_TYPES,
+    is_keychain,
+    keychain_type,
+    keychain_type_name,
+    keychains,
+)
+
 if TYPE_CHECKING:
-    from engine.connections.keychains import (
-        KEYCHAIN_TYPES,
-        is_keychain,
-        keychain_type,
-        keychain_type_name,
-        keychains,
-    )
     from engine.connections.kinds import (
         BUILTIN_TYPES,
         ConnectionField,
@@ -66,11 +70,6 @@ if TYPE_CHECKING:
     from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
 
 _WHERE = {
-    "KEYCHAIN_TYPES": "keychains",
-    "is_keychain": "keychains",
-    "keychain_type": "keychains",
-    "keychain_type_name": "keychains",
-    "keychains": "keychains",
     "BUILTIN_TYPES": "kinds",
     "ConnectionField": "kinds",
     "ConnectionType": "kinds",
