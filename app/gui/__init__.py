@@ -29,7 +29,7 @@ BEFORE_QT = (
     "engine.runtime.events",
     "engine.runtime.workspace",
     "engine.history.runs",
-    "engine.store.state_peek",
+    "engine.store.peek",
     "engine.store.workspace",
     "engine.connections.store",
 )

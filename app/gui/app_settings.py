@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.theme import SystemThemeFollower, apply_theme
-from engine.store.state_peek import stored_setting
+from engine.store.peek import stored_setting
 
 if TYPE_CHECKING:  # the dialog's modules (SQLAlchemy among them) load when it first opens
     from app.gui.main_window import MainWindow
@@ -253,7 +253,7 @@ def attach_app_settings(window: MainWindow) -> None:
 
 def stored_theme(window: MainWindow) -> str:
     """The workspace's theme, for the first frame: read from state.db without SQLAlchemy
-    (engine.store.state_peek) while the runtime has not started, else the usual way."""
+    (engine.store.peek) while the runtime has not started, else the usual way."""
     host = window.background.host
     if host.runtime is None:
         peeked = stored_setting(host.workspace.folder, "theme")

@@ -1,12 +1,12 @@
 """Reads that can wait until the window's first frame is on screen.
 
-`scenarist open` builds the whole window before showing it; what its first frame shows
-needs no database. The History and Incomplete executions lists, the workspace list's
-status lines (ON/OFF, last run) and the Background menu's checks are read from history.db
-and state.db (SQLAlchemy, a third of a second to load) just after that frame: `later(fn)`
-queues them, and the window's first paint runs the queue from the event loop once the
-frame is out. While nothing waits (tests build windows without showing them), `later` runs
-at once.
+`scenarist open` builds the whole window before showing it. What its first frame shows of
+the databases (the history list's first page, the workspace list's status lines, how many
+incomplete executions wait, the theme) is read with sqlite3 alone (engine.store.peek); the
+usual reads, through SQLAlchemy (a third of a second to load), come just after that frame:
+`later(fn)` queues them, and the window's first paint runs the queue from the event loop
+once the frame is out. While nothing waits (tests build windows without showing them),
+`later` runs at once.
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from engine.errors import BlueprintError, ScenaristError
 from engine.history.runs import HistoryReader, RunFilter, fetch_page
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
+from engine.store import peek
 
 if TYPE_CHECKING:  # the dialogs and windows load when first asked for, after the first frame
     from app.gui.app_settings import AppSettingsDialog
@@ -68,9 +69,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, workspace: Path, registry: Registry | None = None, *,
                  quick_start: bool = False) -> None:
-        """With `quick_start` (`scenarist open`), what the first frame does not show is read
-        just after it (app.gui.first_frame): the history lists, the workspace list's status
-        lines, and, while no scenario runs in the background, the runtime's state."""
+        """With `quick_start` (`scenarist open`), the databases are read the usual way just
+        after the first frame (app.gui.first_frame); what that frame shows of them is read
+        with sqlite3 alone. While no scenario is registered, the runtime's state waits too
+        (the first frame shows none of it)."""
         super().__init__()
         self.workspace = workspace
         self.first_frame = FirstFrame(self, waiting=quick_start)
@@ -590,9 +592,9 @@ class MainWindow(QMainWindow):
             self.background.dock.hide()
 
     def _scenario_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
-        if self.first_frame.waiting:  # the names first; their status lines just after
+        if self.first_frame.waiting:  # read quickly now, the usual way just after the frame
             self.first_frame.later(self.workspace_panel.refresh_states)
-            return {}
+            return self._peeked_states(files)
         try:
             active = {Path(s.file).resolve(): s.active for s in self.background.host.statuses()}
         except ScenaristError:
@@ -606,6 +608,20 @@ class MainWindow(QMainWindow):
                 active=active.get(path.resolve(), False),
                 last_status=last.status if last else None,
                 last_started=last.started_at if last else None)
+        return states
+
+    def _peeked_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
+        """The status lines for the first frame, read without SQLAlchemy (engine.store.peek);
+        none (names alone, until the usual read) when the databases cannot say."""
+        active = peek.active_files(self.workspace)
+        runs = peek.latest_runs(self.workspace, [name for _path, name in files])
+        if active is None or runs is None:
+            return {}
+        states = {}
+        for path, name in files:
+            status, started = runs.get(name, (None, None))
+            states[path] = ScenarioState(active=active.get(path.resolve(), False),
+                                         last_status=status, last_started=started)
         return states
 
     # ------------------------------------------------------ scenario settings

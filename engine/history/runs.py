@@ -115,6 +115,36 @@ def count_runs(engine: Engine, run_filter: RunFilter) -> int:
         return int(conn.execute(query).scalar() or 0)
 
 
+def quick_page(workspace: Path | None, run_filter: RunFilter, limit: int
+               ) -> tuple[list[RunRow], int] | None:
+    """The first page of a scenario's runs and their count, read with sqlite3 alone
+    (engine.store.peek: no SQLAlchemy), for the window's first frame; only for the list's
+    first filter (every status, no dates, no check runs). None when it cannot say: read
+    with `fetch_page` then."""
+    from engine.store import peek
+
+    plain = RunFilter(run_filter.scenario)
+    if workspace is None or run_filter != plain:
+        return None
+    found = peek.newest_runs(workspace, run_filter.scenario, limit)
+    if found is None:
+        return None
+    rows, total = found
+
+    def moment(text: Any) -> datetime | None:
+        return None if text is None else _aware(datetime.fromisoformat(text))
+
+    try:
+        page = [RunRow(str(id_), str(status), moment(started), moment(finished),  # type: ignore[arg-type]
+                       int(operations), int(transfer), str(trigger), str(kind), bool(check),
+                       resumed, float(paused or 0.0))
+                for (id_, status, started, finished, operations, transfer, trigger, kind, check,
+                     resumed, paused) in rows]
+    except (TypeError, ValueError):
+        return None
+    return page, total
+
+
 class HistoryReader:
     """A history.db engine opened on first need (never creating the file just to read it)."""
 

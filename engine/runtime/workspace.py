@@ -100,7 +100,7 @@ class Workspace:
         return self._state
 
     def has_state(self) -> bool:
-        from engine.store.state_peek import STATE_DB_NAME  # no SQLAlchemy to ask this
+        from engine.store.peek import STATE_DB_NAME  # no SQLAlchemy to ask this
 
         return (self.folder / STATE_DB_NAME).exists()
 

@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from engine.store.peek import HISTORY_DB_NAME as HISTORY_DB_NAME
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine
 from engine.store.sqlite_db import stored_revision as stored_revision
 
-HISTORY_DB_NAME = "history.db"
 BLOBS_DIR_NAME = "blobs"
 MIGRATIONS_PACKAGE = "engine.store.history_migrations"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from engine.store.peek import STATE_DB_NAME as STATE_DB_NAME
 from engine.store.sqlite_db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_db import head_revision, open_migrated_engine, upgrade_to_head
 from engine.store.sqlite_db import stored_revision as stored_revision
-from engine.store.state_peek import STATE_DB_NAME as STATE_DB_NAME
 
 # `PRAGMA user_version` of every state.db Scenarist makes: 1 marks "ours" (the create_all era
 # had it too). The schema's own version is Alembic's revision in `alembic_version`.

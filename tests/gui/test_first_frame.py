@@ -1,7 +1,8 @@
 """`scenarist open` shows its window before reading the databases (issue #15: first window
-≤ 1 s warm): what the first frame shows needs none of them. These check that the reads do
-come just after that frame, and that what the first frame does show from the workspace
-(its theme; the Scenarios panel and the scheduling switch while scenarios are registered)
+≤ 1 s warm): what the first frame shows needs none of them, or reads them with sqlite3
+alone. These check that the usual reads come just after that frame, and that what the
+first frame shows from the workspace (its theme, the history list, the workspace list's
+status lines; the Scenarios panel and the scheduling switch while scenarios are registered)
 is already right in it."""
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def light_again() -> Iterator[None]:
     app.setPalette(palette_for("light"))
 
 
-def test_history_and_status_lines_are_read_just_after_the_first_frame(
+def test_the_databases_are_read_just_after_the_first_frame(
         qtbot: QtBot, workspace: Path, scenario: Path) -> None:
     window = MainWindow(workspace, quick_start=True)
     qtbot.addWidget(window)
@@ -54,15 +55,19 @@ def test_history_and_status_lines_are_read_just_after_the_first_frame(
     assert editor is not None
     history = editor.history  # type: ignore[attr-defined]
     assert window.first_frame.waiting
-    assert history.panel.model.rowCount() == 0  # not read yet
-    assert window.workspace_panel.list.item(0).text() == "Hello world"  # the name alone
+    assert history.panel.model.filter is None  # not read the usual way yet ...
+    assert history.panel.model.rowCount() == 1  # ... but with sqlite3 alone
+    assert history.panel.count.text() == "1 run"
+    first = window.workspace_panel.list.item(0).text()  # read with sqlite3 alone
+    assert first.startswith("Hello world\n○ OFF · ✓ success")
     assert window.background.dock.isHidden()  # no scenario registered: nothing to show
 
     window.show()  # the first paint lets the reads run
     qtbot.waitUntil(lambda: not window.first_frame.waiting, timeout=5000)
+    assert history.panel.model.filter is not None  # read the usual way now
     assert history.panel.model.rowCount() == 1
     assert history.panel.count.text() == "1 run"
-    assert window.workspace_panel.list.item(0).text().startswith("Hello world\n○ OFF · ✓")
+    assert window.workspace_panel.list.item(0).text() == first  # as the usual read has it
     assert window.background.dock.isHidden()
 
     # Later reads happen at once, as in a window built without quick_start.
@@ -91,6 +96,7 @@ def test_registered_scenarios_show_in_the_first_frame(
     assert [s.name for s in window.background.panel.statuses] == ["Hello world"]
     assert not window.background.dock.isHidden()
     assert window.background.activation.switch.isChecked()  # ON in the toolbar
+    assert window.workspace_panel.list.item(0).text().startswith("Hello world\n● ON · ✓")
 
 
 def test_the_stored_theme_is_in_the_first_frame(

@@ -137,6 +137,8 @@ class ScenarioHistory(QObject):
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.editor:
             self.later(self.refresh)
+            self.panel.read_quickly()  # until then (the window's first frame)
+            self.incomplete.read_quickly()
 
     def _incomplete_count(self, count: int) -> None:
         self.incomplete_dock.setWindowTitle(

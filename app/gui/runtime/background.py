@@ -34,7 +34,7 @@ from app.gui.runtime.notifications import Notifier
 from app.gui.runtime.panel import ScenariosPanel
 from app.gui.runtime.tray import Tray
 from engine.runtime.events import BackgroundRunFinished, ScenarioProblem
-from engine.store.state_peek import any_scenario_registered
+from engine.store.peek import any_scenario_registered
 
 if TYPE_CHECKING:
     from app.gui.first_frame import FirstFrame
