@@ -14,7 +14,6 @@ import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,16 +32,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.theme import SystemThemeFollower, apply_theme
-from engine.runtime import SettingsError
-from engine.runtime.settings import LAN_HOST, RuntimeSettings, local_zone_name
-from engine.store.workspace import HOME_ENV, choose_workspace, chosen_workspace, default_workspace
+from engine.store.peek import stored_setting
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialog's modules (SQLAlchemy among them) load when it first opens
     from app.gui.main_window import MainWindow
+    from engine.runtime.settings import RuntimeSettings
 
 THEME_LABELS = {"light": "Light", "dark": "Dark", "system": "Same as the system"}
+DEFAULT_THEME = "light"  # RuntimeSettings' default
+LAN_BINDING = "0.0.0.0"  # engine.runtime.settings.LAN_HOST
 BINDINGS = {"127.0.0.1": "This computer only (127.0.0.1)",
-            LAN_HOST: "Every network interface (0.0.0.0)"}
+            LAN_BINDING: "Every network interface (0.0.0.0)"}
 
 
 class AppSettingsDialog(QDialog):
@@ -114,6 +114,10 @@ class AppSettingsDialog(QDialog):
         form.addRow("", self.notifications)
 
         self.timezone = QComboBox()
+        from zoneinfo import available_timezones
+
+        from engine.runtime.settings import local_zone_name
+
         self.timezone.addItem(f"This computer's ({local_zone_name()})", None)
         for zone in sorted(available_timezones()):
             self.timezone.addItem(zone, zone)
@@ -137,6 +141,8 @@ class AppSettingsDialog(QDialog):
     # ------------------------------------------------------------------ saving
 
     def save(self, key: str, value: Any) -> RuntimeSettings | None:
+        from engine.runtime import SettingsError
+
         try:
             settings = self.host.save_setting(key, value)
         except SettingsError as exc:
@@ -186,6 +192,8 @@ class AppSettingsDialog(QDialog):
             if not chosen:
                 return
             folder = Path(chosen)
+        from engine.store.workspace import choose_workspace, default_workspace
+
         try:
             choose_workspace(None if folder.resolve() == default_workspace().resolve()
                              else folder)
@@ -195,6 +203,8 @@ class AppSettingsDialog(QDialog):
         self._show_next_workspace()
 
     def _show_next_workspace(self) -> None:
+        from engine.store.workspace import HOME_ENV, chosen_workspace, default_workspace
+
         current = self.window_.workspace.resolve()
         following = (chosen_workspace() or default_workspace()).resolve()
         if os.environ.get(HOME_ENV):
@@ -237,8 +247,21 @@ def attach_app_settings(window: MainWindow) -> None:
         edit.addAction(action)
     window.act_app_settings = action
     host = window.background.host
-    apply_theme(window, host.settings().theme)
+    apply_theme(window, stored_theme(window))
     SystemThemeFollower(window, lambda: host.settings().theme)
+
+
+def stored_theme(window: MainWindow) -> str:
+    """The workspace's theme, for the first frame: read from state.db without SQLAlchemy
+    (engine.store.peek) while the runtime has not started, else the usual way."""
+    host = window.background.host
+    if host.runtime is None:
+        peeked = stored_setting(host.workspace.folder, "theme")
+        if peeked == (False, None):
+            return DEFAULT_THEME
+        if peeked is not None and peeked[1] in THEME_LABELS:
+            return str(peeked[1])
+    return host.settings().theme
 
 
 def show_app_settings(window: MainWindow) -> AppSettingsDialog:

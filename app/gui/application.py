@@ -76,7 +76,7 @@ def run_app(files: Sequence[str | Path], workspace: Path, screenshot: Path | Non
     app.setQuitOnLastWindowClosed(False)
     if (screenshot is not None or not interactive()) and not openable(files):
         return 2
-    window = MainWindow(Path(workspace))
+    window = MainWindow(Path(workspace), quick_start=True)
     if screenshot is None:
         window.restore_session()  # the tabs open when the app last closed
     for file in files:
@@ -120,8 +120,11 @@ async def _serve(window: MainWindow, screenshot: Path | None, background: bool =
     hidden = background and system_tray.tray_available()
     if not hidden:
         window.show()
+    else:  # no frame to wait for
+        window.first_frame.done()
     if screenshot is not None:
         return await _take_screenshot(window, Path(screenshot))
+    await window.first_frame.reached()  # the runtime (its webhook server) starts after it
     await window.background.start()
     if hidden and window.background.tray is None:  # not ours to run: nothing to hide for
         window.show()

@@ -24,35 +24,38 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from app.gui.app_settings import AppSettingsDialog, attach_app_settings
+from app.gui.app_settings import attach_app_settings
 from app.gui.autosave import Autosaver
-from app.gui.connections import ConnectionsDialog, WorkspaceConnections
-from app.gui.connections.import_mapping import ImportConnectionsDialog
+from app.gui.connections.workspace_connections import WorkspaceConnections
 from app.gui.debugger import DebugSession, attach_debugger
 from app.gui.debugger.breakpoints import DebugToolbar
 from app.gui.document import ScenarioDocument, empty_blueprint, write_atomic
 from app.gui.editor import ScenarioEditor
-from app.gui.find_module import FindModuleDialog
+from app.gui.first_frame import FirstFrame
 from app.gui.history import attach_history
 from app.gui.keyboard_nav import attach_keyboard_navigation
-from app.gui.resources.keys_dialog import KeysDialog
-from app.gui.resources.webhooks_window import WebhooksWindow
-from app.gui.runtime import attach_background
-from app.gui.scenario_settings import ScenarioSettingsDialog
+from app.gui.runtime.background import attach_background
 from app.gui.session import load_session, save_session
 from app.gui.theme import LIGHT_STYLE
 from app.gui.welcome import attach_welcome
 from app.gui.workspace_panel import ScenarioState, WorkspacePanel, describe_blueprint_error
 from engine.blueprint import Blueprint
-from engine.connections import unknown_references, uses_connections
 from engine.errors import BlueprintError, ScenaristError
 from engine.history.runs import HistoryReader, RunFilter, fetch_page
 from engine.loading import blueprint_from_data
 from engine.registry import Registry, registry_with_apps
+from engine.store import peek
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs and windows load when first asked for, after the first frame
+    from app.gui.app_settings import AppSettingsDialog
+    from app.gui.connections import ConnectionsDialog
+    from app.gui.connections.import_mapping import ImportConnectionsDialog
+    from app.gui.find_module import FindModuleDialog
     from app.gui.resources import DataStoresWindow
     from app.gui.resources.import_stores import ImportStoresDialog
+    from app.gui.resources.keys_dialog import KeysDialog
+    from app.gui.resources.webhooks_window import WebhooksWindow
+    from app.gui.scenario_settings import ScenarioSettingsDialog
 
 _DIRTY = " •"
 _STATUS_MS = 6000
@@ -64,9 +67,15 @@ _BLUEPRINT_FILES = "Blueprints (*.blueprint.json *.json);;All files (*)"
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, workspace: Path, registry: Registry | None = None) -> None:
+    def __init__(self, workspace: Path, registry: Registry | None = None, *,
+                 quick_start: bool = False) -> None:
+        """With `quick_start` (`scenarist open`), the databases are read the usual way just
+        after the first frame (app.gui.first_frame); what that frame shows of them is read
+        with sqlite3 alone. While no scenario is registered, the runtime's state waits too
+        (the first frame shows none of it)."""
         super().__init__()
         self.workspace = workspace
+        self.first_frame = FirstFrame(self, waiting=quick_start)
         loaded = None
         if registry is None:  # the workspace's apps (Gist, its own apps/) join the built-ins
             from engine.apps import discover_apps
@@ -309,7 +318,8 @@ class MainWindow(QMainWindow):
         session.controller.finished.connect(lambda _r: self.workspace_panel.refresh_states())
         session.state_changed.connect(lambda _s: self._update_run_ui(editor))
         session.status_changed.connect(lambda _t: self._update_run_ui(editor))
-        attach_history(editor, self.workspace, self.tabs, self.show_message)
+        attach_history(editor, self.workspace, self.tabs, self.show_message,
+                       later=self.first_frame.later)
         self.undo_group.addStack(document.undo_stack)
         document.dirty_changed.connect(lambda dirty: self._on_dirty(editor, dirty))
         document.path_changed.connect(lambda _path: (self._update_title(editor),
@@ -566,7 +576,9 @@ class MainWindow(QMainWindow):
         self._scenarios_seen = False
         for signal in (host.changed, self.background.activation.changed):
             signal.connect(self._scenarios_dock_follows)
-        self._scenarios_dock_follows()
+        if self.background.reads_wait:  # no scenario registered: hidden, as it will be
+            self.background.dock.hide()
+        self.background.later(self._scenarios_dock_follows)
 
     def _scenarios_dock_follows(self) -> None:
         """The Scenarios panel opens once a scenario runs in the background; before, it
@@ -580,6 +592,9 @@ class MainWindow(QMainWindow):
             self.background.dock.hide()
 
     def _scenario_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
+        if self.first_frame.waiting:  # read quickly now, the usual way just after the frame
+            self.first_frame.later(self.workspace_panel.refresh_states)
+            return self._peeked_states(files)
         try:
             active = {Path(s.file).resolve(): s.active for s in self.background.host.statuses()}
         except ScenaristError:
@@ -595,10 +610,26 @@ class MainWindow(QMainWindow):
                 last_started=last.started_at if last else None)
         return states
 
+    def _peeked_states(self, files: list[tuple[Path, str]]) -> dict[Path, ScenarioState]:
+        """The status lines for the first frame, read without SQLAlchemy (engine.store.peek);
+        none (names alone, until the usual read) when the databases cannot say."""
+        active = peek.active_files(self.workspace)
+        runs = peek.latest_runs(self.workspace, [name for _path, name in files])
+        if active is None or runs is None:
+            return {}
+        states = {}
+        for path, name in files:
+            status, started = runs.get(name, (None, None))
+            states[path] = ScenarioState(active=active.get(path.resolve(), False),
+                                         last_status=status, last_started=started)
+        return states
+
     # ------------------------------------------------------ scenario settings
 
     def show_scenario_settings(self) -> ScenarioSettingsDialog | None:
         """Make's scenario settings for the scenario in front (not modal)."""
+        from app.gui.scenario_settings import ScenarioSettingsDialog
+
         editor = self.current_editor()
         if editor is None:
             return None
@@ -731,6 +762,8 @@ class MainWindow(QMainWindow):
             editor.select_all()
 
     def find_module(self) -> FindModuleDialog | None:
+        from app.gui.find_module import FindModuleDialog
+
         editor = self.current_editor()
         if editor is None:
             return None
@@ -770,6 +803,8 @@ class MainWindow(QMainWindow):
         return session if isinstance(session, DebugSession) else None
 
     def run_once(self) -> None:
+        from engine.connections import uses_connections
+
         session = self.debugger()
         if session is None:
             return
@@ -801,6 +836,8 @@ class MainWindow(QMainWindow):
 
     def show_connections(self) -> ConnectionsDialog:
         """The Connections dialog (one, not modal: the window stays usable)."""
+        from app.gui.connections import ConnectionsDialog
+
         if self.connections_dialog is None:
             self.connections_dialog = ConnectionsDialog(self.connections, self)
         self.connections_dialog.refresh()
@@ -811,12 +848,16 @@ class MainWindow(QMainWindow):
 
     def show_keys(self) -> KeysDialog:
         """Keys and certificates (one dialog, not modal)."""
+        from app.gui.resources.keys_dialog import KeysDialog
+
         if self.keys_dialog is None:
             self.keys_dialog = KeysDialog(self.connections, self)
         return _shown(self.keys_dialog)
 
     def show_webhooks(self) -> WebhooksWindow:
         """The Webhooks window (one, not modal)."""
+        from app.gui.resources.webhooks_window import WebhooksWindow
+
         if self.webhooks_window is None:
             host = self.background.host
             self.webhooks_window = WebhooksWindow(
@@ -860,6 +901,9 @@ class MainWindow(QMainWindow):
     def _map_connections(self, blueprint: Blueprint, name: str,
                          proceed: Callable[[], None]) -> None:
         """Ask which local connections an import's Make ids mean, then open it."""
+        from app.gui.connections.import_mapping import ImportConnectionsDialog
+        from engine.connections import unknown_references
+
         try:
             missing = unknown_references(blueprint, self.registry,
                                          self.connections.store(unlock=False))

@@ -23,6 +23,12 @@ Public API:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Loaded at once: its function `keychains` shares the submodule's name, which the import
+# system would otherwise set on this package when the submodule loads after the function
+# was looked up. It needs no more than kinds.py and store.py (no SQLAlchemy, no HTTP).
 from engine.connections.keychains import (
     KEYCHAIN_TYPES,
     is_keychain,
@@ -30,36 +36,84 @@ from engine.connections.keychains import (
     keychain_type_name,
     keychains,
 )
-from engine.connections.kinds import (
-    BUILTIN_TYPES,
-    ConnectionField,
-    ConnectionType,
-    UnknownConnectionType,
-    connection_types,
-    find_type,
-)
-from engine.connections.manage import (
-    CheckResult,
-    ConnectionCheckFailed,
-    authorize_connection,
-    check_connection,
-    checked_values,
-    create_connection,
-    edit_connection,
-    invalidate_connection,
-    refresh_connection,
-)
-from engine.connections.oauth import OAuthClient, OAuthError, Tokens
-from engine.connections.references import (
-    UnknownReference,
-    credential_type,
-    credential_types,
-    scenarios_using,
-    unknown_references,
-    uses_connections,
-)
-from engine.connections.runtime import BoundConnection, MissingConnection, open_run, prepare_run
-from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
+
+if TYPE_CHECKING:
+    from engine.connections.kinds import (
+        BUILTIN_TYPES,
+        ConnectionField,
+        ConnectionType,
+        UnknownConnectionType,
+        connection_types,
+        find_type,
+    )
+    from engine.connections.manage import (
+        CheckResult,
+        ConnectionCheckFailed,
+        authorize_connection,
+        check_connection,
+        checked_values,
+        create_connection,
+        edit_connection,
+        invalidate_connection,
+        refresh_connection,
+    )
+    from engine.connections.oauth import OAuthClient, OAuthError, Tokens
+    from engine.connections.references import (
+        UnknownReference,
+        credential_type,
+        credential_types,
+        scenarios_using,
+        unknown_references,
+        uses_connections,
+    )
+    from engine.connections.runtime import BoundConnection, MissingConnection, open_run, prepare_run
+    from engine.connections.store import Connection, ConnectionStore, ConnectionStoreError
+
+_WHERE = {
+    "BUILTIN_TYPES": "kinds",
+    "ConnectionField": "kinds",
+    "ConnectionType": "kinds",
+    "UnknownConnectionType": "kinds",
+    "connection_types": "kinds",
+    "find_type": "kinds",
+    "CheckResult": "manage",
+    "ConnectionCheckFailed": "manage",
+    "authorize_connection": "manage",
+    "check_connection": "manage",
+    "checked_values": "manage",
+    "create_connection": "manage",
+    "edit_connection": "manage",
+    "invalidate_connection": "manage",
+    "refresh_connection": "manage",
+    "OAuthClient": "oauth",
+    "OAuthError": "oauth",
+    "Tokens": "oauth",
+    "UnknownReference": "references",
+    "credential_type": "references",
+    "credential_types": "references",
+    "scenarios_using": "references",
+    "unknown_references": "references",
+    "uses_connections": "references",
+    "BoundConnection": "runtime",
+    "MissingConnection": "runtime",
+    "open_run": "runtime",
+    "prepare_run": "runtime",
+    "Connection": "store",
+    "ConnectionStore": "store",
+    "ConnectionStoreError": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Names load on first use (PEP 562): the window's first frame needs none of them, and
+    the Keys dialog needs no OAuth client (httpx)."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BUILTIN_TYPES",

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import text
 
 from engine.connections.kinds import ConnectionType
 from engine.errors import ScenaristError
@@ -26,6 +25,14 @@ from engine.secrets import EncryptedFileStore, KeyringStore, SecretStore, secret
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+
+def text(sql: str) -> Any:
+    """SQLAlchemy's `text`, imported at the first query (the window's first frame makes
+    none, and needs this module for its error types)."""
+    from sqlalchemy import text as sql_text
+
+    return sql_text(sql)
 
 
 class ConnectionStoreError(ScenaristError):

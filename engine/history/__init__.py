@@ -3,19 +3,35 @@
 `start_recording(...)` gives a listener to pass to the executor; call its `finish(result)`
 after the run. Queries (`list_executions`, `show_execution`, `diff_executions`) and
 retention (`prune`) read and trim the same file.
+
+The recorder and writer (SQLAlchemy) load on first use (PEP 562): the window imports the
+history's page reader (runs.py) before its first frame and reads history.db just after.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.blueprint import Blueprint
-from engine.context import RunServices
-from engine.executor.plan import Plan
-from engine.history.recorder import HistoryRecorder
-from engine.history.writer import HistoryWriter
+if TYPE_CHECKING:
+    from engine.blueprint import Blueprint
+    from engine.context import RunServices
+    from engine.executor.plan import Plan
+    from engine.history.recorder import HistoryRecorder
+    from engine.history.writer import HistoryWriter
+
+_WHERE = {"HistoryRecorder": "recorder", "HistoryWriter": "writer"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 class NotRecording:
@@ -46,6 +62,9 @@ def start_recording(
 
     History must never stop a run: when history.db can't be opened, the run is told (a
     warning in its report) and goes on unrecorded."""
+    from engine.history.recorder import HistoryRecorder
+    from engine.history.writer import HistoryWriter
+
     try:
         writer = HistoryWriter(workspace)
     except Exception as exc:  # any database's error: history must never stop a run

@@ -3,27 +3,35 @@
 Only the list's columns are read (no error or summary payloads to decompress), a page at a
 time (LIMIT/OFFSET over the (scenario, started_at) index), so a scenario with thousands of
 runs costs the panel what one page costs.
+
+SQLAlchemy and the history's tables load at the first read, not on import: the window
+builds its panels before its first frame and reads them just after.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
-from engine.store.history_db import Execution, history_exists, open_history_engine
 
-_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
-_COLUMNS = (
-    _EXECUTION.c.id, _EXECUTION.c.status, _EXECUTION.c.started_at, _EXECUTION.c.finished_at,
-    _EXECUTION.c.operations, _EXECUTION.c.data_transfer, _EXECUTION.c.trigger,
-    _EXECUTION.c.kind, _EXECUTION.c.check_run, _EXECUTION.c.resumed_from,
-    _EXECUTION.c.paused_s,
-)
+@functools.cache
+def _table() -> Any:
+    from engine.store.history_db import Execution
+
+    return Execution.__table__  # type: ignore[attr-defined]
+
+
+def _columns() -> tuple[Any, ...]:
+    table = _table()
+    return (table.c.id, table.c.status, table.c.started_at, table.c.finished_at,
+            table.c.operations, table.c.data_transfer, table.c.trigger, table.c.kind,
+            table.c.check_run, table.c.resumed_from, table.c.paused_s)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _where(query: Any, run_filter: RunFilter) -> Any:
+    _EXECUTION = _table()
     query = query.where(_EXECUTION.c.scenario == run_filter.scenario)
     if run_filter.status is not None:
         query = query.where(_EXECUTION.c.status == run_filter.status)
@@ -84,7 +93,10 @@ def _where(query: Any, run_filter: RunFilter) -> Any:
 
 
 def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -> list[RunRow]:
-    query = _where(select(*_COLUMNS), run_filter).order_by(
+    from sqlalchemy import select
+
+    _EXECUTION = _table()
+    query = _where(select(*_columns()), run_filter).order_by(
         _EXECUTION.c.started_at.desc(), _EXECUTION.c.num.desc()).offset(offset).limit(limit)
     with engine.connect() as conn:
         return [
@@ -96,9 +108,41 @@ def fetch_page(engine: Engine, run_filter: RunFilter, offset: int, limit: int) -
 
 
 def count_runs(engine: Engine, run_filter: RunFilter) -> int:
-    query = _where(select(func.count()).select_from(_EXECUTION), run_filter)
+    from sqlalchemy import func, select
+
+    query = _where(select(func.count()).select_from(_table()), run_filter)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar() or 0)
+
+
+def quick_page(workspace: Path | None, run_filter: RunFilter, limit: int
+               ) -> tuple[list[RunRow], int] | None:
+    """The first page of a scenario's runs and their count, read with sqlite3 alone
+    (engine.store.peek: no SQLAlchemy), for the window's first frame; only for the list's
+    first filter (every status, no dates, no check runs). None when it cannot say: read
+    with `fetch_page` then."""
+    from engine.store import peek
+
+    plain = RunFilter(run_filter.scenario)
+    if workspace is None or run_filter != plain:
+        return None
+    found = peek.newest_runs(workspace, run_filter.scenario, limit)
+    if found is None:
+        return None
+    rows, total = found
+
+    def moment(text: Any) -> datetime | None:
+        return None if text is None else _aware(datetime.fromisoformat(text))
+
+    try:
+        page = [RunRow(str(id_), str(status), moment(started), moment(finished),  # type: ignore[arg-type]
+                       int(operations), int(transfer), str(trigger), str(kind), bool(check),
+                       resumed, float(paused or 0.0))
+                for (id_, status, started, finished, operations, transfer, trigger, kind, check,
+                     resumed, paused) in rows]
+    except (TypeError, ValueError):
+        return None
+    return page, total
 
 
 class HistoryReader:
@@ -109,6 +153,8 @@ class HistoryReader:
         self._engine: Engine | None = None
 
     def engine(self) -> Engine | None:
+        from engine.store.history_db import history_exists, open_history_engine
+
         if self._engine is None and self.workspace is not None \
                 and history_exists(self.workspace):
             self._engine = open_history_engine(self.workspace)

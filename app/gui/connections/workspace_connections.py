@@ -18,22 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+import engine.connections as conn_api
 from app.gui.connections.off_ui import off_ui
-from engine.connections import (
-    CheckResult,
-    Connection,
-    ConnectionStore,
-    ConnectionStoreError,
-    ConnectionType,
-    authorize_connection,
-    check_connection,
-    connection_types,
-    create_connection,
-    edit_connection,
-    find_type,
-    invalidate_connection,
-    scenarios_using,
-)
+from engine.connections.store import ConnectionStoreError
 from engine.errors import ScenaristError
 from engine.secrets import (
     MASTER_PASSWORD_ENV,
@@ -45,8 +32,9 @@ from engine.secrets import (
     use_master_password,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # engine.connections' names load when used (HTTP, OAuth: not at start-up)
     from engine.apps import LoadedApps
+    from engine.connections import CheckResult, Connection, ConnectionStore, ConnectionType
     from engine.spec import FieldSpec, ModuleSpec
 
 # ask_password(message) -> the password, or None when the user cancels.
@@ -104,10 +92,10 @@ class WorkspaceConnections(QObject):
         return self._loaded
 
     def types(self) -> list[ConnectionType]:
-        return connection_types(self.loaded)
+        return conn_api.connection_types(self.loaded)
 
     def type_of(self, key: str) -> ConnectionType:
-        return find_type(key, self.loaded)
+        return conn_api.find_type(key, self.loaded)
 
     def app_label(self, app_id: str) -> str:
         from app.gui.panels.palette import app_name
@@ -172,7 +160,7 @@ class WorkspaceConnections(QObject):
         return found
 
     def store(self, *, unlock: bool = True) -> ConnectionStore:
-        return ConnectionStore(self.workspace, self.unlock() if unlock else self.secrets())
+        return conn_api.ConnectionStore(self.workspace, self.unlock() if unlock else self.secrets())
 
     def _open_store(self) -> ConnectionStore:
         """For work running as a task: the password dialog nests a Qt loop, which must never
@@ -196,13 +184,13 @@ class WorkspaceConnections(QObject):
         return store.get(found.id, with_secrets=False) if found is not None else None
 
     def usage(self, connection: Connection) -> list[str]:
-        return scenarios_using(self.workspace, connection)
+        return conn_api.scenarios_using(self.workspace, connection)
 
     # ------------------------------------------------------------- writing
 
     def add(self, kind: ConnectionType, name: str, values: dict[str, Any], *,
             base_url: str | None = None, make_id: Any = None) -> Connection:
-        connection = create_connection(self.store(), kind, name, values,
+        connection = conn_api.create_connection(self.store(), kind, name, values,
                                        base_url_override=base_url or None, make_id=make_id)
         self.changed.emit()
         return connection
@@ -211,7 +199,7 @@ class WorkspaceConnections(QObject):
              base_url: str | None = None) -> Connection:
         store = self.store()
         kind = self.type_of(store.require(connection_id).type_key)
-        connection = edit_connection(store, kind, connection_id, values, name=name,
+        connection = conn_api.edit_connection(store, kind, connection_id, values, name=name,
                                      base_url_override=base_url)
         self.changed.emit()
         return connection
@@ -238,7 +226,7 @@ class WorkspaceConnections(QObject):
 
         async def revoke() -> None:
             try:
-                await off_ui(lambda: invalidate_connection(store, connection, kind=kind))
+                await off_ui(lambda: conn_api.invalidate_connection(store, connection, kind=kind))
             except ScenaristError:
                 pass  # the connection is gone here; the provider keeps it until it expires
 
@@ -256,7 +244,7 @@ class WorkspaceConnections(QObject):
         store = self._open_store()
         kind = self.type_of(store.require(connection_id).type_key)
         try:
-            return await off_ui(lambda: check_connection(store, connection_id, kind))
+            return await off_ui(lambda: conn_api.check_connection(store, connection_id, kind))
         finally:
             self.changed.emit()
 
@@ -272,7 +260,7 @@ class WorkspaceConnections(QObject):
                 shown(url)
             self.open_browser(url)
 
-        connection = await authorize_connection(store, connection_id, browse, kind=kind,
+        connection = await conn_api.authorize_connection(store, connection_id, browse, kind=kind,
                                                 timeout=timeout)
         self.changed.emit()
         return connection

@@ -35,7 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.debugger.session import format_bytes
-from engine.history.runs import HistoryReader, RunFilter, RunRow, count_runs, fetch_page
+from engine.history.runs import (
+    HistoryReader,
+    RunFilter,
+    RunRow,
+    count_runs,
+    fetch_page,
+    quick_page,
+)
 
 PAGE = 200
 COLUMNS = ("", "Started", "Duration", "Operations", "Data transfer", "Trigger")
@@ -94,6 +101,18 @@ class RunsModel(QAbstractTableModel):
             self.total = count_runs(engine, run_filter) if len(self.rows) == PAGE \
                 else len(self.rows)
         self.endResetModel()
+
+    def reload_quickly(self, run_filter: RunFilter) -> bool:
+        """The first page read with sqlite3 alone (for the window's first frame, before
+        SQLAlchemy loads); False when that cannot be done. `filter` stays unset: the next
+        `reload` reads as usual."""
+        found = quick_page(self.reader.workspace, run_filter, PAGE)
+        if found is None:
+            return False
+        self.beginResetModel()
+        self.rows, self.total = found
+        self.endResetModel()
+        return True
 
     def canFetchMore(self, parent: Index = _TOP) -> bool:  # noqa: N802
         return not parent.isValid() and len(self.rows) < self.total
@@ -190,6 +209,9 @@ class HistoryPanel(QWidget):
     def __init__(self, reader: HistoryReader, scenario: Callable[[], str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # When reads may happen: at once, or (the window's first frame) just after it.
+        self.later: Callable[[Callable[[], object]], None] = lambda fn: fn()
+        self._quick = False  # read_quickly() read the first page
         self.reader = reader
         self._scenario = scenario
 
@@ -244,6 +266,9 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         self.model.reload(self.run_filter())
+        self._show_count()
+
+    def _show_count(self) -> None:
         shown = self.model.total
         self.count.setText(f"{shown:,} run{'' if shown == 1 else 's'}")
 
@@ -258,4 +283,14 @@ class HistoryPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self.refresh()  # the tab (or the dock) came forward: runs may have happened meanwhile
+        # The tab (or the dock) came forward: runs may have happened meanwhile.
+        self.later(self.refresh)
+        self.read_quickly()
+
+    def read_quickly(self) -> None:
+        """Until the first usual read (the window's first frame): the first page read
+        without SQLAlchemy, once."""
+        if self.model.filter is None and not self._quick:
+            self._quick = self.model.reload_quickly(self.run_filter())
+            if self._quick:
+                self._show_count()

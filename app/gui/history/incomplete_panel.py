@@ -129,6 +129,10 @@ class IncompletePanel(QWidget):
         self.task: asyncio.Task[Any] | None = None
         self.busy = False  # retrying
         self._names: dict[str, dict[int, str]] = {}
+        self._read = False  # refresh() has run
+        self._quick = False  # read_quickly() has
+        # When reads may happen: at once, or (the window's first frame) just after it.
+        self.later: Callable[[Callable[[], object]], None] = lambda fn: fn()
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -180,6 +184,7 @@ class IncompletePanel(QWidget):
         from engine.store.incomplete import list_incomplete
 
         chosen = set(self.selected_ids())
+        self._read = True
         self.records = []
         if self.workspace is not None and Workspace(self.workspace).has_state():
             self.records = list_incomplete(_state_engine(self.workspace),
@@ -325,4 +330,18 @@ class IncompletePanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self.refresh()
+        self.later(self.refresh)
+        self.read_quickly()
+
+    def read_quickly(self) -> None:
+        """Until the first usual read (the window's first frame): how many wait, for the
+        dock's title, read without SQLAlchemy, once."""
+        if self._read or self._quick or self.workspace is None:
+            return
+        from engine.store.peek import pending_incomplete
+
+        count = pending_incomplete(self.workspace, self._scenario())
+        if count is not None:
+            self._quick = True
+            self.info.setText(f"{count} waiting")
+            self.changed.emit(count)

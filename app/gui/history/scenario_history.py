@@ -25,6 +25,7 @@ DOCK_HEIGHT = 230
 DIFF_CANDIDATES = 200
 
 Say = Callable[[str], Any]
+Later = Callable[[Callable[[], object]], None]  # app.gui.first_frame.FirstFrame.later
 
 
 def scenario_name(document: Any) -> str:
@@ -79,7 +80,7 @@ def open_diff(view: PastRunView, say: Say) -> DiffDialog:
 
 class ScenarioHistory(QObject):
     def __init__(self, editor: Any, workspace: Path | None, tabs: QTabWidget,
-                 say: Say | None = None) -> None:
+                 say: Say | None = None, later: Later | None = None) -> None:
         super().__init__(editor)
         self.editor = editor
         self.workspace = workspace
@@ -88,8 +89,11 @@ class ScenarioHistory(QObject):
         self.task: asyncio.Task[Any] | None = None
         self.reader = HistoryReader(workspace)
         scenario = lambda: scenario_name(editor.document)  # noqa: E731
+        self.later: Later = later or (lambda fn: fn())  # reads: now, or after the first frame
         self.panel = HistoryPanel(self.reader, scenario)
+        self.panel.later = self.later
         self.incomplete = IncompletePanel(workspace, scenario, editor.document.registry)
+        self.incomplete.later = self.later
         self.history_dock = self._dock("History", self.panel, "history_dock")
         self.incomplete_dock = self._dock("Incomplete executions", self.incomplete,
                                           "incomplete_dock")
@@ -132,7 +136,9 @@ class ScenarioHistory(QObject):
 
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.editor:
-            self.refresh()
+            self.later(self.refresh)
+            self.panel.read_quickly()  # until then (the window's first frame)
+            self.incomplete.read_quickly()
 
     def _incomplete_count(self, count: int) -> None:
         self.incomplete_dock.setWindowTitle(
@@ -152,7 +158,7 @@ class ScenarioHistory(QObject):
 
 
 def attach_history(editor: Any, workspace: Path | None, tabs: QTabWidget,
-                   say: Say | None = None) -> ScenarioHistory:
-    history = ScenarioHistory(editor, workspace, tabs, say)
+                   say: Say | None = None, later: Later | None = None) -> ScenarioHistory:
+    history = ScenarioHistory(editor, workspace, tabs, say, later)
     editor.history = history
     return history

@@ -9,7 +9,26 @@ window.background.start()` starts the runtime once the window is up.
 
 from __future__ import annotations
 
-from app.gui.runtime.background import Background, attach_background
-from app.gui.runtime.host import RuntimeHost
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.gui.runtime.background import Background, attach_background
+    from app.gui.runtime.host import RuntimeHost
+
+_WHERE = {"Background": "background", "attach_background": "background",
+          "RuntimeHost": "host"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names load on first use (PEP 562): the window imports only what its first frame
+    shows; the rest loads when a feature is first used."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Background", "RuntimeHost", "attach_background"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -32,7 +32,9 @@ from app.gui.runtime.host import RuntimeHost
 from app.gui.runtime.schedule_dialog import ScheduleDialog
 from app.gui.runtime.switch import ToggleSwitch
 from engine.errors import ScenaristError
-from engine.runtime import ScenarioStatus, Schedule
+
+if TYPE_CHECKING:
+    from engine.runtime import ScenarioStatus, Schedule
 
 Editor = Any  # app.gui.editor.ScenarioEditor (with its debugger attached)
 
@@ -199,6 +201,8 @@ class ActivationController(QObject):
 
     async def _schedule(self, file: Path, name: str, status: ScenarioStatus | None, *,
                         instant: bool, activate: bool = False) -> bool:
+        from engine.runtime import Schedule
+
         current = Schedule.from_make(status.schedule) if status and status.schedule else None
         dialog = ScheduleDialog(name, current, self.host.settings().catch_up, instant=instant,
                                 zone=self.host.settings().zone, parent=self.window)

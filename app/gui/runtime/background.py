@@ -33,15 +33,20 @@ from app.gui.runtime.icon import app_icon
 from app.gui.runtime.notifications import Notifier
 from app.gui.runtime.panel import ScenariosPanel
 from app.gui.runtime.tray import Tray
-from engine.runtime import BackgroundRunFinished, ScenarioProblem, SettingsError
+from engine.runtime.events import BackgroundRunFinished, ScenarioProblem
+from engine.store.peek import any_scenario_registered
 
 if TYPE_CHECKING:
+    from app.gui.first_frame import FirstFrame
     from app.gui.main_window import MainWindow
 
 PANEL_HEIGHT = 200
 TAKEOVER_MS = 3000  # how often a window that doesn't own the workspace looks for its owner
 Button = QMessageBox.StandardButton
 
+
+def _now(fn: Callable[[], object]) -> None:
+    fn()
 
 class Background(QObject):
     def __init__(self, window: MainWindow) -> None:
@@ -59,8 +64,16 @@ class Background(QObject):
         self._takeover.timeout.connect(self._owner_check)
         self._taking_over: asyncio.Task[bool] | None = None
         window.setWindowIcon(app_icon())
+        # While no scenario is registered, the runtime's reads would show nothing the first
+        # frame does not (an empty, hidden panel; the switch off): they wait for that frame.
+        first_frame: FirstFrame | None = getattr(window, "first_frame", None)
+        self.reads_wait = bool(first_frame is not None and first_frame.waiting
+                               and any_scenario_registered(window.workspace) is False)
+        self.later: Callable[[Callable[[], object]], None] = (
+            first_frame.later if first_frame is not None and self.reads_wait else _now)
+        menu_later = first_frame.later if first_frame is not None else _now
 
-        self.panel = ScenariosPanel(self.host)
+        self.panel = ScenariosPanel(self.host, later=self.later if self.reads_wait else None)
         dock = QDockWidget("Scenarios", window)
         dock.setObjectName("scenarios_dock")
         dock.setWidget(self.panel)
@@ -77,14 +90,14 @@ class Background(QObject):
         self.panel.remove_requested.connect(self.activation.panel_remove)
         self.panel.open_requested.connect(lambda path: window.open_file(path))
         self.panel.message.connect(window.show_message)
-        window.tabs.currentChanged.connect(lambda _i: self.activation.update())
+        window.tabs.currentChanged.connect(lambda _i: self.later(self.activation.update))
 
         self.notifier = Notifier(self.host, self.notify, self)
         self.host.happened.connect(self._on_event)
         self.host.runs_recorded.connect(self._refresh_history)
         self._build_menu()
-        self._update_menu()
-        self.activation.update()
+        menu_later(self._update_menu)  # and whenever the menu opens
+        self.later(self.activation.update)
 
     # ------------------------------------------------------------------- menu
 
@@ -125,6 +138,8 @@ class Background(QObject):
         self.act_login.setChecked(settings.start_at_login)
 
     def _set(self, key: str, value: Any) -> bool:
+        from engine.runtime import SettingsError
+
         try:
             self.host.save_setting(key, value)
         except SettingsError as exc:

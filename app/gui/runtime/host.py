@@ -16,28 +16,21 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.runtime import (
-    Activated,
-    BackgroundRunFinished,
-    BackgroundRunStarted,
-    Owner,
-    Runtime,
-    RuntimeEvent,
-    RuntimeSettings,
-    ScenarioStatus,
-    Schedule,
-    Workspace,
-    WorkspaceBusy,
-    activate_file,
-    deactivate_scenario,
-    load_settings,
-    save_setting,
-    scenario_statuses,
-)
+from engine.runtime.events import BackgroundRunFinished, BackgroundRunStarted, RuntimeEvent
+from engine.runtime.workspace import Owner, Workspace
+
+if TYPE_CHECKING:  # the runtime itself (aiohttp, SQLAlchemy) loads when it starts
+    from engine.runtime import (
+        Activated,
+        Runtime,
+        RuntimeSettings,
+        ScenarioStatus,
+        Schedule,
+    )
 
 log = logging.getLogger("scenarist.window")
 
@@ -91,6 +84,8 @@ class RuntimeHost(QObject):
     async def start(self) -> bool:
         """Own the workspace and run its active scenarios; False when another runtime owns
         it (`busy`) or the runtime could not start (`problem`)."""
+        from engine.runtime import Runtime, WorkspaceBusy
+
         if self.runtime is not None:
             return True
         runtime = Runtime(self.workspace, owner="window")
@@ -155,6 +150,8 @@ class RuntimeHost(QObject):
         return self.runtime.port if self.runtime is not None else None
 
     def settings(self) -> RuntimeSettings:
+        from engine.runtime import RuntimeSettings, load_settings
+
         if self.runtime is not None:
             return self.runtime.settings
         if not self.workspace.has_state():
@@ -162,6 +159,8 @@ class RuntimeHost(QObject):
         return load_settings(self.workspace.state)
 
     def save_setting(self, key: str, value: Any) -> RuntimeSettings:
+        from engine.runtime import save_setting
+
         settings = save_setting(self.workspace.state, key, value)
         if self.runtime is not None:
             self.runtime.settings = settings
@@ -183,6 +182,8 @@ class RuntimeHost(QObject):
     def statuses(self) -> list[ScenarioStatus]:
         """Every registered scenario (nothing while the workspace has no state.db: reading
         never creates it)."""
+        from engine.runtime import scenario_statuses
+
         if not self.workspace.has_state():
             return []
         return scenario_statuses(self.workspace, port=self.port)
@@ -198,10 +199,14 @@ class RuntimeHost(QObject):
                        catch_up: str | None = None, active: bool = True) -> Activated:
         """Register the blueprint at `file` and switch it on (ScenarioLoadError,
         ScheduleError, RegistryError say why not); the runtime picks it up within a second."""
+        from engine.runtime import activate_file
+
         return await asyncio.to_thread(activate_file, self.workspace, file, schedule=schedule,
                                        catch_up=catch_up, active=active)
 
     async def deactivate(self, name: str) -> None:
+        from engine.runtime import deactivate_scenario
+
         await asyncio.to_thread(deactivate_scenario, self.workspace, name)
 
     # ----------------------------------------------------------------- events

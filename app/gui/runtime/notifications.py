@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 
 from app.gui.runtime.host import RuntimeHost
-from engine.runtime import BackgroundRunFinished, RuntimeEvent, ScenarioDeactivated
+from engine.runtime.events import BackgroundRunFinished, RuntimeEvent, ScenarioDeactivated
 
 QUIET_S = 60.0
 

@@ -10,8 +10,10 @@ window's activation controller, which asks what has to be asked first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,7 +35,9 @@ from app.gui.history.history_panel import GLYPHS, TONES
 from app.gui.runtime.host import RuntimeHost
 from app.gui.runtime.switch import ToggleSwitch
 from engine.history.runs import HistoryReader, RunFilter, RunRow, fetch_page
-from engine.runtime import ScenarioStatus
+
+if TYPE_CHECKING:
+    from engine.runtime import ScenarioStatus
 
 COLUMNS = ("", "Scenario", "Schedule", "Next run", "Webhook", "Queue", "Last run")
 SWITCH, NAME, SCHEDULE, NEXT, HOOK, QUEUE, LAST = range(len(COLUMNS))
@@ -54,7 +58,8 @@ class ScenariosPanel(QWidget):
     remove_requested = Signal(object)  # ScenarioStatus (switched off)
     message = Signal(str)
 
-    def __init__(self, host: RuntimeHost, parent: QWidget | None = None) -> None:
+    def __init__(self, host: RuntimeHost, parent: QWidget | None = None, *,
+                 later: Callable[[Callable[[], object]], None] | None = None) -> None:
         super().__init__(parent)
         self.host = host
         self.no_tray = False  # set by the window where the desktop has no tray
@@ -102,7 +107,10 @@ class ScenariosPanel(QWidget):
         host.updated.connect(lambda: self.refresh(host.snapshot))
         host.runs_recorded.connect(lambda _runs: self.refresh())
         self.destroyed.connect(lambda *_: self.reader.close())
-        self.refresh()
+        if later is not None:  # the window's first frame shows no scenario: read just after
+            later(self.refresh)
+        else:
+            self.refresh()
 
     # ---------------------------------------------------------------- reading
 

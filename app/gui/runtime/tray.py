@@ -7,6 +7,8 @@ runs its scenarios while it stays open.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
@@ -15,7 +17,9 @@ from app.gui.history.history_panel import GLYPHS
 from app.gui.runtime.host import RuntimeHost
 from app.gui.runtime.icon import app_icon
 from app.gui.runtime.panel import local_time
-from engine.runtime import ScenarioStatus
+
+if TYPE_CHECKING:
+    from engine.runtime import ScenarioStatus
 
 NOTIFY_MS = 8000
 
