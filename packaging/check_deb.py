@@ -98,7 +98,7 @@ def problems(deb: Path) -> list[str]:
                 continue
             if BUNDLE + relative.removesuffix(".py") + ".pyc" not in entries:
                 found.append(f"no bytecode of {relative} in the bundle")
-    for package in ("app", "engine"):
+    for package in ("app", "engine", "resources"):
         for path in sorted((ROOT / package).rglob("*")):
             relative = path.relative_to(ROOT).as_posix()
             if (path.is_file() and "__pycache__" not in path.parts

@@ -48,6 +48,7 @@ if command -v xvfb-run >/dev/null; then  # a real X11 window too (Qt's xcb plugi
 fi
 if [ "$KEEP" != "--keep" ]; then
   apt-get remove -y -qq scenarist >/dev/null
+  hash -r  # bash remembers where it found scenarist: forget it, then look again
   if command -v scenarist >/dev/null; then echo "scenarist is still installed" >&2; exit 1; fi
   echo "--- removed again"
 fi
