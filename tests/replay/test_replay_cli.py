@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.history.payloads import unpack
 from engine.store.datastore import DataStoreSession
 from engine.store.state_db import state_engine
 from tests.incomplete.helpers import (
@@ -201,7 +201,7 @@ def test_request_credentials_are_never_recorded(
         conn.close()
     assert len(rows) == 1
     raw = rows[0][0]
-    text = (zlib.decompress(raw) if raw[:1] == b"\x78" else raw).decode()
+    text = unpack(raw).decode()
     assert "/price/p1" in text  # the request is there...
     assert secret not in text  # ...without its credentials
     # And it still replays.

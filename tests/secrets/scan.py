@@ -1,5 +1,6 @@
 """Search a workspace for secrets the way an attacker with the disk would: every file's raw
-bytes, every zlib stream inside any file (history payloads, WAL frames included), and every
+bytes, every zlib stream and Zstandard frame inside any file (history payloads, WAL frames
+included), and every
 cell of every SQLite database (read from a copy, so the search never checkpoints the WAL)."""
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import orjson
+import zstandard
 
 _ZLIB_HEADERS = (b"x\x01", b"x^", b"x\x9c", b"x\xda")
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 def forms(secret: str) -> list[bytes]:
@@ -25,7 +28,8 @@ def forms(secret: str) -> list[bytes]:
 
 
 def _inflated(data: bytes) -> Iterable[bytes]:
-    """Every zlib stream found anywhere in `data`, decompressed (as far as it goes)."""
+    """Every zlib stream and zstd frame found anywhere in `data`, decompressed (as far as
+    it goes)."""
     for header in _ZLIB_HEADERS:
         start = data.find(header)
         while start != -1:
@@ -37,6 +41,16 @@ def _inflated(data: bytes) -> Iterable[bytes]:
             if out:
                 yield out
             start = data.find(header, start + 1)
+    start = data.find(_ZSTD_MAGIC)
+    while start != -1:
+        try:
+            out = zstandard.ZstdDecompressor().decompressobj().decompress(
+                data[start:start + 4_000_000])
+        except zstandard.ZstdError:
+            out = b""
+        if out:
+            yield out
+        start = data.find(_ZSTD_MAGIC, start + 1)
 
 
 def _sqlite_cells(path: Path) -> Iterable[bytes]:
