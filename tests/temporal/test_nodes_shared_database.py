@@ -19,7 +19,7 @@ from tests.support.http_stub import Answer, recording
 from tests.temporal.scenarios import blueprint, post
 from tests.temporal.workers import WorkerProcess
 
-TICKS = 2
+TICKS = 2  # scenario names differ from test_several_nodes': the Temporal server is shared
 POSTS_PER_NODE = 10
 REFUSED = "was already started by another node"
 
@@ -48,10 +48,11 @@ def test_nodes_sharing_postgresql_share_scenarios_hooks_and_history(
         base = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
         times = [base + timedelta(seconds=3 * i) for i in range(TICKS)]
         _activate(nodes[0], db, blueprint(
-            "Hooked", {"id": 1, "module": "gateway:CustomWebHook", "version": 1},
+            "SharedHooked", {"id": 1, "module": "gateway:CustomWebHook", "version": 1},
             post(2, f"{stub.url}/hook", '{"n": {{1.n}}}')))
         for i, at in enumerate(times):
-            _activate(nodes[0], db, blueprint(f"Tick{i}", post(1, f"{stub.url}/tick{i}", "{}")),
+            tick = post(1, f"{stub.url}/shared-tick{i}", "{}")
+            _activate(nodes[0], db, blueprint(f"SharedTick{i}", tick),
                       "--schedule", f"once {at.isoformat().replace('+00:00', 'Z')}")
         worker = WorkerProcess(temporal_server, "t-shared", tmp_path / "worker",
                                tmp_path / "worker.log", "--database", db)
@@ -64,9 +65,14 @@ def test_nodes_sharing_postgresql_share_scenarios_hooks_and_history(
                         ws, "--engine", "temporal", "--temporal", temporal_server,
                         "--task-queue", "t-shared", "--database", db))
                     ports.append(wait_for_port(ws, process))
-                listing = {s["name"]: s for s in scenarist_json(
-                    "scenarios", "list", "--json", "--data-dir", str(nodes[0]), "--database", db)}
-                path = urlsplit(listing["Hooked"]["webhook_url"]).path
+                listing, elsewhere = ({s["name"]: s for s in scenarist_json(
+                    "scenarios", "list", "--json", "--data-dir", str(ws), "--database", db)}
+                    for ws in (nodes[0], third))
+                path = urlsplit(listing["SharedHooked"]["webhook_url"]).path
+                assert urlsplit(elsewhere["SharedHooked"]["webhook_url"]).path == path
+                assert {n: s["active"] for n, s in elsewhere.items()} == {
+                    n: True for n in ["SharedHooked", *(f"SharedTick{i}" for i in range(TICKS))]
+                }
                 for i, port in enumerate(ports):
                     bodies = [{"n": i * POSTS_PER_NODE + k} for k in range(POSTS_PER_NODE)]
                     codes = asyncio.run(post_all(f"http://127.0.0.1:{port}{path}", bodies))
@@ -82,14 +88,14 @@ def test_nodes_sharing_postgresql_share_scenarios_hooks_and_history(
         finally:
             worker.stop()
     calls = [r.path for r in stub.requests]
-    assert sorted(c for c in calls if c.startswith("/tick")) == [f"/tick{i}"
-                                                                  for i in range(TICKS)]
+    assert sorted(c for c in calls if c.startswith("/shared-tick")) == [
+        f"/shared-tick{i}" for i in range(TICKS)]
     assert sorted(r.json()["n"] for r in stub.requests if r.path == "/hook") == list(
         range(2 * POSTS_PER_NODE))
     assert sum(_log(ws).count(REFUSED) for ws in nodes) == TICKS  # each time: one refused
     runs = _runs(third, db)
     assert sorted(str(r["scenario"]) for r in runs) == sorted(
-        ["Hooked"] * 2 * POSTS_PER_NODE + [f"Tick{i}" for i in range(TICKS)])
+        ["SharedHooked"] * 2 * POSTS_PER_NODE + [f"SharedTick{i}" for i in range(TICKS)])
     assert len({r["id"] for r in runs}) == len(runs)
     assert all(r["status"] == "success" for r in runs), runs
 
