@@ -10,7 +10,8 @@ closed ones), and the node whose start is refused knows another node has it.
 - A webhook request: `<scenario>/webhook/<node>/<request id>-<received µs>`. A request is
   stored by the one node that accepted it; its id there (with when it came, should that
   node's queue ever be recreated) names it again if the node re-dispatches it after a
-  crash. A registry shared by the nodes names `node` once for all of them.
+  crash. `node` is the folder's own (engine.temporal.node), so nodes sharing one registry
+  (one webhook URL, request ids counted in each folder's queue) name their requests apart.
 - An automatic retry: `<scenario>/retry/<incomplete execution id>/<attempt>`.
 """
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 
 class WorkerProcess:
-    def __init__(self, server: str, task_queue: str, data_dir: Path, log: Path) -> None:
+    def __init__(self, server: str, task_queue: str, data_dir: Path, log: Path,
+                 *extra: str) -> None:
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "app", "worker", "--temporal", server,
-                 "--task-queue", task_queue, "--data-dir", str(data_dir)],
+                 "--task-queue", task_queue, "--data-dir", str(data_dir), *extra],
                 stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
 
     @property
