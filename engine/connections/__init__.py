@@ -23,8 +23,7 @@ Public API:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # Loaded at once: its function `keychains` shares the submodule's name, which the import
 # system would otherwise set on this package when the submodule loads after the function
@@ -36,6 +35,7 @@ from engine.connections.keychains import (
     keychain_type_name,
     keychains,
 )
+from engine.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from engine.connections.kinds import (
@@ -104,15 +104,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Names load on first use (PEP 562): the window's first frame needs none of them, and
-    the Keys dialog needs no OAuth client (httpx)."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)  # the names load on first use (PEP 562)
 
 
 __all__ = [

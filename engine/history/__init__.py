@@ -10,10 +10,11 @@ history's page reader (runs.py) before its first frame and reads history.db just
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from engine.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from engine.blueprint import Blueprint
@@ -25,13 +26,7 @@ if TYPE_CHECKING:
 _WHERE = {"HistoryRecorder": "recorder", "HistoryWriter": "writer"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)  # the names load on first use (PEP 562)
 
 
 class NotRecording:

@@ -18,8 +18,9 @@ Names load on first use (PEP 562), so `scenarist run` never pays for aiohttp.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from engine.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from engine.runtime.activation import (
@@ -93,13 +94,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine.runtime' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"engine.runtime.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)  # the names load on first use (PEP 562)
 
 
 def __dir__() -> list[str]:

@@ -3,8 +3,9 @@ of module settings, options answered by app RPCs, and mapping an import's connec
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from engine.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from app.gui.connections.connection_form import ConnectionForm
@@ -15,15 +16,7 @@ _WHERE = {"ConnectionForm": "connection_form", "ConnectionsDialog": "connections
           "WorkspaceConnections": "workspace_connections"}
 
 
-def __getattr__(name: str) -> Any:
-    """Names load on first use (PEP 562): the window imports only what its first frame
-    shows; the rest loads when a feature is first used."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)  # the names load on first use (PEP 562)
 
 
 __all__ = ["ConnectionForm", "ConnectionsDialog", "WorkspaceConnections"]

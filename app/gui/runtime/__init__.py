@@ -9,8 +9,9 @@ window.background.start()` starts the runtime once the window is up.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from engine.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from app.gui.runtime.background import Background, attach_background
@@ -20,15 +21,7 @@ _WHERE = {"Background": "background", "attach_background": "background",
           "RuntimeHost": "host"}
 
 
-def __getattr__(name: str) -> Any:
-    """Names load on first use (PEP 562): the window imports only what its first frame
-    shows; the rest loads when a feature is first used."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)  # the names load on first use (PEP 562)
 
 
 __all__ = ["Background", "RuntimeHost", "attach_background"]
