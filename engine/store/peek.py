@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.store.database import database_of
 from engine.store.history_file import HISTORY_DB_NAME
+from engine.store.sqlite_file import read_only
 from engine.store.state_file import STATE_DB_NAME
 
 _TIMEOUT_S = 0.2
@@ -29,13 +30,12 @@ _TIMEOUT_S = 0.2
 def _query(database: Path, sql: str, *args: Any) -> list[tuple[Any, ...]] | None:
     if database_of(database.parent) is not None:
         return None  # the workspace's state and history are in a shared database
-    if not database.is_file():
-        return []  # nothing stored yet
     try:
-        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True,
-                               timeout=_TIMEOUT_S)
+        conn = read_only(database, _TIMEOUT_S)
     except sqlite3.Error:
         return None
+    if conn is None:
+        return []  # nothing stored yet
     try:
         return conn.execute(sql, args).fetchall()
     except sqlite3.Error:

@@ -80,11 +80,10 @@ def file_revision(conn: sqlite3.Connection) -> str | None:
     return None if row is None or row[0] is None else str(row[0])
 
 
-def read_only(path: Path) -> sqlite3.Connection | None:
-    """A connection that only reads `path`, or None when there is no such file."""
+def read_only(path: Path, timeout_s: float = BUSY_TIMEOUT_MS / 1000
+              ) -> sqlite3.Connection | None:
+    """A connection that only reads `path` (waiting at most `timeout_s` for a writer), or
+    None when there is no such file."""
     if not path.is_file():
         return None
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    return conn
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout_s)

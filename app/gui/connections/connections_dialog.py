@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.connections.connection_form import ConnectionForm
 from app.gui.connections.workspace_connections import KIND_LABELS, WorkspaceConnections
-from app.gui.list_table import list_table
+from app.gui.list_table import list_table, row_button
 from engine.connections import Connection, ConnectionType
 from engine.errors import ScenaristError
 
@@ -69,13 +69,13 @@ class ConnectionsDialog(QDialog):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
 
         buttons = QHBoxLayout()
-        self.add_button = self._button("Add…", self.add, buttons)
-        self.edit_button = self._button("Edit…", self.edit, buttons)
-        self.test_button = self._button("Test", self.test, buttons)
-        self.authorize_button = self._button("Authorize", self.authorize, buttons)
-        self.delete_button = self._button("Delete…", self.delete, buttons)
+        self.add_button = row_button(self, "Add…", self.add, buttons)
+        self.edit_button = row_button(self, "Edit…", self.edit, buttons)
+        self.test_button = row_button(self, "Test", self.test, buttons)
+        self.authorize_button = row_button(self, "Authorize", self.authorize, buttons)
+        self.delete_button = row_button(self, "Delete…", self.delete, buttons)
         buttons.addStretch(1)
-        self._button("Close", self.close, buttons)
+        row_button(self, "Close", self.close, buttons)
 
         layout = QVBoxLayout(self)
         layout.addLayout(note)
@@ -85,12 +85,6 @@ class ConnectionsDialog(QDialog):
         connections.changed.connect(self.refresh)
         self.refresh()
 
-    def _button(self, text: str, slot: Any, row: QHBoxLayout) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _checked=False: slot())
-        row.addWidget(button)
-        return button
 
     # ------------------------------------------------------------------ list
 

@@ -11,21 +11,18 @@ few seconds while shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.gui.list_table import list_table
+from app.gui.list_table import list_table, row_button
 from app.gui.resources.webhook_form import WebhookForm
 from app.gui.resources.webhook_requests import QueuedRequestsDialog, QueueOf
 from engine.runtime.hook_listing import HookListing, hook_listing
@@ -72,13 +69,13 @@ class WebhooksWindow(QDialog):
         self.status.setObjectName("result")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.copy_button = self._button("Copy URL", self.copy_url, buttons)
-        self.edit_button = self._button("Settings…", self.edit, buttons)
-        self.requests_button = self._button("Queued requests…", self.show_requests, buttons)
-        self.redetermine_button = self._button("Redetermine data structure",
+        self.copy_button = row_button(self, "Copy URL", self.copy_url, buttons)
+        self.edit_button = row_button(self, "Settings…", self.edit, buttons)
+        self.requests_button = row_button(self, "Queued requests…", self.show_requests, buttons)
+        self.redetermine_button = row_button(self, "Redetermine data structure",
                                                self.redetermine, buttons)
         buttons.addStretch(1)
-        self._button("Close", self.close, buttons)
+        row_button(self, "Close", self.close, buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
@@ -88,12 +85,6 @@ class WebhooksWindow(QDialog):
         self.timer.timeout.connect(self.refresh)
         self.refresh()
 
-    def _button(self, text: str, slot: Callable[[], object], row: QHBoxLayout) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _checked=False: slot())
-        row.addWidget(button)
-        return button
 
     # ------------------------------------------------------------------ list
 
