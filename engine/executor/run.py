@@ -354,7 +354,7 @@ class Executor:
             if self._run_seconds_left() <= 0:
                 self._interrupt(step)
         self.ops[step.id] += 1
-        listening = bool(self.listeners)
+        listening = self.listeners
         started = (self._mark or perf_counter_ns()) if listening else 0
         mapped: dict[str, Any] = {}
         try:
@@ -382,17 +382,18 @@ class Executor:
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
             return await self._fail(step, error, mapped, started)
         self.data_transfer += payloads_size(outputs)
-        if listening:
-            ended = perf_counter_ns()
-            duration = ended - started
-            self._mark = ended
-            passed = True if step.filter is not None else None
+        if listening:  # as few steps as can be: this runs for every operation recorded
+            self._mark = ended = perf_counter_ns()
             rows = self._rows
             if rows is not None:
-                rows.append((step.id, mapped, outputs, duration) if passed is None
-                            else (step.id, mapped, outputs, duration, None, passed))
+                if step.filter is None:
+                    rows.append((step.id, mapped, outputs, ended - started))
+                else:
+                    rows.append((step.id, mapped, outputs, ended - started, None, True))
             if self._event_listeners:
-                event = OperationFinished(step.id, mapped, outputs, duration / 1e9, None, passed)
+                passed = True if step.filter is not None else None
+                event = OperationFinished(step.id, mapped, outputs, (ended - started) / 1e9,
+                                          None, passed)
                 for listener in self._event_listeners:
                     listener(event)
         result: list[dict[str, Any]] = outputs
