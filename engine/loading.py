@@ -58,7 +58,22 @@ def check_blueprint(path: str | Path, registry: Registry | None = None) -> Bluep
     """Load a file, check its structure and compile its mappings: every problem found."""
     file = str(path)
     try:
-        data = parse_json(_read_text(path, file), file)
+        text = _read_text(path, file)
+    except BlueprintError as error:
+        return BlueprintCheck(file, problems=[error])
+    return check_blueprint_text(text, file, registry)
+
+
+def read_blueprint_text(path: str | Path) -> str:
+    """A blueprint file's text (BlueprintError naming the file when it can't be read)."""
+    return _read_text(path, str(path))
+
+
+def check_blueprint_text(text: str, file: str | None = None,
+                         registry: Registry | None = None) -> BlueprintCheck:
+    """`check_blueprint` for a file's text already read (`file` names it in problems)."""
+    try:
+        data = parse_json(text, file)
     except BlueprintError as error:
         return BlueprintCheck(file, problems=[error])
     return check_blueprint_data(data, file, registry)

@@ -88,7 +88,7 @@ def activate_file(
             previous is None or previous.start_from is None):
         start_from = {"mode": "now"}
     entry = registry.register(engine, name, file, schedule=schedule, keep_schedule=True,
-                              catch_up=catch_up, start_from=start_from)
+                              catch_up=catch_up, start_from=start_from, text=loaded.text)
     hook = None
     if loaded.starts_with == "webhook":
         hook = hook_for(engine, name, make_id=loaded.make_hook_id)

@@ -3,19 +3,21 @@ what starts it (a webhook, a polling trigger, anything else), and its effective 
 
 The file is read again only when it changes (its size and modification time); a version that
 no longer loads leaves the runtime on the last good one, and says why (ScenarioLoadError).
+A node without the file (a serve node on another machine, sharing the database) runs the
+copy the registry keeps, read again when that copy changes.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.blueprint import Blueprint
 from engine.errors import BlueprintError, IMLError, ScenaristError
 from engine.executor.plan import Plan, compile_plan
-from engine.runtime.registry import ScenarioEntry
+from engine.runtime.registry import ScenarioEntry, text_sha256
 from engine.runtime.schedule_model import Schedule
 
 if TYPE_CHECKING:
@@ -39,16 +41,27 @@ def file_signature(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+def scenario_signature(entry: ScenarioEntry) -> object:
+    """What changes when the scenario must be read again: its file's size and time, or,
+    on a node without the file, the registry copy's hash (None: neither)."""
+    signature = file_signature(entry.file)
+    if signature is None and entry.blueprint_sha256 is not None:
+        return ("registry copy", entry.blueprint_sha256)
+    return signature
+
+
 @dataclass(frozen=True)
 class LoadedScenario:
     entry: ScenarioEntry
     blueprint: Blueprint
     plan: Plan
-    signature: tuple[int, int] | None
+    signature: object  # scenario_signature when it was read
     starts_with: str  # "webhook" (an instant trigger) | "trigger" (polling) | "module"
     responds: bool  # it has a Webhook response module: callers wait for its answer
     make_hook_id: object = None  # the Make export's hook id (`parameters.hook`)
     uses_apps: bool = False  # a module of an app (not built in): loaded with the apps
+    text: str = ""  # the blueprint's text, as read
+    from_copy: bool = False  # read from the registry's copy (the file is not on this node)
 
     @property
     def name(self) -> str:
@@ -70,20 +83,35 @@ class LoadedScenario:
         return bool(self.blueprint.metadata.scenario.sequential)
 
     def with_entry(self, entry: ScenarioEntry) -> LoadedScenario:
-        return LoadedScenario(entry, self.blueprint, self.plan, self.signature,
-                              self.starts_with, self.responds, self.make_hook_id,
-                              self.uses_apps)
+        return replace(self, entry=entry)
 
 
-def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> LoadedScenario:
-    """Read, check and compile a registered scenario's file."""
-    from engine.loading import check_blueprint
+def read_scenario_text(entry: ScenarioEntry) -> tuple[object, str]:
+    """The scenario's file's signature and text (ScenarioLoadError: no such file here)."""
+    from engine.loading import read_blueprint_text
 
     signature = file_signature(entry.file)
     if signature is None:
         raise ScenarioLoadError(f"{entry.file}: the scenario's file is gone (move it back, or "
                                 f"deactivate {entry.name!r})")
-    checked = check_blueprint(entry.file, registry)
+    try:
+        return signature, read_blueprint_text(entry.file)
+    except BlueprintError as exc:
+        raise ScenarioLoadError(exc.describe()) from None
+
+
+def load_scenario(entry: ScenarioEntry, registry: Registry | None = None, *,
+                  text: str | None = None) -> LoadedScenario:
+    """Read, check and compile a registered scenario's file, or `text`: the registry's
+    copy of it, on a node without the file."""
+    from engine.loading import check_blueprint_text
+
+    if text is None:
+        signature, text = read_scenario_text(entry)
+        from_copy = False
+    else:
+        signature, from_copy = ("registry copy", text_sha256(text)), True
+    checked = check_blueprint_text(text, str(entry.file), registry)
     if checked.blueprint is None or checked.problems:
         problems = "; ".join(p.describe() for p in checked.problems) or "not a blueprint"
         raise ScenarioLoadError(problems)
@@ -101,7 +129,7 @@ def load_scenario(entry: ScenarioEntry, registry: Registry | None = None) -> Loa
         registry is not None and first is not None and _app_responds(first.impl))
     hook_id = first.parameters.get("hook") if first is not None else None
     return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id,
-                          uses_apps=registry is not None)
+                          uses_apps=registry is not None, text=text, from_copy=from_copy)
 
 
 def _app_responds(implementation: object) -> bool:

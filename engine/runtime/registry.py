@@ -1,7 +1,8 @@
 """The workspace's scenario registry in state.db: which scenarios the runtime runs, and how.
 
 A registered scenario is a blueprint file (kept where it is: the runtime reads it again when
-it changes) under the name its runs are recorded with (the blueprint's name, else the file's:
+it changes; its text is kept here too, for serve nodes that share the database but not the
+file's folder) under the name its runs are recorded with (the blueprint's name, else the file's:
 the name `scenarist run` and the window use), with its schedule (Make's ``scheduling`` JSON,
 engine.runtime.schedule_model), the catch-up policy after downtime, its next planned run, and
 whether it is active. Activating or deactivating is a write here; the running runtime reads
@@ -12,13 +13,14 @@ Every write goes through this module, in short transactions; nothing here knows 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import Column, Text, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
@@ -28,8 +30,8 @@ from engine.store.dialects import upsert
 
 __all__ = [
     "CATCH_UP_POLICIES", "RegistryError", "ScenarioEntry", "ScenarioRow", "activate",
-    "deactivate", "entries", "find", "get", "register", "set_next_run", "set_start_from",
-    "unregister",
+    "deactivate", "entries", "find", "get", "keep_copy", "register", "set_next_run",
+    "set_start_from", "stored_blueprint", "text_sha256", "unregister",
 ]
 
 CATCH_UP_POLICIES = ("run_once", "skip")
@@ -53,6 +55,9 @@ class ScenarioRow(SQLModel, table=True):
     deactivated_reason: str | None = None  # why the runtime turned it off
     created_at: datetime
     updated_at: datetime
+    # The file's text when a node last read it (nodes without the file run this copy).
+    blueprint: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    blueprint_sha256: str | None = None
 
 
 _TABLE = ScenarioRow.__table__  # type: ignore[attr-defined]
@@ -72,6 +77,7 @@ class ScenarioEntry:
     last_run: datetime | None
     deactivated_reason: str | None
     updated_at: datetime
+    blueprint_sha256: str | None = None  # of the copy kept (its text: `stored_blueprint`)
 
     @property
     def schedule_json(self) -> dict[str, Any] | None:
@@ -95,13 +101,20 @@ def _entry(row: Any) -> ScenarioEntry:
         start_from=orjson.loads(row.start_from) if row.start_from else None,
         last_run=_utc(row.last_run),
         deactivated_reason=row.deactivated_reason, updated_at=_utc(row.updated_at) or
-        datetime.now(UTC),
+        datetime.now(UTC), blueprint_sha256=row.blueprint_sha256,
     )
+
+
+_LISTED = [c for c in _TABLE.c if c.name != "blueprint"]  # the text is read when it is run
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def entries(engine: Engine, *, active_only: bool = False) -> list[ScenarioEntry]:
     """Every registered scenario, by name."""
-    query = select(_TABLE).order_by(_TABLE.c.name)
+    query = select(*_LISTED).order_by(_TABLE.c.name)
     if active_only:
         query = query.where(_TABLE.c.active.is_(True))
     with engine.connect() as conn:
@@ -110,7 +123,7 @@ def entries(engine: Engine, *, active_only: bool = False) -> list[ScenarioEntry]
 
 def find(engine: Engine, name: str) -> ScenarioEntry | None:
     with engine.connect() as conn:
-        row = conn.execute(select(_TABLE).where(_TABLE.c.name == name)).first()
+        row = conn.execute(select(*_LISTED).where(_TABLE.c.name == name)).first()
     return None if row is None else _entry(row)
 
 
@@ -125,7 +138,7 @@ def get(engine: Engine, name: str) -> ScenarioEntry:
 def by_file(engine: Engine, file: Path) -> ScenarioEntry | None:
     target = str(Path(file).resolve())
     with engine.connect() as conn:
-        row = conn.execute(select(_TABLE).where(_TABLE.c.file == target)).first()
+        row = conn.execute(select(*_LISTED).where(_TABLE.c.file == target)).first()
     return None if row is None else _entry(row)
 
 
@@ -139,9 +152,11 @@ def register(
     catch_up: str | None = None,
     start_from: dict[str, Any] | None = None,
     now: datetime | None = None,
+    text: str | None = None,
 ) -> ScenarioEntry:
     """Register (or update) a scenario, inactive until `activate`. `keep_schedule`: a
-    scenario registered before keeps its schedule unless `schedule` is given."""
+    scenario registered before keeps its schedule unless `schedule` is given. `text`: the
+    file's text, kept for nodes without the file."""
     if catch_up is not None and catch_up not in CATCH_UP_POLICIES:
         raise RegistryError(f"catch-up policy {catch_up!r}: use one of "
                             f"{', '.join(CATCH_UP_POLICIES)}")
@@ -163,6 +178,8 @@ def register(
         values["catch_up"] = catch_up
     if start_from is not None:
         values["start_from"] = orjson.dumps(start_from).decode()
+    if text is not None:
+        values["blueprint"], values["blueprint_sha256"] = text, text_sha256(text)
     with engine.begin() as conn:
         conn.execute(
             upsert(conn, _TABLE)
@@ -210,6 +227,25 @@ def set_next_run(engine: Engine, name: str, when: datetime | None, *,
 def set_start_from(engine: Engine, name: str, choice: dict[str, Any] | None) -> ScenarioEntry:
     return _change(engine, name,
                    start_from=orjson.dumps(choice).decode() if choice is not None else None)
+
+
+def keep_copy(engine: Engine, name: str, text: str) -> None:
+    """Keep `text` as the scenario's blueprint (read from its file by a node that has it):
+    nodes without the file run it from then on. Not a change of the user's: its plan stays."""
+    sha = text_sha256(text)
+    with engine.begin() as conn:
+        conn.execute(update(_TABLE).where(
+            (_TABLE.c.name == name)
+            & ((_TABLE.c.blueprint_sha256 != sha) | _TABLE.c.blueprint_sha256.is_(None))
+        ).values(blueprint=text, blueprint_sha256=sha))
+
+
+def stored_blueprint(engine: Engine, name: str) -> str | None:
+    """The scenario's blueprint text as last kept (None: none kept, or not registered)."""
+    with engine.connect() as conn:
+        text: str | None = conn.execute(
+            select(_TABLE.c.blueprint).where(_TABLE.c.name == name)).scalar()
+    return text
 
 
 def unregister(engine: Engine, name: str) -> None:

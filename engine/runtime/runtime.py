@@ -49,6 +49,8 @@ from engine.runtime.loaded import (
     file_signature,
     load_scenario,
     needs_apps,
+    read_scenario_text,
+    scenario_signature,
 )
 from engine.runtime.policy import RunPolicy
 from engine.runtime.scheduler import Scheduler
@@ -257,7 +259,7 @@ class Runtime:
 
     async def _load(self, entry: registry.ScenarioEntry, before: LoadedScenario | None
                     ) -> LoadedScenario | None:
-        if before is not None and before.signature == file_signature(entry.file):
+        if before is not None and before.signature == scenario_signature(entry):
             return before if before.entry == entry else before.with_entry(entry)
         try:
             loaded = await asyncio.to_thread(self._load_file, entry)
@@ -272,9 +274,19 @@ class Runtime:
         return loaded
 
     def _load_file(self, entry: registry.ScenarioEntry) -> LoadedScenario:
-        from engine.loading import check_blueprint
+        """The scenario from its file, kept in the registry for nodes without it; or, on a
+        node without the file, from the registry's copy."""
+        from engine.loading import check_blueprint_text
 
-        checked = check_blueprint(entry.file)
+        state = self.workspace.state
+        copy = None
+        if file_signature(entry.file) is None and entry.blueprint_sha256 is not None:
+            copy = registry.stored_blueprint(state, entry.name)
+        if copy is None:
+            _signature, text = read_scenario_text(entry)
+        else:
+            text = copy
+        checked = check_blueprint_text(text, str(entry.file))
         apps = None
         if checked.blueprint is not None and needs_apps(checked.blueprint):
             if self._apps is None:
@@ -282,7 +294,13 @@ class Runtime:
 
                 self._apps, _problems = registry_with_apps(self.workspace.folder)
             apps = self._apps
-        return load_scenario(entry, apps)
+        loaded = load_scenario(entry, apps, text=copy)
+        if loaded.from_copy:
+            log.info("scenario %r: %s is not on this node: running the copy the registry "
+                     "keeps", entry.name, entry.file)
+        elif registry.text_sha256(loaded.text) != entry.blueprint_sha256:
+            registry.keep_copy(state, entry.name, loaded.text)
+        return loaded
 
     def _serve_hook(self, loaded: LoadedScenario, hook: Any) -> None:
         if self.server is None or loaded.starts_with != "webhook" or hook is None:
