@@ -24,6 +24,7 @@ from sqlmodel import create_engine
 from engine.errors import ScenaristError
 from engine.store.sqlite_file import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from engine.store.sqlite_file import configure_connection as configure_connection
+from engine.store.sqlite_file import file_revision
 from engine.store.sqlite_file import head_revision as head_revision
 
 if TYPE_CHECKING:
@@ -35,15 +36,11 @@ _migration_lock = threading.Lock()  # Alembic's migration context is process-glo
 
 def stored_revision(conn: Connection) -> str | None:
     """The Alembic revision a database is at (None: never migrated)."""
-    if conn.dialect.name == "postgresql":
-        from engine.store.pg_db import has_table
+    if conn.dialect.name != "postgresql":  # asked of the file's own sqlite3 connection
+        return file_revision(conn.connection.dbapi_connection)  # type: ignore[arg-type]
+    from engine.store.pg_db import has_table
 
-        versioned = has_table(conn, "alembic_version")
-    else:
-        versioned = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).scalar() is not None
-    if not versioned:
+    if not has_table(conn, "alembic_version"):
         return None
     revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     return None if revision is None else str(revision)
