@@ -4,7 +4,6 @@ without SQLAlchemy or Alembic: the file must be the one Alembic would have made.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -13,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from engine.store.history_db import HEAD_REVISION, HISTORY_METADATA, open_history_engine
 from engine.store.history_file import history_db_path, open_history_file
 from engine.store.history_schema import SCHEMA_FILE, create_if_new, schema_text
+from tests.support.together import all_at_once
 
 
 def _schema(path: Path) -> list[tuple[str, str, str]]:
@@ -78,22 +78,7 @@ def test_a_file_with_anything_in_it_is_left_to_alembic(tmp_path: Path) -> None:
 
 
 def test_several_first_runs_at_once_make_one_schema(tmp_path: Path) -> None:
-    failures: list[BaseException] = []
-    start = threading.Barrier(4)
-
-    def first_run() -> None:
-        try:
-            start.wait()
-            open_history_file(tmp_path).close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=first_run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    assert all_at_once(lambda: open_history_file(tmp_path).close()) == []
     reference = tmp_path / "reference"
     open_history_engine(reference).dispose()
     assert _schema(history_db_path(tmp_path)) == _schema(history_db_path(reference))

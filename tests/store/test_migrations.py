@@ -6,7 +6,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from engine.store.state_db import (
     open_state_engine,
     state_db_path,
 )
+from tests.support.together import all_at_once
 
 STATE_TABLES = {
     "data_store", "data_store_record", "data_structure", "data_store_journal",
@@ -219,20 +219,5 @@ def test_processes_opening_a_new_workspace_together_all_succeed(tmp_path: Path) 
 
 
 def test_threads_opening_a_new_workspace_together_all_succeed(tmp_path: Path) -> None:
-    barrier = threading.Barrier(4)
-    failures: list[BaseException] = []
-
-    def open_it() -> None:
-        barrier.wait()
-        try:
-            open_state_engine(tmp_path).dispose()
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert failures == []
+    assert all_at_once(lambda: open_state_engine(tmp_path).dispose()) == []
     assert revision_of(tmp_path) == [HEAD_REVISION]
