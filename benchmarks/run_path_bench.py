@@ -13,13 +13,9 @@ modules, 100,000 operations), it times
 
 Throughput is in bundles per second: items for the router, item × module passes for the chain
 (so both columns of a row count the same work). Each figure is the median of the repetitions;
-on/off runs alternate so that a busy machine slows both alike.
-
-The ratios are medians of each repetition's own ratio: its history-on run against the
-history-off run taken just before or after it (and its end to end against its in-process
-run), each less the median start-up of its kind. This machine is a shared virtual one
-whose speed changes by a third for seconds at a
-time; a repetition's runs share such a phase, two series' medians need not.
+on/off runs alternate, back to back, so that a busy machine slows both alike. On this shared
+virtual machine, whose speed changes by a third for seconds at a time, a figure moves by a
+tenth from one invocation to the next: compare several (or `--repeat` more).
 """
 
 from __future__ import annotations
@@ -150,29 +146,6 @@ class Row:
     def in_process_rate(self) -> float:
         return self.shape.bundles / statistics.median(self.in_process)
 
-    def history_ratios(self) -> list[float]:
-        """Each repetition's history on / off by wall time, start-ups (the 2-item runs, as
-        noisy as a whole run) taken out as their medians."""
-        on_start, off_start = _start_up(self.on), _start_up(self.off)
-        return [(on[0].wall - on_start) / (off[0].wall - off_start)
-                for on, off in zip(self.on, self.off, strict=True)]
-
-    def end_to_end_ratios(self) -> list[float]:
-        """Each repetition's in-process time / end to end (history off) time."""
-        off_start = _start_up(self.off)
-        return [inp / (off[0].wall - off_start)
-                for inp, off in zip(self.in_process, self.off, strict=True)]
-
-
-def _start_up(runs: list[tuple[Timing, Timing]]) -> float:
-    return statistics.median(start_up.wall for _whole, start_up in runs)
-
-
-def _own(run: tuple[Timing, Timing]) -> float:
-    """A repetition's run without its start-up: the whole input minus the 2-item input."""
-    whole, start_up = run
-    return whole.wall - start_up.wall
-
 
 def measure(shape: Shape, repeat: int, folder: Path) -> Row:
     slug = shape.name.split(",")[0].split()[0]
@@ -200,7 +173,7 @@ def _spread(row: Row, seconds: list[float]) -> str:
 
 
 def _differences(runs: list[tuple[Timing, Timing]]) -> list[float]:
-    return [_own(run) for run in runs]
+    return [whole.wall - start_up.wall for whole, start_up in runs]
 
 
 def print_table(rows: list[Row]) -> None:
@@ -209,18 +182,15 @@ def print_table(rows: list[Row]) -> None:
     print("| --- | --- | --- | --- | --- | --- |")
     for row in rows:
         inp, off, on = row.in_process_rate(), row.rate(row.off), row.rate(row.on)
-        ratio = statistics.median(row.end_to_end_ratios())
-        history = statistics.median(row.history_ratios())
-        print(f"| {row.shape.name} | {inp:,.0f} | {off:,.0f} | {ratio:.2f} | {on:,.0f} "
-              f"| {history:.2f}× |")
+        print(f"| {row.shape.name} | {inp:,.0f} | {off:,.0f} | {off / inp:.2f} | {on:,.0f} "
+              f"| {off / on:.2f}× |")
     print()
     print("Ranges over the repetitions (bundles/s; end to end: each run minus its own 2-item "
           "run):")
     for row in rows:
         print(f"- {row.shape.name}: in-process {_spread(row, row.in_process)}, "
               f"--no-history {_spread(row, _differences(row.off))}, "
-              f"history on {_spread(row, _differences(row.on))}; history on/off "
-              f"{min(row.history_ratios()):.2f}–{max(row.history_ratios()):.2f}×")
+              f"history on {_spread(row, _differences(row.on))}")
     for row in rows:
         start_up = statistics.median(r[1].wall for r in row.off + row.on)
         by_cpu = row.seconds(row.on, cpu=True) / row.seconds(row.off, cpu=True)
@@ -232,7 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ITEMS"), help=argparse.SUPPRESS)
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions (median reported)")
+    parser.add_argument("--repeat", type=int, default=9, help="repetitions (median reported)")
     parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
     parser.add_argument("--shape", choices=["router", "chain"], help="only this shape")
     args = parser.parse_args()
