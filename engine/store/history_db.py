@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -40,6 +40,11 @@ class HistoryTable(SQLModel, registry=registry()):
     """Base of history.db's tables: their own metadata, apart from state.db's."""
 
 
+# Byte and operation counts: 64-bit on PostgreSQL too (a run moving a 3 GB file), as SQLite's
+# INTEGER already is (history migration 0004).
+_COUNT = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class BlueprintVersion(HistoryTable, table=True):
     """A scenario as it was when it ran: its blueprint JSON, addressed by its sha256."""
 
@@ -48,7 +53,7 @@ class BlueprintVersion(HistoryTable, table=True):
     sha256: str = Field(primary_key=True)
     scenario: str = ""
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # zlib(orjson)
-    size: int = 0
+    size: int = Field(default=0, sa_type=_COUNT)
     created_at: datetime
 
 
@@ -71,8 +76,8 @@ class Execution(HistoryTable, table=True):
     finished_at: datetime | None = None
     # Seconds the run waited at the debugger's breakpoints: not part of its duration.
     paused_s: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
-    operations: int = 0
-    data_transfer: int = 0
+    operations: int = Field(default=0, sa_type=_COUNT)
+    data_transfer: int = Field(default=0, sa_type=_COUNT)
     incomplete_executions: int = 0
     check_run: bool = False
     confidential: bool = False
@@ -80,7 +85,8 @@ class Execution(HistoryTable, table=True):
     error: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     # The run report without bundles (report.build_report(..., None)), plus blocked filters.
     summary: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    stored_bytes: int = 0  # payload bytes in rows and blob files, for size retention
+    # Payload bytes in rows and blob files, for size retention.
+    stored_bytes: int = Field(default=0, sa_type=_COUNT)
 
 
 class Operation(HistoryTable, table=True):

@@ -1,4 +1,4 @@
--- revision: 0003
+-- revision: 0004
 -- history.db's schema as its migrations make it; written by
 -- `python -m engine.store.history_schema`, never by hand.
 CREATE TABLE alembic_version (
@@ -75,4 +75,4 @@ CREATE TABLE operation_batch (
 	PRIMARY KEY (execution_num, first_seq), 
 	FOREIGN KEY(execution_num) REFERENCES execution (num) ON DELETE CASCADE
 );
-INSERT INTO alembic_version (version_num) VALUES ('0003');
+INSERT INTO alembic_version (version_num) VALUES ('0004');
