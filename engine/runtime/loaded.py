@@ -46,8 +46,21 @@ def scenario_signature(entry: ScenarioEntry) -> object:
     on a node without the file, the registry copy's hash (None: neither)."""
     signature = file_signature(entry.file)
     if signature is None and entry.blueprint_sha256 is not None:
-        return ("registry copy", entry.blueprint_sha256)
+        return _copy_signature(entry.blueprint_sha256)
     return signature
+
+
+def _copy_signature(sha256: str) -> object:
+    return ("registry copy", sha256)
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """A scenario's blueprint text as read, and where from."""
+
+    signature: object  # scenario_signature of what was read
+    text: str
+    from_copy: bool = False  # the registry's copy (the file is not on this node)
 
 
 @dataclass(frozen=True)
@@ -55,17 +68,23 @@ class LoadedScenario:
     entry: ScenarioEntry
     blueprint: Blueprint
     plan: Plan
-    signature: object  # scenario_signature when it was read
+    source: ScenarioSource  # what it was read from
     starts_with: str  # "webhook" (an instant trigger) | "trigger" (polling) | "module"
     responds: bool  # it has a Webhook response module: callers wait for its answer
     make_hook_id: object = None  # the Make export's hook id (`parameters.hook`)
     uses_apps: bool = False  # a module of an app (not built in): loaded with the apps
-    text: str = ""  # the blueprint's text, as read
-    from_copy: bool = False  # read from the registry's copy (the file is not on this node)
 
     @property
     def name(self) -> str:
         return self.entry.name
+
+    @property
+    def signature(self) -> object:
+        return self.source.signature
+
+    @property
+    def text(self) -> str:
+        return self.source.text
 
     @property
     def schedule(self) -> Schedule:
@@ -86,8 +105,8 @@ class LoadedScenario:
         return replace(self, entry=entry)
 
 
-def read_scenario_text(entry: ScenarioEntry) -> tuple[object, str]:
-    """The scenario's file's signature and text (ScenarioLoadError: no such file here)."""
+def file_source(entry: ScenarioEntry) -> ScenarioSource:
+    """The scenario's file as it is now (ScenarioLoadError: no such file here)."""
     from engine.loading import read_blueprint_text
 
     signature = file_signature(entry.file)
@@ -95,23 +114,24 @@ def read_scenario_text(entry: ScenarioEntry) -> tuple[object, str]:
         raise ScenarioLoadError(f"{entry.file}: the scenario's file is gone (move it back, or "
                                 f"deactivate {entry.name!r})")
     try:
-        return signature, read_blueprint_text(entry.file)
+        return ScenarioSource(signature, read_blueprint_text(entry.file))
     except BlueprintError as exc:
         raise ScenarioLoadError(exc.describe()) from None
 
 
+def copy_source(text: str) -> ScenarioSource:
+    """The registry's copy of a scenario, on a node without its file."""
+    return ScenarioSource(_copy_signature(text_sha256(text)), text, from_copy=True)
+
+
 def load_scenario(entry: ScenarioEntry, registry: Registry | None = None, *,
-                  text: str | None = None) -> LoadedScenario:
-    """Read, check and compile a registered scenario's file, or `text`: the registry's
-    copy of it, on a node without the file."""
+                  source: ScenarioSource | None = None) -> LoadedScenario:
+    """Check and compile a registered scenario: `source` as read (its file, by default)."""
     from engine.loading import check_blueprint_text
 
-    if text is None:
-        signature, text = read_scenario_text(entry)
-        from_copy = False
-    else:
-        signature, from_copy = ("registry copy", text_sha256(text)), True
-    checked = check_blueprint_text(text, str(entry.file), registry)
+    if source is None:
+        source = file_source(entry)
+    checked = check_blueprint_text(source.text, str(entry.file), registry)
     if checked.blueprint is None or checked.problems:
         problems = "; ".join(p.describe() for p in checked.problems) or "not a blueprint"
         raise ScenarioLoadError(problems)
@@ -128,8 +148,8 @@ def load_scenario(entry: ScenarioEntry, registry: Registry | None = None, *,
     responds = any(step.module == RESPONDER for step in plan.steps.values()) or (
         registry is not None and first is not None and _app_responds(first.impl))
     hook_id = first.parameters.get("hook") if first is not None else None
-    return LoadedScenario(entry, blueprint, plan, signature, starts_with, responds, hook_id,
-                          uses_apps=registry is not None, text=text, from_copy=from_copy)
+    return LoadedScenario(entry, blueprint, plan, source, starts_with, responds, hook_id,
+                          uses_apps=registry is not None)
 
 
 def _app_responds(implementation: object) -> bool:

@@ -46,10 +46,11 @@ from engine.runtime.hook_store import hooks
 from engine.runtime.loaded import (
     LoadedScenario,
     ScenarioLoadError,
+    copy_source,
     file_signature,
+    file_source,
     load_scenario,
     needs_apps,
-    read_scenario_text,
     scenario_signature,
 )
 from engine.runtime.policy import RunPolicy
@@ -282,11 +283,8 @@ class Runtime:
         copy = None
         if file_signature(entry.file) is None and entry.blueprint_sha256 is not None:
             copy = registry.stored_blueprint(state, entry.name)
-        if copy is None:
-            _signature, text = read_scenario_text(entry)
-        else:
-            text = copy
-        checked = check_blueprint_text(text, str(entry.file))
+        source = file_source(entry) if copy is None else copy_source(copy)
+        checked = check_blueprint_text(source.text, str(entry.file))
         apps = None
         if checked.blueprint is not None and needs_apps(checked.blueprint):
             if self._apps is None:
@@ -294,8 +292,8 @@ class Runtime:
 
                 self._apps, _problems = registry_with_apps(self.workspace.folder)
             apps = self._apps
-        loaded = load_scenario(entry, apps, text=copy)
-        if loaded.from_copy:
+        loaded = load_scenario(entry, apps, source=source)
+        if loaded.source.from_copy:
             log.info("scenario %r: %s is not on this node: running the copy the registry "
                      "keeps", entry.name, entry.file)
         elif registry.text_sha256(loaded.text) != entry.blueprint_sha256:
