@@ -6,8 +6,6 @@ import re
 import sqlite3
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from engine.store.history_db import (
@@ -18,16 +16,11 @@ from engine.store.history_db import (
 )
 from engine.store.history_migrations import alembic_config, script_head
 from engine.store.state_db import open_state_engine
+from tests.support.schema_drift import schema_drift
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    engine = open_history_engine(tmp_path)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, HISTORY_METADATA) == []
-    finally:
-        engine.dispose()
+    assert schema_drift(open_history_engine(tmp_path), HISTORY_METADATA) == []
 
 
 def test_head_revision_is_the_newest_file() -> None:

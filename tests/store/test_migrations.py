@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
@@ -33,6 +31,7 @@ from engine.store.state_db import (
     open_state_engine,
     state_db_path,
 )
+from tests.support.schema_drift import schema_drift
 from tests.support.together import all_at_once
 
 STATE_TABLES = {
@@ -103,13 +102,7 @@ def test_new_workspace_is_migrated_to_head(tmp_path: Path) -> None:
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
     metadata = state_metadata()
     assert set(metadata.tables) == STATE_TABLES
-    engine = open_state_engine(tmp_path)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, metadata) == []
-    finally:
-        engine.dispose()
+    assert schema_drift(open_state_engine(tmp_path), metadata) == []
 
 
 def test_head_revision_is_the_newest_numbered_file() -> None:
