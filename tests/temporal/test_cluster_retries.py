@@ -8,6 +8,8 @@ import asyncio
 import dataclasses
 import json
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -110,49 +112,50 @@ async def _workflow_ids(target: str) -> set[str]:
     return {w.id async for w in client.list_workflows()}
 
 
+@asynccontextmanager
+async def _one_incomplete(temporal_server: str, tmp_path: Path, queue: str
+                          ) -> AsyncIterator[tuple[ClusterEngine, Any, Any, Recorded]]:
+    """A worker on `queue`, and the incomplete execution its first run of Orders left (the
+    stub fails once): the cluster engine, a node's runtime, that record and the stub."""
+    with recording(_fails_once()) as stub:
+        client = await connect(temporal_server)
+        runtime = SimpleNamespace(workspace=Workspace(tmp_path))
+        async with make_worker(client, Workspace(tmp_path), task_queue=queue):
+            first = await start_execution(client, blueprint_from_data(_orders(stub.url)),
+                                          scenario="Orders", request=REQUEST,
+                                          task_queue=queue)
+            [incomplete_id] = (await first.result())["incomplete_ids"]
+            record = get_incomplete(Workspace(tmp_path).state, incomplete_id)
+            yield ClusterEngine(client, queue), runtime, record, stub
+
+
 async def test_two_nodes_make_one_attempt(temporal_server: str, tmp_path: Path) -> None:
     """Two nodes seeing the same due retry (a shared registry) start it once; an attempt made
     already is not made again, even by its own activity run a second time."""
-    with recording(_fails_once()) as stub:
-        client = await connect(temporal_server)
-        engine = ClusterEngine(client, "t-retry-twice")
-        runtime = SimpleNamespace(workspace=Workspace(tmp_path))
-        async with make_worker(client, Workspace(tmp_path), task_queue="t-retry-twice"):
-            first = await start_execution(client, blueprint_from_data(_orders(stub.url)),
-                                          scenario="Orders", request=REQUEST,
-                                          task_queue="t-retry-twice")
-            [incomplete_id] = (await first.result())["incomplete_ids"]
-            record = get_incomplete(Workspace(tmp_path).state, incomplete_id)
-            started: list[str] = []
-            done = await asyncio.gather(
-                *(engine.retry(runtime, record, lambda: started.append("x"))  # type: ignore[arg-type]
-                  for _node in range(2)), return_exceptions=True)
-            again = await asyncio.gather(engine.retry(runtime, record, lambda: None),  # type: ignore[arg-type]
-                                         return_exceptions=True)
+    async with _one_incomplete(temporal_server, tmp_path, "t-retry-twice") as (
+            engine, runtime, record, stub):
+        started: list[str] = []
+        done = await asyncio.gather(
+            *(engine.retry(runtime, record, lambda: started.append("x"))
+              for _node in range(2)), return_exceptions=True)
+        again = await asyncio.gather(engine.retry(runtime, record, lambda: None),
+                                     return_exceptions=True)
     made = [d for d in done if isinstance(d, RetryDone)]
     assert len(made) == 1 and made[0].resolved and made[0].status == "success"
     assert [type(d) for d in done if not isinstance(d, RetryDone)] == [StartedElsewhere]
     assert [type(d) for d in again] == [StartedElsewhere] and started == ["x"]
     assert [r.path for r in stub.requests] == ["/orders", "/orders"]
-    assert (await make_attempt(tmp_path, incomplete_id, 1))["made"] is False
+    assert (await make_attempt(tmp_path, record.id, 1))["made"] is False
 
 
 async def test_an_attempt_the_worker_refuses_says_why(temporal_server: str,
                                                       tmp_path: Path) -> None:
     """An attempt that is not the next one (a node with an outdated view) is refused on the
     worker, and the node is told why, as a local retry's refusal tells it."""
-    with recording(_fails_once()) as stub:
-        client = await connect(temporal_server)
-        engine = ClusterEngine(client, "t-retry-refused")
-        runtime = SimpleNamespace(workspace=Workspace(tmp_path))
-        async with make_worker(client, Workspace(tmp_path), task_queue="t-retry-refused"):
-            first = await start_execution(client, blueprint_from_data(_orders(stub.url)),
-                                          scenario="Orders", request=REQUEST,
-                                          task_queue="t-retry-refused")
-            [incomplete_id] = (await first.result())["incomplete_ids"]
-            record = get_incomplete(Workspace(tmp_path).state, incomplete_id)
-            ahead = dataclasses.replace(record, attempts=4)
-            with pytest.raises(RetryRefused, match="has 0 attempts; attempt 5 is not the next"):
-                await engine.retry(runtime, ahead, lambda: None)  # type: ignore[arg-type]
+    async with _one_incomplete(temporal_server, tmp_path, "t-retry-refused") as (
+            engine, runtime, record, stub):
+        ahead = dataclasses.replace(record, attempts=4)
+        with pytest.raises(RetryRefused, match="has 0 attempts; attempt 5 is not the next"):
+            await engine.retry(runtime, ahead, lambda: None)
     assert [r.path for r in stub.requests] == ["/orders"]  # nothing retried
-    assert get_incomplete(Workspace(tmp_path).state, incomplete_id).attempts == 0
+    assert get_incomplete(Workspace(tmp_path).state, record.id).attempts == 0
