@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import orjson
+
 
 @dataclass(slots=True)
 class RunStarted:
@@ -58,16 +60,28 @@ Listener: TypeAlias = Callable[[Event], None]
 # filter_passed), or just the first four when the module has no filter and did not fail
 # (most operations: shorter to write and to compress). The duration is whole nanoseconds: an
 # integer is cheaper to write than a float, and compresses several times better.
+# `outputs` is the list of bundles, or (plain JSON data: nearly always) that list already
+# written as JSON, an `orjson.Fragment`: the executor writes it once to count the data
+# transfer, and history embeds the text instead of writing the bundles again (the bundles
+# are freed at once instead of living until their batch is written).
+Outputs: TypeAlias = "list[dict[str, Any]] | orjson.Fragment"
 OperationRow: TypeAlias = (
-    tuple[int, dict[str, Any], list[dict[str, Any]], int]
-    | tuple[int, dict[str, Any], list[dict[str, Any]], int, "dict[str, Any] | None",
-            "bool | None"]
+    tuple[int, dict[str, Any], Outputs, int]
+    | tuple[int, dict[str, Any], Outputs, int, "dict[str, Any] | None", "bool | None"]
 )
 
 
 def row_outcome(row: OperationRow) -> tuple[dict[str, Any] | None, bool | None]:
     """A row's (error, filter_passed)."""
     return (row[4], row[5]) if len(row) > 4 else (None, None)
+
+
+def row_bundles(outputs: Outputs) -> list[dict[str, Any]]:
+    """A row's output bundles as values (read back when they were kept as JSON)."""
+    if isinstance(outputs, orjson.Fragment):
+        bundles: list[dict[str, Any]] = orjson.loads(orjson.dumps(outputs))
+        return bundles
+    return outputs
 
 
 ROWS_BATCH = 128  # rows gathered before the executor hands them over (see RowListener)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
+from orjson import OPT_PASSTHROUGH_DATETIME, Fragment, dumps
+
 from engine.context import RunServices
 from engine.edits.tree import upstream
 from engine.errors import IMLError, ModuleError
@@ -381,15 +383,24 @@ class Executor:
         except Exception as exc:  # a module bug must not kill the run silently
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
             return await self._fail(step, error, mapped, started)
-        self.data_transfer += payloads_size(outputs)
+        rows = self._rows
+        if rows is None:
+            self.data_transfer += payloads_size(outputs)
         if listening:  # as few steps as can be: this runs for every operation recorded
             self._mark = ended = perf_counter_ns()
-            rows = self._rows
-            if rows is not None:
+            if rows is not None:  # the bundles written once: data transfer and history
+                try:  # plain JSON only: dates, binary data, non-text keys fail here
+                    raw = dumps(outputs, option=OPT_PASSTHROUGH_DATETIME)
+                except TypeError:
+                    kept: Any = outputs
+                    self.data_transfer += payloads_size(outputs)
+                else:  # payloads_size's figure: the array's brackets and commas off
+                    kept = Fragment(raw)
+                    self.data_transfer += len(raw) - 1 - len(outputs) if outputs else 0
                 if step.filter is None:
-                    rows.append((step.id, mapped, outputs, ended - started))
+                    rows.append((step.id, mapped, kept, ended - started))
                 else:
-                    rows.append((step.id, mapped, outputs, ended - started, None, True))
+                    rows.append((step.id, mapped, kept, ended - started, None, True))
             if self._event_listeners:
                 passed = True if step.filter is not None else None
                 event = OperationFinished(step.id, mapped, outputs, (ended - started) / 1e9,

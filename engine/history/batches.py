@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.executor.events import OperationRow, row_outcome
+from engine.executor.events import OperationRow, row_bundles, row_outcome
 from engine.history.payloads import decode
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 def without_bundles(rows: list[OperationRow]) -> list[Any]:
     """Rows with no bundle data: the number of outputs instead of them, no input."""
-    return [(row[0], None, len(row[2]), row[3], *row_outcome(row)) for row in rows]
+    return [(row[0], None, len(row_bundles(row[2])), row[3], *row_outcome(row))
+            for row in rows]
 
 
 def encode_batch(sink: RunSink, rows: list[Any]) -> bytes:

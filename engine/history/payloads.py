@@ -172,6 +172,8 @@ class PayloadCodec:
                     for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.redact(v) for v in value]
+        if isinstance(value, orjson.Fragment):  # an operation's outputs, kept as JSON
+            return self.redact(orjson.loads(orjson.dumps(value)))
         return value
 
     def _hide(self, text: str) -> str:

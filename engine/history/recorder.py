@@ -2,7 +2,8 @@
 
 On the event loop it does as little as possible: it is a `RowListener`, so the executor hands
 it its operations as rows about a hundred at a time (references to the bundles, no copies:
-bundles are never mutated once emitted), and engine.history.batcher writes plain ones as JSON
+bundles are never mutated once emitted; plain outputs as the JSON the executor wrote to count
+their data transfer), and engine.history.batcher writes plain ones as JSON
 in one call and queues a couple of thousand at a time for the writer's thread, which
 compresses and stores them (and encodes and redacts the rest: engine.history.batches).
 Nothing is done per operation in Python unless the scenario has modules whose input may hold
@@ -35,6 +36,7 @@ from engine.executor.events import (
     RowListener,
     RunFinished,
     RunStarted,
+    row_bundles,
     row_outcome,
 )
 from engine.executor.plan import Plan
@@ -169,7 +171,8 @@ class HistoryRecorder(RowListener):
         self._pending = []
         if self._first_op is None:
             first = rows[0]
-            self._first_op = (first[0], len(first[2]), row_outcome(first)[0] is not None)
+            self._first_op = (first[0], len(row_bundles(first[2])),
+                              row_outcome(first)[0] is not None)
         live = self._live_secrets
         if live is not None and len(live) > self._live_seen:
             self._sink.codec.add_secrets(self.secrets.learn(live[self._live_seen:]))

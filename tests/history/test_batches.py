@@ -77,6 +77,28 @@ def test_every_operation_comes_back_as_the_executor_reported_it(tmp_path: Path) 
     assert sum(op["module_id"] == 3 for op in stored) == 4  # item 2 stopped by the filter
 
 
+@pytest.mark.parametrize("items", [ITEMS, []], ids=["items", "no items"])
+def test_a_recorded_run_counts_the_same_data_transfer(tmp_path: Path,
+                                                      items: list[Any]) -> None:
+    """Recorded, the executor writes plain bundles as JSON once for both the data transfer
+    and history: the figure must stay what an unrecorded run counts, for one bundle, many
+    (the iterator), none (an empty array), and dates and binary data (not plain JSON)."""
+    model = Blueprint.model_validate(_blueprint())
+    plan = compile_plan(model)
+
+    def services() -> RunServices:
+        return RunServices(webhook_request={"body": {"items": items}}, execution_id="run-t")
+
+    unrecorded = asyncio.run(run_plan(plan, services()))
+    writer = HistoryWriter(tmp_path)
+    recorder = HistoryRecorder(writer, blueprint=model, plan=plan)
+    recorded = asyncio.run(run_plan(plan, services(), [recorder]))
+    recorder.finish(recorded)
+    writer.close()
+    assert recorded.operations == unrecorded.operations
+    assert recorded.data_transfer == unrecorded.data_transfer > 0
+
+
 def test_a_confidential_run_keeps_counts_not_bundles(tmp_path: Path) -> None:
     seen, writer = _record(tmp_path, _blueprint(confidential=True))
     stored = operations(read_engine(writer), tmp_path, "run-b")
