@@ -36,10 +36,20 @@ def _insert(table: str, columns: Any, suffix: str = "") -> str:
 INSERT_EXECUTION = _insert("execution", EXECUTION_DEFAULTS)
 INSERT_BLUEPRINT = _insert("blueprint_version", BLUEPRINT_COLUMNS, " ON CONFLICT DO NOTHING")
 INSERT_RECORD = _insert("operation", RECORD_DEFAULTS)
-INSERT_BATCH = _insert("operation_batch", BATCH_COLUMNS)
 INSERT_BLOB = _insert("execution_blob", ("execution_num", "sha256"), " ON CONFLICT DO NOTHING")
 PRUNED_AT = "SELECT value FROM history_meta WHERE key = 'pruned_at'"
 ANY_EXECUTION = "SELECT 1 FROM execution LIMIT 1"
+
+
+@lru_cache(maxsize=64)
+def insert_batches(count: int) -> str:
+    """INSERT_BATCH for `count` rows in one statement, their parameters numbered
+    (`:first_seq_0`, …): SQLite runs it in one step, so the writer's thread gives the
+    interpreter lock up once for all of them (see engine.history.payloads.pack_all)."""
+    names = ", ".join(f'"{c}"' for c in BATCH_COLUMNS)
+    rows = ", ".join("(" + ", ".join(f":{c}_{k}" for c in BATCH_COLUMNS) + ")"
+                     for k in range(count))
+    return f"INSERT INTO operation_batch ({names}) VALUES {rows}"
 
 
 @lru_cache(maxsize=32)

@@ -27,13 +27,14 @@ from typing import Any
 from engine.history import statements as sql
 from engine.history.batches import encode_batch
 from engine.history.database import HistoryDatabase, history_database
-from engine.history.payloads import PayloadCodec
+from engine.history.payloads import PayloadCodec, joined_arrays, pack_all
 from engine.store.history_file import blobs_dir
 from engine.values import json_safe
 
 log = logging.getLogger("scenarist.history")
 
 MAX_JOBS_PER_TRANSACTION = 256
+BATCH_ROWS_PER_STATEMENT = 100  # operation_batch rows one INSERT writes (5 parameters each)
 # When a run's operations arrive, wait this long for more before writing: a streaming run's
 # jobs are then written together, and this thread takes the interpreter lock from the event
 # loop a few times a run instead of for every job. A flush cuts the wait short.
@@ -49,13 +50,15 @@ _STORED_VERSIONS: dict[str, set[str]] = {}
 class Tx:
     """One transaction of the writer: its statements on the database's cursor."""
 
-    __slots__ = ("cursor", "db", "finishes", "statements")
+    __slots__ = ("batches", "cursor", "db", "finishes", "inserts", "statements")
 
     def __init__(self, cursor: Any, db: HistoryDatabase, statements: dict[str, str]) -> None:
         self.cursor = cursor
         self.db = db
         self.statements = statements
         self.finishes: dict[tuple[str, ...], str] = {}  # by the columns a run's end sets
+        self.batches: list[dict[str, Any]] = []  # operation_batch rows not yet inserted
+        self.inserts: dict[int, str] = {}  # INSERT of n batch rows, by n
 
     def run(self, name: str, values: dict[str, Any]) -> None:
         self.cursor.execute(self.statements[name], self.db.adapt(values))
@@ -75,9 +78,25 @@ class Tx:
         return self.db.insert_key(self.cursor, self.statements[name], self.db.adapt(values),
                                   key)
 
+    def batch(self, values: dict[str, Any]) -> None:
+        """An operation_batch row, inserted with the transaction's others (`write_batches`)."""
+        self.batches.append(values)
+
+    def write_batches(self) -> None:
+        rows, self.batches = self.batches, []
+        for start in range(0, len(rows), BATCH_ROWS_PER_STATEMENT):
+            chunk = rows[start:start + BATCH_ROWS_PER_STATEMENT]
+            statement = self.inserts.get(len(chunk))
+            if statement is None:
+                statement = self.inserts[len(chunk)] = self.db.sql(
+                    sql.insert_batches(len(chunk)))
+            values = {f"{column}_{k}": value for k, row in enumerate(chunk)
+                      for column, value in self.db.adapt(row).items()}
+            self.cursor.execute(statement, values)
+
 
 _STATEMENTS = {name: getattr(sql, name) for name in (
-    "INSERT_EXECUTION", "INSERT_BLUEPRINT", "INSERT_RECORD", "INSERT_BATCH", "INSERT_BLOB",
+    "INSERT_EXECUTION", "INSERT_BLUEPRINT", "INSERT_RECORD", "INSERT_BLOB",
     "PRUNED_AT", "ANY_EXECUTION")}
 
 
@@ -165,17 +184,29 @@ class OperationsJob:
     rows: list[tuple[Any, ...]]  # OperationRows, as engine.history.batches stores them
     parts: list[bytes] = field(default_factory=list)
     count: int = 0  # operations in `parts`
+    content: bytes | None = None  # `parts` packed (by `pack_operations`, with others)
 
     def apply(self, tx: Tx) -> None:
         count = self.count if self.parts else len(self.rows)
         if self.sink.num is None or not count:
             return  # the execution's row could not be written: neither can its operations
-        if self.parts:
-            content = self.sink.codec.pack_arrays(self.parts)
-        else:
-            content = encode_batch(self.sink, self.rows)
-        tx.run("INSERT_BATCH", {"execution_num": self.sink.num, "first_seq": self.first_seq,
-                                "count": count, "cycle": self.cycle, "content": content})
+        content = self.content
+        if content is None:
+            content = (self.sink.codec.pack_arrays(self.parts) if self.parts
+                       else encode_batch(self.sink, self.rows))
+        tx.batch({"execution_num": self.sink.num, "first_seq": self.first_seq,
+                  "count": count, "cycle": self.cycle, "content": content})
+
+
+def pack_operations(jobs: list[Job]) -> None:
+    """The JSON of the jobs' operations compressed in one call (see payloads.pack_all)."""
+    waiting = [job for job in jobs
+               if type(job) is OperationsJob and job.parts and job.content is None]
+    if len(waiting) < 2:
+        return
+    packed = pack_all([joined_arrays(job.parts) for job in waiting])
+    for job, content in zip(waiting, packed, strict=True):
+        job.content = job.sink.codec.counted(content)
 
 
 @dataclass(slots=True)
@@ -368,11 +399,14 @@ class HistoryWriter:
 
     def _commit(self, jobs: list[Job]) -> None:
         """The jobs in one transaction: all written, or none (and the exception raised)."""
+        pack_operations(jobs)
         try:
             for job in jobs:
                 job.apply(self._tx)
+            self._tx.write_batches()
             self._conn.commit()
         except BaseException:
+            self._tx.batches.clear()
             self._conn.rollback()
             raise
         self.commits += 1
