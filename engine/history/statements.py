@@ -43,7 +43,7 @@ ANY_EXECUTION = "SELECT 1 FROM execution LIMIT 1"
 
 @lru_cache(maxsize=64)
 def insert_batches(count: int) -> str:
-    """INSERT_BATCH for `count` rows in one statement, their parameters numbered
+    """An INSERT of `count` operation_batch rows in one statement, their parameters numbered
     (`:first_seq_0`, …): SQLite runs it in one step, so the writer's thread gives the
     interpreter lock up once for all of them (see engine.history.payloads.pack_all)."""
     names = ", ".join(f'"{c}"' for c in BATCH_COLUMNS)

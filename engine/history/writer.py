@@ -3,7 +3,10 @@
 Recorders (on the event loop) hand operations over a queue a couple of thousand at a time,
 mostly as JSON already written (engine.history.batcher); this thread compresses each batch
 into one payload and one row (engine.history.batches), and commits once per batch of jobs —
-never per bundle. Whatever is queued when the thread wakes goes into one transaction.
+never per bundle. Whatever is queued when the thread wakes goes into one transaction, its
+payloads compressed in one call and its rows inserted a hundred per statement: beside a run
+that computes, every time this thread takes the interpreter lock back it waits up to the
+switch interval (5 ms), so it does so a few times per transaction, not twice per job.
 History must never break a run, nor lose one silently:
 
 - a payload orjson refuses (a lone surrogate, an integer beyond 64 bits: values a parsed JSON
