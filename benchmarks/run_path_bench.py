@@ -9,7 +9,11 @@ modules, 100,000 operations), it times
 - in-process: the engine alone (engine_bench's `run_once`, in a fresh subprocess);
 - end to end: `scenarist run BLUEPRINT --input REQUEST.json --data-dir TMP` from process start
   to exit, minus the same command on a 2-item input (start-up, imports, workspace creation),
-  with history on and with `--no-history`, each in a fresh workspace.
+  with history on and with `--no-history`, each in a fresh workspace;
+- the run path: what `scenarist run` does after start-up (`start_run` in a fresh workspace,
+  the run, `finish`: history committed and closed), timed inside a fresh subprocess, history
+  on and off. It has no start-up to subtract, so its history ratio moves far less from one
+  invocation to the next than the end-to-end one.
 
 Throughput is in bundles per second: items for the router, item × module passes for the chain
 (so both columns of a row count the same work). Each figure is the median of the repetitions;
@@ -79,11 +83,52 @@ def _child(kind: str, items: int) -> None:
     print(json.dumps({"seconds": elapsed}))
 
 
-def in_process_seconds(shape: Shape) -> float:
-    kind = shape.name.split(",")[0].split()[0]
-    cmd = [sys.executable, "-m", "benchmarks.run_path_bench", "--child", kind, str(shape.items)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+def _path_child(kind: str, items: int, history: bool) -> None:
+    """`scenarist run`'s work after start-up, timed: start_run, the run, finish."""
+    from app.gc_policy import headless_run
+    from engine.blueprint import Blueprint
+    from engine.executor.plan import compile_plan
+    from engine.runtime.policy import RunPolicy
+    from engine.runtime.start import start_run
+    from engine.runtime.workspace import Workspace
+
+    shape = next(s for s in shapes(1) if s.name.startswith(kind))
+    blueprint = Blueprint.model_validate(shape.blueprint())
+    plan = compile_plan(blueprint)
+    request = {"body": shape.body(items)}
+    with tempfile.TemporaryDirectory(prefix="scenarist-bench-") as folder:
+        workspace = Workspace.resolve(folder)
+        list(workspace.recover())
+        started = time.perf_counter()
+        policy = RunPolicy.manual(history=history, webhook=True, breaking=False)
+        handle = start_run(workspace, blueprint, policy, plan=plan, scenario=kind,
+                           request=request)
+        with headless_run():
+            result = asyncio.run(handle.run())
+            handle.finish(result)
+        elapsed = time.perf_counter() - started
+    if result.status != "success":
+        raise SystemExit(f"benchmark run failed: {result.error}")
+    print(json.dumps({"seconds": elapsed}))
+
+
+def _child_seconds(*args: str) -> float:
+    cmd = [sys.executable, "-m", "benchmarks.run_path_bench", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=_environment())
     return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def _kind(shape: Shape) -> str:
+    return shape.name.split(",")[0].split()[0]
+
+
+def in_process_seconds(shape: Shape) -> float:
+    return _child_seconds("--child", _kind(shape), str(shape.items))
+
+
+def run_path_seconds(shape: Shape, history: bool) -> float:
+    return _child_seconds("--path-child", _kind(shape), str(shape.items),
+                          "on" if history else "off")
 
 
 # ------------------------------------------------------------------ end to end
@@ -132,6 +177,8 @@ class Row:
     in_process: list[float]  # seconds
     off: list[tuple[Timing, Timing]]  # end to end: (the whole input, 2 items)
     on: list[tuple[Timing, Timing]]
+    path_off: list[float]  # the run path after start-up, seconds
+    path_on: list[float]
 
     def seconds(self, runs: list[tuple[Timing, Timing]], cpu: bool = False) -> float:
         """The run's own time: the medians' difference (one slow start-up among the
@@ -146,6 +193,9 @@ class Row:
     def in_process_rate(self) -> float:
         return self.shape.bundles / statistics.median(self.in_process)
 
+    def path_ratio(self) -> float:
+        return statistics.median(self.path_on) / statistics.median(self.path_off)
+
 
 def measure(shape: Shape, repeat: int, folder: Path) -> Row:
     slug = shape.name.split(",")[0].split()[0]
@@ -154,7 +204,7 @@ def measure(shape: Shape, repeat: int, folder: Path) -> Row:
     big, small = folder / f"{slug}-big.json", folder / f"{slug}-small.json"
     big.write_text(json.dumps({"body": shape.body(shape.items)}))
     small.write_text(json.dumps({"body": shape.body(2)}))
-    row = Row(shape, [], [], [])
+    row = Row(shape, [], [], [], [], [])
     process_seconds(blueprint, small, True)  # bytecode compiled and cached before timing
     for k in range(repeat):
         row.in_process.append(in_process_seconds(shape))
@@ -163,6 +213,8 @@ def measure(shape: Shape, repeat: int, folder: Path) -> Row:
         for history in order:  # the whole runs back to back: they share the machine's phase
             start_up = process_seconds(blueprint, small, history)
             (row.on if history else row.off).append((wholes[history], start_up))
+        for history in order:
+            (row.path_on if history else row.path_off).append(run_path_seconds(shape, history))
         print(f"  {shape.name}: repetition {k + 1}/{repeat} done", file=sys.stderr, flush=True)
     return row
 
@@ -178,12 +230,12 @@ def _differences(runs: list[tuple[Timing, Timing]]) -> list[float]:
 
 def print_table(rows: list[Row]) -> None:
     print("| shape | in-process bundles/s | end to end, --no-history | ratio (≥ 0.70) "
-          "| end to end, history on | history on/off (≤ 1.3) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+          "| end to end, history on | history on/off (≤ 1.3) | run path: history on/off |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         inp, off, on = row.in_process_rate(), row.rate(row.off), row.rate(row.on)
         print(f"| {row.shape.name} | {inp:,.0f} | {off:,.0f} | {off / inp:.2f} | {on:,.0f} "
-              f"| {off / on:.2f}× |")
+              f"| {off / on:.2f}× | {row.path_ratio():.2f}× |")
     print()
     print("Ranges over the repetitions (bundles/s; end to end: each run minus its own 2-item "
           "run):")
@@ -191,6 +243,12 @@ def print_table(rows: list[Row]) -> None:
         print(f"- {row.shape.name}: in-process {_spread(row, row.in_process)}, "
               f"--no-history {_spread(row, _differences(row.off))}, "
               f"history on {_spread(row, _differences(row.on))}")
+    for row in rows:
+        paired = sorted(on / off for on, off in zip(row.path_on, row.path_off, strict=True))
+        print(f"- {row.shape.name}: run path (start_run to finish, no start-up) history off "
+              f"{statistics.median(row.path_off) * 1000:.0f} ms, on "
+              f"{statistics.median(row.path_on) * 1000:.0f} ms; each repetition's on/off "
+              f"{paired[0]:.2f}–{paired[-1]:.2f}×")
     for row in rows:
         start_up = statistics.median(r[1].wall for r in row.off + row.on)
         by_cpu = row.seconds(row.on, cpu=True) / row.seconds(row.off, cpu=True)
@@ -202,12 +260,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ITEMS"), help=argparse.SUPPRESS)
+    parser.add_argument("--path-child", nargs=3, metavar=("KIND", "ITEMS", "HISTORY"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=9, help="repetitions (median reported)")
     parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
     parser.add_argument("--shape", choices=["router", "chain"], help="only this shape")
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], int(args.child[1]))
+        return
+    if args.path_child:
+        kind, items, history = args.path_child
+        _path_child(kind, int(items), history == "on")
         return
     chosen = [s for s in shapes(10 if args.quick else 1)
               if args.shape is None or s.name.startswith(args.shape)]

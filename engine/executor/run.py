@@ -390,7 +390,7 @@ class Executor:
             self._mark = ended = perf_counter_ns()
             if rows is not None:  # the bundles written once: data transfer and history
                 try:  # plain JSON only: dates, binary data, non-text keys fail here
-                    raw = dumps(outputs, option=OPT_PASSTHROUGH_DATETIME)
+                    raw = dumps(outputs, None, OPT_PASSTHROUGH_DATETIME)  # positional: faster
                 except TypeError:
                     kept: Any = outputs
                     self.data_transfer += payloads_size(outputs)

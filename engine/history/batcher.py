@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.history.payloads import joined_arrays
 from engine.history.writer import HistoryWriter, OperationsJob, RunSink
 
 JOB_OPERATIONS = 2000  # about how many operations one writer job (one stored row) holds
@@ -51,8 +52,13 @@ class Batcher:
         self.recorded += len(rows)
 
     def flush(self) -> None:
-        """Queue what is written and not yet queued."""
+        """Queue what is written and not yet queued, as one JSON array: joined here, where
+        the memory it takes is used again for the next job's, not on the writer's thread,
+        whose allocator gives a transaction's memory back to the system once it is freed
+        (each of a run's transactions then touched its megabytes afresh: ~2,000 page faults
+        on the 100,000-operation chain)."""
         if self._parts:
+            joined = joined_arrays(self._parts)
             self.writer.submit(OperationsJob(self.sink, self._first, self._cycle, [],
-                                             self._parts, self._count))
+                                             [joined], self._count))
             self._parts, self._count, self._size = [], 0, 0
