@@ -95,7 +95,12 @@ class RowListener:
     their bundles before the garbage collector's young generation fills up), before an
     iterator's bundles are walked, at the end of every cycle (so one call's rows share a
     cycle), and before RunFinished. The list is the listener's to keep. Events other than
-    OperationFinished and FilterEvaluated still come through `__call__`."""
+    OperationFinished and FilterEvaluated still come through `__call__`.
+
+    `rows_as_json`: plain outputs come as their JSON text (an orjson.Fragment); a listener
+    that only counts them (history of a confidential scenario) sets it False to get lists."""
+
+    rows_as_json = True
 
     def __call__(self, event: Event) -> None:
         raise NotImplementedError

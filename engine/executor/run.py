@@ -96,6 +96,8 @@ class Executor:
         self._row_listeners = [x for x in self.listeners if isinstance(x, RowListener)]
         self._event_listeners = [x for x in self.listeners if not isinstance(x, RowListener)]
         self._rows: list[OperationRow] | None = [] if self._row_listeners else None
+        # Outputs in rows as their JSON (see events.OperationRow) unless a listener counts them.
+        self._rows_as_json = all(x.rows_as_json for x in self._row_listeners)
         self._filtered: dict[int, int] = {}  # bundles each filter stopped (when listened to)
         self.roots: dict[Any, Any] = {
             "var": {
@@ -384,19 +386,20 @@ class Executor:
             error = ModuleError(f"{type(exc).__name__}: {exc}", name="UnexpectedError")
             return await self._fail(step, error, mapped, started)
         rows = self._rows
-        if rows is None:
+        kept: Any = outputs
+        if rows is None or not self._rows_as_json:
             self.data_transfer += payloads_size(outputs)
+        else:  # the bundles written once: data transfer and history (counted in duration)
+            try:  # plain JSON only: dates, binary data, non-text keys fail here
+                raw = dumps(outputs, None, OPT_PASSTHROUGH_DATETIME)  # positional: faster
+            except TypeError:
+                self.data_transfer += payloads_size(outputs)
+            else:  # payloads_size's figure: the array's brackets and commas off
+                kept = Fragment(raw)
+                self.data_transfer += len(raw) - 1 - len(outputs) if outputs else 0
         if listening:  # as few steps as can be: this runs for every operation recorded
             self._mark = ended = perf_counter_ns()
-            if rows is not None:  # the bundles written once: data transfer and history
-                try:  # plain JSON only: dates, binary data, non-text keys fail here
-                    raw = dumps(outputs, None, OPT_PASSTHROUGH_DATETIME)  # positional: faster
-                except TypeError:
-                    kept: Any = outputs
-                    self.data_transfer += payloads_size(outputs)
-                else:  # payloads_size's figure: the array's brackets and commas off
-                    kept = Fragment(raw)
-                    self.data_transfer += len(raw) - 1 - len(outputs) if outputs else 0
+            if rows is not None:
                 if step.filter is None:
                     rows.append((step.id, mapped, kept, ended - started))
                 else:

@@ -120,6 +120,7 @@ class HistoryRecorder(RowListener):
         self._cycle = cycle
         self._clock = clock
         self.confidential = bool(blueprint.metadata.scenario.confidential)
+        self.rows_as_json = not self.confidential  # it only counts their outputs
         source = source if source is not None else blueprint_json(blueprint)
         self.secrets: ScenarioSecrets = secrets_of_source(source, secrets)
         searchable = self.secrets.searchable()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from engine.blueprint import Blueprint
@@ -97,6 +98,33 @@ def test_a_recorded_run_counts_the_same_data_transfer(tmp_path: Path,
     writer.close()
     assert recorded.operations == unrecorded.operations
     assert recorded.data_transfer == unrecorded.data_transfer > 0
+
+
+def test_writing_an_operations_bundles_counts_in_its_own_duration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The iterator's bundles written as JSON (as history records them) take its time, not
+    the next module's: a clock that jumps a second while they are written shows where."""
+    import engine.executor.run as executor_run
+
+    clock = [0]
+
+    def now() -> int:
+        clock[0] += 1_000  # a microsecond a reading
+        return clock[0]
+
+    def slow_dumps(value: Any, *args: Any) -> bytes:
+        if isinstance(value, list) and len(value) == len(ITEMS):  # the iterator's outputs
+            clock[0] += 1_000_000_000
+        return orjson.dumps(value, *args)
+
+    monkeypatch.setattr(executor_run, "perf_counter_ns", now)
+    monkeypatch.setattr(executor_run, "dumps", slow_dumps)
+    _seen, writer = _record(tmp_path, _blueprint())
+    stored = operations(read_engine(writer), tmp_path, "run-b")
+    writer.close()
+    durations = {op["module_id"]: op["duration_ms"] for op in stored if op["seq"] < 3}
+    assert durations[2] >= 1000  # the iterator
+    assert durations[3] < 1  # the module after it
 
 
 def test_a_confidential_run_keeps_counts_not_bundles(tmp_path: Path) -> None:
