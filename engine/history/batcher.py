@@ -58,7 +58,6 @@ class Batcher:
         (each of a run's transactions then touched its megabytes afresh: ~2,000 page faults
         on the 100,000-operation chain)."""
         if self._parts:
-            joined = joined_arrays(self._parts)
             self.writer.submit(OperationsJob(self.sink, self._first, self._cycle, [],
-                                             [joined], self._count))
+                                             joined_arrays(self._parts), self._count))
             self._parts, self._count, self._size = [], 0, 0

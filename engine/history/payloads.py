@@ -29,6 +29,8 @@ from typing import Any
 import orjson
 import zstandard
 
+from engine.executor.events import row_bundles
+
 BLOB_THRESHOLD = 64 * 1024
 REDACTED = "[redacted]"
 _SLICE = 2000  # bundles serialised per call (a few ms each)
@@ -110,10 +112,6 @@ class PayloadCodec:
             return None
         return raw
 
-    def pack_arrays(self, arrays: list[bytes]) -> bytes:
-        """JSON arrays (from `plain_rows`) stored as one array of all their items, in order."""
-        return self._pack(joined_arrays(arrays))
-
     def counted(self, packed: bytes) -> bytes:
         """A payload packed elsewhere (`pack_all`), counted in `stored_bytes`."""
         self.stored_bytes += len(packed)
@@ -175,7 +173,7 @@ class PayloadCodec:
         if isinstance(value, (list, tuple)):
             return [self.redact(v) for v in value]
         if isinstance(value, orjson.Fragment):  # an operation's outputs, kept as JSON
-            return self.redact(orjson.loads(orjson.dumps(value)))
+            return self.redact(row_bundles(value))
         return value
 
     def _hide(self, text: str) -> str:
@@ -263,8 +261,13 @@ def pack_all(raws: list[bytes]) -> list[bytes]:
     waits for the switch interval (5 ms) every time, so 25 payloads one by one took ~130 ms
     beside a busy run, and ~10 ms in one call."""
     big = [raw for raw in raws if len(raw) >= COMPRESS_FROM_BYTES]
-    frames = iter([frame.tobytes() for frame in _compressor().multi_compress_to_buffer(big)]
-                  if big else [])
+    compressor = _compressor()
+    try:
+        packed = [frame.tobytes() for frame in compressor.multi_compress_to_buffer(big)] \
+            if big else []
+    except NotImplementedError:  # zstandard's CFFI backend (not CPython's default)
+        packed = [compressor.compress(raw) for raw in big]
+    frames = iter(packed)
     return [next(frames) if len(raw) >= COMPRESS_FROM_BYTES else bytes(memoryview(raw))
             for raw in raws]
 

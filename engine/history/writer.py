@@ -30,7 +30,7 @@ from typing import Any
 from engine.history import statements as sql
 from engine.history.batches import encode_batch
 from engine.history.database import HistoryDatabase, history_database
-from engine.history.payloads import PayloadCodec, joined_arrays, pack_all
+from engine.history.payloads import PayloadCodec, pack_all
 from engine.store.history_file import blobs_dir
 from engine.values import json_safe
 
@@ -178,25 +178,22 @@ class StartJob:
 @dataclass(slots=True)
 class OperationsJob:
     """Consecutive operations of one run, all of one cycle: one `operation_batch` row. Either
-    their rows (encoded here), or their JSON already written (`parts`: JSON arrays of rows,
-    engine.history.batcher), compressed here."""
+    their rows (encoded here), or their JSON already written (`raw`: one JSON array of rows,
+    engine.history.batcher), compressed here with the transaction's others."""
 
     sink: RunSink
     first_seq: int
     cycle: int
     rows: list[tuple[Any, ...]]  # OperationRows, as engine.history.batches stores them
-    parts: list[bytes] = field(default_factory=list)
-    count: int = 0  # operations in `parts`
-    content: bytes | None = None  # `parts` packed (by `pack_operations`, with others)
+    raw: bytes = b""
+    count: int = 0  # operations in `raw`
+    content: bytes | None = None  # `raw` packed (by `pack_operations`, kept for a retry)
 
     def apply(self, tx: Tx) -> None:
-        count = self.count if self.parts else len(self.rows)
+        count = self.count if self.raw else len(self.rows)
         if self.sink.num is None or not count:
             return  # the execution's row could not be written: neither can its operations
-        content = self.content
-        if content is None:
-            content = (self.sink.codec.pack_arrays(self.parts) if self.parts
-                       else encode_batch(self.sink, self.rows))
+        content = self.content if self.raw else encode_batch(self.sink, self.rows)
         tx.batch({"execution_num": self.sink.num, "first_seq": self.first_seq,
                   "count": count, "cycle": self.cycle, "content": content})
 
@@ -204,10 +201,10 @@ class OperationsJob:
 def pack_operations(jobs: list[Job]) -> None:
     """The JSON of the jobs' operations compressed in one call (see payloads.pack_all)."""
     waiting = [job for job in jobs
-               if type(job) is OperationsJob and job.parts and job.content is None]
-    if len(waiting) < 2:
+               if type(job) is OperationsJob and job.raw and job.content is None]
+    if not waiting:
         return
-    packed = pack_all([joined_arrays(job.parts) for job in waiting])
+    packed = pack_all([job.raw for job in waiting])
     for job, content in zip(waiting, packed, strict=True):
         job.content = job.sink.codec.counted(content)
 

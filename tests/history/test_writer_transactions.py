@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+import zstandard
 
-from engine.history import HistoryWriter
+from engine.history import HistoryWriter, payloads
 from engine.history.payloads import COMPRESS_FROM_BYTES
 from engine.history.queries import list_executions, operations
 from engine.history.writer import FinishJob, OperationsJob, RunSink, StartJob
@@ -45,7 +47,7 @@ def test_operations_of_many_jobs_come_back_complete_and_in_order(tmp_path: Path)
     for job in range(JOBS_PER_RUN):  # the two runs' jobs interleaved, as two runs at once
         for run, sink in sinks.items():
             writer.submit(OperationsJob(sink, 2 * job, 1, [],
-                                        [orjson.dumps(_rows(run, job))], 2))
+                                        orjson.dumps(_rows(run, job)), 2))
     for sink in sinks.values():
         writer.submit(FinishJob(sink, fields={"status": "success", "operations": 2 * JOBS_PER_RUN,
                                               "finished_at": datetime.now(UTC)}))
@@ -62,3 +64,34 @@ def test_operations_of_many_jobs_come_back_complete_and_in_order(tmp_path: Path)
                 for op in stored] == expected
         assert runs[run]["status"] == "success"
         assert runs[run]["operations"] == 2 * JOBS_PER_RUN
+
+
+class _OneByOne:
+    """A compressor without `multi_compress_to_buffer` (zstandard's CFFI backend)."""
+
+    def __init__(self) -> None:
+        self.inner = zstandard.ZstdCompressor(level=1)
+
+    def multi_compress_to_buffer(self, data: Any) -> Any:
+        raise NotImplementedError
+
+    def compress(self, data: bytes) -> bytes:
+        return bytes(self.inner.compress(data))
+
+
+def test_without_one_call_compression_operations_are_still_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(payloads, "_compressor", _OneByOne)
+    ws = Workspace(tmp_path / "ws")
+    writer = HistoryWriter(ws.folder)
+    sink = _start(writer, "cffi")
+    for job in range(6):
+        writer.submit(OperationsJob(sink, 2 * job, 1, [], orjson.dumps(_rows("cffi", job)), 2))
+    writer.submit(FinishJob(sink, fields={"status": "success", "operations": 12,
+                                          "finished_at": datetime.now(UTC)}))
+    writer.close()
+    history = ws.history
+    assert history is not None
+    stored = operations(history, ws.folder, "cffi")
+    assert [op["input"]["job"] for op in stored] == [job for job in range(6) for _ in range(2)]
+    assert writer.failures == 0
